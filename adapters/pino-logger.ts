@@ -1,0 +1,16 @@
+/**
+ * The Logger port on pino: one JSON line per record, on stderr (stdout is kept for program output,
+ * such as the CLI's). Callers pass ids and codes only; see core/logger.ts.
+ */
+import pino from 'pino';
+import type { Logger } from '../core/logger';
+
+export function createLogger(
+  level: 'debug' | 'info' | 'warn' | 'error' | 'silent',
+  name = 'esafety',
+): Logger {
+  return pino(
+    { name, level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ fd: 2, sync: true }),
+  );
+}

@@ -1,0 +1,421 @@
+/**
+ * The case store on Azure Table Storage (DESIGN.md section 4).
+ *
+ * - One partition per case: RowKey `head` holds the current state, `e0000000001`… the events.
+ *   Every write is one entity-group transaction that replaces the head *with its ETag* and inserts
+ *   the new events, so an action and its audit event commit together or not at all, and a writer
+ *   working from a stale head gets 412 and writes nothing. Event RowKeys are the sequence number,
+ *   so even a forged head could not make two events share a position.
+ * - Narrative (descriptions, notes, names) is encrypted per value with AES-256-GCM; ids,
+ *   categories, levels and timestamps stay plain and queryable.
+ * - Index tables (`caseindex`: one row per case; `subjectindex`: cases per subject) are written after
+ *   the case and can be rebuilt from the events at any time (`rebuildIndexes`).
+ *
+ * Transactions: https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions
+ */
+import {
+  odata,
+  TableClient,
+  TableTransaction,
+  type TableEntity,
+  type TableEntityResult,
+} from '@azure/data-tables';
+import { backOff } from 'exponential-backoff';
+import { z } from 'zod';
+import { fail, isErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { caseSources, closeOutcomes, type CaseEvent } from '../core/cases/case-events';
+import { fold, type CaseState } from '../core/cases/case-state';
+import {
+  formatReference,
+  matchesFilter,
+  summarise,
+  type CaseListFilter,
+  type CaseSnapshot,
+  type CaseStore,
+  type CaseSummary,
+} from '../core/cases/case-store';
+import { severities, subjectTypes } from '../core/policy/policy-pack';
+import type { FieldCipher } from './field-cipher';
+import { statusOf, storageFailure, tableErrorCode } from './table-errors';
+
+export interface TableCaseStoreOptions {
+  readonly connectionString: string;
+  /** Prefix for table names (letters and digits), so several deployments or tests share an account. */
+  readonly tablePrefix: string;
+  readonly cipher: FieldCipher;
+  readonly log: Logger;
+}
+
+type Entity = TableEntity<Record<string, unknown>>;
+
+const headRow = 'head';
+const indexPartition = 'case';
+const eventRow = (seq: number) => `e${String(seq).padStart(10, '0')}`;
+
+const headSchema = z.object({
+  reference: z.string(),
+  source: z.enum(caseSources),
+  route: z.string(),
+  area: z.string(),
+  category: z.string(),
+  severity: z.enum(severities),
+  status: z.enum(['open', 'inProgress', 'closed']),
+  subjectType: z.enum(subjectTypes),
+  subjectId: z.string().optional(),
+  under18: z.enum(['yes', 'no', 'unknown']),
+  immediateRisk: z.boolean(),
+  reporterId: z.string(),
+  assigneeId: z.string().optional(),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: z.string().optional(),
+  outcome: z.enum(closeOutcomes).optional(),
+  referrals: z.string(),
+  parentInformed: z.boolean(),
+  sanctions: z.string(),
+  version: z.number().int(),
+  lastHash: z.string(),
+  narrative: z.string(),
+});
+
+const eventSchema = z.object({
+  seq: z.number().int().min(1),
+  type: z.string(),
+  at: z.string(),
+  actorId: z.string(),
+  data: z.string(),
+  narrative: z.string(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+export class TableCaseStore implements CaseStore {
+  private readonly cases: TableClient;
+  private readonly index: TableClient;
+  private readonly subjects: TableClient;
+  private readonly counters: TableClient;
+  private readonly cipher: FieldCipher;
+  private readonly log: Logger;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: TableCaseStoreOptions) {
+    const client = (name: string) =>
+      TableClient.fromConnectionString(options.connectionString, `${options.tablePrefix}${name}`, {
+        allowInsecureConnection: true,
+      });
+    this.cases = client('cases');
+    this.index = client('caseindex');
+    this.subjects = client('subjectindex');
+    this.counters = client('counters');
+    this.cipher = options.cipher;
+    this.log = options.log.child({ component: 'table-case-store' });
+  }
+
+  /** Creates the tables once per process; an existing table (409 TableAlreadyExists) is success. */
+  private ensureTables(): Promise<void> {
+    this.ready ??= Promise.all(
+      [this.cases, this.index, this.subjects, this.counters].map((t) =>
+        t.createTable().catch((err: unknown) => {
+          if (statusOf(err) === 409 && tableErrorCode(err) === 'TableAlreadyExists') return;
+          storageFailure(err, `create table ${t.tableName}`);
+        }),
+      ),
+    ).then(
+      () => undefined,
+      (err: unknown) => {
+        this.ready = undefined;
+        throw err;
+      },
+    );
+    return this.ready;
+  }
+
+  async create(state: CaseState, first: CaseEvent): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
+    await this.ensureTables();
+    const tx = new TableTransaction();
+    tx.createEntity(this.toHeadEntity(state));
+    tx.createEntity(this.toEventEntity(first));
+    try {
+      const res = await this.cases.submitTransaction(tx.actions);
+      await this.updateIndexes(state);
+      return { created: true, snapshot: { state, token: res.getResponseForEntity(headRow)?.etag ?? '' } };
+    } catch (err) {
+      if (statusOf(err) !== 409) storageFailure(err, 'create case');
+      const existing = await this.load(state.id);
+      if (!existing) return storageFailure(err, 'create case');
+      return { created: false, snapshot: existing };
+    }
+  }
+
+  async load(caseId: string): Promise<CaseSnapshot | undefined> {
+    await this.ensureTables();
+    let entity: TableEntityResult<Record<string, unknown>>;
+    try {
+      entity = await this.cases.getEntity(caseId, headRow);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      return storageFailure(err, 'read case');
+    }
+    return { state: this.fromHeadEntity(caseId, entity), token: entity.etag };
+  }
+
+  async events(caseId: string): Promise<CaseEvent[]> {
+    await this.ensureTables();
+    const out: CaseEvent[] = [];
+    try {
+      const rows = this.cases.listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${caseId} and RowKey ge ${'e'} and RowKey lt ${'f'}` },
+      });
+      for await (const e of rows) out.push(this.fromEventEntity(caseId, e));
+    } catch (err) {
+      return storageFailure(err, 'read chronology');
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  async commit(
+    caseId: string,
+    token: string,
+    state: CaseState,
+    events: readonly CaseEvent[],
+  ): Promise<CaseSnapshot> {
+    await this.ensureTables();
+    if (events.length > 99) fail('CASE_TOO_LARGE', 'Too many events in one write.', { caseId });
+    const tx = new TableTransaction();
+    tx.updateEntity(this.toHeadEntity(state), 'Replace', { etag: token });
+    for (const e of events) tx.createEntity(this.toEventEntity(e));
+    let etag: string;
+    try {
+      const res = await this.cases.submitTransaction(tx.actions);
+      etag = res.getResponseForEntity(headRow)?.etag ?? '';
+    } catch (err) {
+      // 412: the head changed since it was read. 409: an event at that position already exists.
+      const status = statusOf(err);
+      if (status === 412 || status === 409) {
+        return fail('CASE_CONFLICT', 'The case was changed by someone else at the same moment.', { caseId });
+      }
+      return storageFailure(err, 'update case');
+    }
+    await this.updateIndexes(state);
+    return { state, token: etag };
+  }
+
+  async nextReference(year: number): Promise<string> {
+    await this.ensureTables();
+    const bump = async (): Promise<number> => {
+      try {
+        const c = await this.counters.getEntity<{ value: number }>('reference', String(year));
+        await this.counters.updateEntity(
+          { partitionKey: 'reference', rowKey: String(year), value: c.value + 1 },
+          'Replace',
+          {
+            etag: c.etag,
+          },
+        );
+        return c.value + 1;
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 404) {
+          await this.counters
+            .createEntity({ partitionKey: 'reference', rowKey: String(year), value: 1 })
+            .catch((e: unknown) => {
+              if (statusOf(e) === 409) fail('CASE_CONFLICT', 'reference counter raced', { year });
+              storageFailure(e, 'allocate reference');
+            });
+          return 1;
+        }
+        if (status === 412) return fail('CASE_CONFLICT', 'reference counter raced', { year });
+        return storageFailure(err, 'allocate reference');
+      }
+    };
+    const n = await backOff(bump, {
+      numOfAttempts: 50,
+      startingDelay: 2,
+      maxDelay: 100,
+      jitter: 'full',
+      retry: (err: unknown) => isErrorCode(err, 'CASE_CONFLICT'),
+    });
+    return formatReference(year, n);
+  }
+
+  async findIdByReference(reference: string): Promise<string | undefined> {
+    await this.ensureTables();
+    try {
+      const rows = this.index.listEntities<{ reference: string }>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${indexPartition} and reference eq ${reference}`,
+          select: ['RowKey'],
+        },
+      });
+      for await (const r of rows) return r.rowKey;
+    } catch (err) {
+      return storageFailure(err, 'find case by reference');
+    }
+    return undefined;
+  }
+
+  async list(filter: CaseListFilter = {}): Promise<CaseSummary[]> {
+    await this.ensureTables();
+    const out: CaseSummary[] = [];
+    try {
+      const query =
+        filter.subjectId !== undefined
+          ? this.subjects.listEntities({
+              queryOptions: { filter: odata`PartitionKey eq ${filter.subjectId}` },
+            })
+          : this.index.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${indexPartition}` } });
+      for await (const row of query) out.push(fromIndexEntity(row));
+    } catch (err) {
+      return storageFailure(err, 'list cases');
+    }
+    return out.filter((s) => matchesFilter(s, filter));
+  }
+
+  async allCaseIds(): Promise<string[]> {
+    await this.ensureTables();
+    const ids = new Set<string>();
+    try {
+      for await (const row of this.cases.listEntities({ queryOptions: { select: ['PartitionKey'] } })) {
+        if (row.partitionKey) ids.add(row.partitionKey);
+      }
+    } catch (err) {
+      return storageFailure(err, 'list case ids');
+    }
+    return [...ids].sort();
+  }
+
+  async rebuildIndexes(): Promise<number> {
+    await this.ensureTables();
+    const ids = await this.allCaseIds();
+    const keep = new Set<string>();
+    for (const id of ids) {
+      const state = fold(await this.events(id));
+      if (!state) continue;
+      await this.updateIndexes(state);
+      keep.add(`${indexPartition}/${id}`);
+      if (state.subjectId !== undefined) keep.add(`${state.subjectId}/${id}`);
+    }
+    for (const table of [this.index, this.subjects]) {
+      for await (const row of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } })) {
+        const pk = row.partitionKey ?? '';
+        const rk = row.rowKey ?? '';
+        if (!keep.has(`${pk}/${rk}`)) await table.deleteEntity(pk, rk);
+      }
+    }
+    this.log.info({ cases: keep.size, event: 'index.rebuilt' }, 'indexes rebuilt from events');
+    return ids.length;
+  }
+
+  /** Index rows are upserted (idempotent); a failure is logged and repaired by `rebuildIndexes`. */
+  private async updateIndexes(state: CaseState): Promise<void> {
+    const summary = toIndexEntity(summarise(state));
+    try {
+      await this.index.upsertEntity(
+        { partitionKey: indexPartition, rowKey: state.id, ...summary },
+        'Replace',
+      );
+      if (state.subjectId !== undefined) {
+        await this.subjects.upsertEntity(
+          { partitionKey: state.subjectId, rowKey: state.id, ...summary },
+          'Replace',
+        );
+      }
+    } catch (err) {
+      this.log.warn(
+        { caseId: state.id, status: statusOf(err), event: 'index.stale' },
+        'index update failed; run rebuild',
+      );
+    }
+  }
+
+  private toHeadEntity(s: CaseState): Entity {
+    const { narrative, referrals, sanctions, id, ...plain } = s;
+    return {
+      partitionKey: id,
+      rowKey: headRow,
+      ...stripUndefined(plain),
+      referrals: JSON.stringify(referrals),
+      sanctions: JSON.stringify(sanctions),
+      narrative: this.cipher.encrypt(JSON.stringify(narrative), `${id}|${headRow}`),
+    };
+  }
+
+  private fromHeadEntity(caseId: string, entity: Record<string, unknown>): CaseState {
+    const parsed = headSchema.safeParse(entity);
+    if (!parsed.success) return fail('STORAGE_FAILED', 'stored case head is malformed', { caseId });
+    const { referrals, sanctions, narrative, ...plain } = parsed.data;
+    const where = { caseId };
+    return {
+      id: caseId,
+      ...stripUndefined(plain),
+      referrals: JSON.parse(referrals) as string[],
+      sanctions: JSON.parse(sanctions) as string[],
+      narrative: JSON.parse(
+        this.cipher.decrypt(narrative, `${caseId}|${headRow}`, where),
+      ) as CaseState['narrative'],
+    };
+  }
+
+  private toEventEntity(e: CaseEvent): Entity {
+    const { caseId, seq, actorName, narrative, data, ...plain } = e;
+    const row = eventRow(seq);
+    const secret = JSON.stringify({ actorName, narrative });
+    return {
+      partitionKey: caseId,
+      rowKey: row,
+      seq,
+      ...plain,
+      data: JSON.stringify(data),
+      narrative: this.cipher.encrypt(secret, `${caseId}|${row}`),
+    };
+  }
+
+  private fromEventEntity(caseId: string, entity: Record<string, unknown>): CaseEvent {
+    const parsed = eventSchema.safeParse(entity);
+    const rowKey = entity['rowKey'];
+    const rowSeq = typeof rowKey === 'string' ? Number(rowKey.slice(1)) : NaN;
+    if (!parsed.success) return fail('STORAGE_FAILED', 'stored event is malformed', { caseId, seq: rowSeq });
+    const { narrative, data, ...plain } = parsed.data;
+    const where = { caseId, seq: rowSeq };
+    const secret = JSON.parse(this.cipher.decrypt(narrative, `${caseId}|${eventRow(rowSeq)}`, where)) as {
+      actorName?: string;
+      narrative: Record<string, string>;
+    };
+    return {
+      caseId,
+      ...plain,
+      ...(secret.actorName !== undefined && { actorName: secret.actorName }),
+      data: JSON.parse(data) as Record<string, unknown>,
+      narrative: secret.narrative,
+    } as CaseEvent;
+  }
+}
+
+function toIndexEntity(s: CaseSummary): Record<string, unknown> {
+  const { id: _id, ...rest } = s;
+  return stripUndefined(rest);
+}
+
+function fromIndexEntity(row: Record<string, unknown>): CaseSummary {
+  const pick = (k: string) => (typeof row[k] === 'string' ? row[k] : undefined);
+  return stripUndefined({
+    id: String(row['rowKey']),
+    reference: pick('reference') ?? '',
+    status: pick('status'),
+    severity: pick('severity'),
+    route: pick('route') ?? '',
+    area: pick('area') ?? '',
+    category: pick('category') ?? '',
+    subjectType: pick('subjectType'),
+    subjectId: pick('subjectId'),
+    source: pick('source'),
+    assigneeId: pick('assigneeId'),
+    openedAt: pick('openedAt') ?? '',
+    updatedAt: pick('updatedAt') ?? '',
+  }) as unknown as CaseSummary;
+}
+
+function stripUndefined<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

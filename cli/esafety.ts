@@ -1,0 +1,219 @@
+/**
+ * `esafety` — the admin CLI. Reads the same configuration as the app (functions/config.ts).
+ *
+ *   esafety cases list [--status active|closed|all] [--json]
+ *   esafety cases show <ref> [--json]
+ *   esafety cases export <ref>
+ *   esafety audit verify [--json]
+ *   esafety policy validate <files…> [--json]
+ *   esafety index rebuild
+ *
+ * Exit codes: 0 success; 1 a check failed or the request was refused; 2 usage error.
+ */
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { verifyAllCases } from '../core/cases/audit';
+import { toEsafetyError } from '../core/errors';
+import type { CaseEvent } from '../core/cases/case-events';
+import { parsePolicyFile } from '../adapters/policy-files';
+import { compose, type App } from '../functions/composition-root';
+import { loadConfig } from '../functions/config';
+import { formatTable, shortTime } from './table';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  let app: App | undefined;
+  const getApp = () =>
+    (app ??= compose(loadConfig({ ESAFETY_LOG_LEVEL: 'warn', ...io.env }), { root: io.cwd }));
+  const print = (json: boolean, value: unknown, human: () => string) =>
+    io.out(json ? JSON.stringify(value, null, 2) : human());
+
+  const program = new Command('esafety')
+    .description('Administer E-Safety for Teams: cases, audit, policy packs.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+
+  const cases = program.command('cases').description('List, show and export safeguarding cases.');
+  cases
+    .command('list')
+    .description('Cases from the index, most severe first.')
+    .addOption(
+      new Option('--status <status>', 'which cases').choices(['active', 'closed', 'all']).default('active'),
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { status: 'active' | 'closed' | 'all'; json?: boolean }) => {
+      const list = await getApp().cases.list({ status: opts.status });
+      const order = ['critical', 'high', 'medium', 'low'];
+      list.sort(
+        (a, b) =>
+          order.indexOf(a.severity) - order.indexOf(b.severity) || a.openedAt.localeCompare(b.openedAt),
+      );
+      print(!!opts.json, list, () =>
+        [
+          formatTable(
+            ['REFERENCE', 'STATUS', 'SEVERITY', 'CATEGORY', 'SUBJECT', 'ROUTE', 'OPENED', 'UPDATED'],
+            list.map((c) => [
+              c.reference,
+              c.status,
+              c.severity,
+              c.category,
+              c.subjectType,
+              c.route,
+              shortTime(c.openedAt),
+              shortTime(c.updatedAt),
+            ]),
+          ),
+          `${list.length} ${list.length === 1 ? 'case' : 'cases'}`,
+        ].join('\n'),
+      );
+    });
+  cases
+    .command('show <ref>')
+    .description('One case (by reference such as ES-2026-0042, or id) with its chronology.')
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      const a = getApp();
+      const state = await a.cases.resolve(ref);
+      const events = await a.cases.chronology(state.id);
+      print(!!opts.json, { case: state, events }, () =>
+        [
+          `${state.reference}  ${state.status}  ${state.severity}  ${state.area}/${state.category}  route ${state.route}`,
+          `Subject: ${state.subjectType}${state.narrative.subjectName ? ` — ${state.narrative.subjectName}` : ''} (under 18: ${state.under18})`,
+          `Opened ${shortTime(state.openedAt)} by ${state.narrative.reporterName ?? state.reporterId}` +
+            (state.assigneeId ? `; claimed by ${state.narrative.assigneeName ?? state.assigneeId}` : ''),
+          '',
+          'Chronology:',
+          ...events.map(describeEvent),
+        ].join('\n'),
+      );
+    });
+  cases
+    .command('export <ref>')
+    .description('The full chronology as JSON, with hashes, for a referral or a records request.')
+    .action(async (ref: string) => {
+      const a = getApp();
+      const state = await a.cases.resolve(ref);
+      const events = await a.cases.chronology(state.id);
+      io.out(JSON.stringify({ exportedAt: new Date().toISOString(), case: state, events }, null, 2));
+    });
+
+  program
+    .command('audit')
+    .description('Audit the case records.')
+    .command('verify')
+    .description(
+      'Recompute every case chronology hash chain; exit 1 naming any case and event that does not fit.',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await verifyAllCases(getApp().store);
+      if (report.findings.length > 0) exitCode = 1;
+      print(!!opts.json, report, () =>
+        report.findings.length === 0
+          ? `Verified ${report.casesChecked} cases and ${report.eventsChecked} events: every chronology is intact.`
+          : [
+              ...report.findings.map(
+                (f) =>
+                  `TAMPERED ${f.reference ?? '(no head)'} case ${f.caseId}${f.seq === undefined ? '' : ` event ${f.seq}`}: ${f.reason}`,
+              ),
+              `${report.findings.length} of ${report.casesChecked} cases failed verification.`,
+            ].join('\n'),
+      );
+    });
+
+  program
+    .command('policy')
+    .description('Policy packs.')
+    .command('validate <files...>')
+    .description('Validate policy pack YAML files; exit 1 naming the path of each problem.')
+    .option('--json', 'machine-readable output')
+    .action((files: string[], opts: { json?: boolean }) => {
+      const results = files.map((f) => ({ file: f, result: parsePolicyFile(resolve(io.cwd, f)) }));
+      if (results.some((r) => !r.result.ok)) exitCode = 1;
+      print(
+        !!opts.json,
+        results.map(({ file, result }) =>
+          result.ok
+            ? { file, ok: true, organisation: result.pack.organisation.id }
+            : { file, ok: false, issues: result.issues },
+        ),
+        () =>
+          results
+            .map(({ file, result }) =>
+              result.ok
+                ? `ok      ${file} (${result.pack.organisation.name})`
+                : [
+                    `invalid ${file}`,
+                    ...result.issues.map(
+                      (i) =>
+                        `  ${i.source}${i.line === undefined ? '' : `:${i.line}:${i.column ?? 1}`} ${i.path || '(document)'}: ${i.message}`,
+                    ),
+                  ].join('\n'),
+            )
+            .join('\n'),
+      );
+    });
+
+  program
+    .command('index')
+    .description('Case indexes.')
+    .command('rebuild')
+    .description('Rebuild the index tables from the case chronologies.')
+    .action(async () => {
+      const n = await getApp().store.rebuildIndexes();
+      io.out(`Rebuilt indexes for ${n} cases.`);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    const e = toEsafetyError(err);
+    io.err(`error ${e.code}: ${e.message}`);
+    return 1;
+  }
+}
+
+function describeEvent(e: CaseEvent): string {
+  const who = e.actorName ?? e.actorId;
+  const head = `  #${e.seq} ${shortTime(e.at)} ${e.type} by ${who}`;
+  switch (e.type) {
+    case 'opened':
+      return `${head}: ${e.data.source}, ${e.data.category}, ${e.data.severity} — ${e.narrative.description}`;
+    case 'severityChanged':
+      return `${head}: ${e.data.from} → ${e.data.to}`;
+    case 'noteAdded':
+    case 'parentInformed':
+      return `${head}: ${e.narrative.note}`;
+    case 'referred':
+      return `${head}: ${e.data.agency}${e.narrative.reference ? ` (ref ${e.narrative.reference})` : ''}`;
+    case 'sanctionRecorded':
+      return `${head}: ${e.data.sanction}`;
+    case 'closed':
+      return `${head}: ${e.data.outcome}${e.narrative.note ? ` — ${e.narrative.note}` : ''}`;
+    default:
+      return head;
+  }
+}
+
+/** Entry point for `bin/esafety.js`. */
+export function main(): void {
+  const io: CliIo = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  void runCli(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The case event log. A case is an append-only chronology; its current state is a fold of it.
+ *
+ * Each event splits into `data` (facts that stay queryable: ids, categories, levels, timestamps)
+ * and `narrative` (what people wrote or said, and people's names), which storage encrypts at rest.
+ * Each event carries `prevHash` and `hash` = SHA-256(canonical JSON of the event without `hash`),
+ * so any edit, deletion or reordering of the chronology is detectable (`esafety audit verify`).
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Severity, SubjectType } from '../policy/policy-pack';
+
+export const caseSources = ['staffReport', 'chatSignal', 'sharingSignal', 'monitoringAlert'] as const;
+export type CaseSource = (typeof caseSources)[number];
+
+export const closeOutcomes = [
+  'resolvedInternally',
+  'referredExternally',
+  'sanctionApplied',
+  'noFurtherAction',
+  'unfounded',
+] as const;
+export type CloseOutcome = (typeof closeOutcomes)[number];
+
+export type Under18 = 'yes' | 'no' | 'unknown';
+
+/** Who did something: an Entra object id, or `system:<component>` for automated steps. */
+export interface Actor {
+  readonly id: string;
+  /** Display name, kept only in the encrypted narrative. */
+  readonly name?: string;
+}
+
+export interface OpenedData {
+  readonly reference: string;
+  readonly source: CaseSource;
+  readonly route: string;
+  readonly area: string;
+  readonly category: string;
+  readonly severity: Severity;
+  readonly subjectType: SubjectType;
+  /** Entra object id of the subject when known (signals); reports usually have only a name. */
+  readonly subjectId?: string;
+  readonly under18: Under18;
+  readonly immediateRisk: boolean;
+  readonly occurredAt?: string;
+  readonly platform?: string;
+  /** The inbound signal's idempotency key (hashed), for dedupe and tracing. */
+  readonly signalKey: string;
+}
+
+export interface OpenedNarrative {
+  readonly subjectName?: string;
+  readonly description: string;
+  readonly actionsTaken?: string;
+}
+
+/** Every event body: `type`, plain `data`, encrypted `narrative`. */
+export type CaseEventBody =
+  | { type: 'opened'; data: OpenedData; narrative: OpenedNarrative }
+  | { type: 'claimed'; data: Record<string, never>; narrative: Record<string, never> }
+  | { type: 'severityChanged'; data: { from: Severity; to: Severity }; narrative: { note?: string } }
+  | { type: 'noteAdded'; data: Record<string, never>; narrative: { note: string } }
+  | { type: 'referred'; data: { agency: string }; narrative: { reference?: string } }
+  | { type: 'parentInformed'; data: Record<string, never>; narrative: { note: string } }
+  | {
+      type: 'sanctionRecorded';
+      data: { grid: 'learner' | 'staff'; sanction: string };
+      narrative: { note?: string };
+    }
+  | { type: 'closed'; data: { outcome: CloseOutcome }; narrative: { note?: string } }
+  | { type: 'reopened'; data: Record<string, never>; narrative: { note?: string } };
+
+export type CaseEventType = CaseEventBody['type'];
+
+interface EventEnvelope {
+  readonly caseId: string;
+  /** 1-based position in the chronology. */
+  readonly seq: number;
+  readonly at: string;
+  readonly actorId: string;
+  /** The actor's display name, kept with the narrative (encrypted). */
+  readonly actorName?: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export type CaseEvent = EventEnvelope & CaseEventBody;
+
+/** The `prevHash` of a case's first event. */
+export const genesisHash = '0'.repeat(64);
+
+/** SHA-256 over the canonical (RFC 8785) JSON of everything in the event except its own hash. */
+export function hashEvent(event: Omit<CaseEvent, 'hash'>): string {
+  const { caseId, seq, at, actorId, actorName, prevHash, type, data, narrative } = event;
+  const canonical = canonicalize({ caseId, seq, at, actorId, actorName, prevHash, type, data, narrative });
+  return createHash('sha256')
+    .update(canonical ?? '', 'utf8')
+    .digest('hex');
+}
+
+export function sealEvent(event: Omit<CaseEvent, 'hash'>): CaseEvent {
+  return { ...event, hash: hashEvent(event) } as CaseEvent;
+}
+
+export interface ChainProblem {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+/** Recomputes a chronology's chain; returns the first event that does not fit, if any. */
+export function verifyChain(caseId: string, events: readonly CaseEvent[]): ChainProblem | undefined {
+  let prev = genesisHash;
+  for (const [i, e] of events.entries()) {
+    const seq = i + 1;
+    if (e.seq !== seq)
+      return { seq, reason: `expected event ${seq}, found event ${e.seq} (an event is missing)` };
+    if (e.caseId !== caseId) return { seq, reason: 'event belongs to another case' };
+    if (e.prevHash !== prev) return { seq, reason: 'prevHash does not match the previous event' };
+    if (hashEvent(e) !== e.hash) return { seq, reason: 'hash does not match the event content (edited)' };
+    prev = e.hash;
+  }
+  if (events.length === 0) return { seq: 1, reason: 'case has no events' };
+  return undefined;
+}
+
+/** Case id derived from an inbound signal's idempotency key: the same signal always names the same case. */
+export function caseIdFor(idempotencyKey: string): string {
+  return 'c' + createHash('sha256').update(`case:${idempotencyKey}`, 'utf8').digest('hex').slice(0, 31);
+}
+
+/** A hash of the idempotency key to store (keys may embed message ids). */
+export function signalKeyHash(idempotencyKey: string): string {
+  return createHash('sha256').update(`signal:${idempotencyKey}`, 'utf8').digest('hex').slice(0, 32);
+}

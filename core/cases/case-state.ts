@@ -1,0 +1,228 @@
+/**
+ * A case's current state: a pure fold of its events (`evolve`), and the rules for what may happen
+ * next (`decide`). Both are pure functions so they are tested exhaustively without storage.
+ */
+import { fail } from '../errors';
+import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
+import { severities } from '../policy/policy-pack';
+import type { Actor, CaseEvent, CaseEventBody, CaseSource, CloseOutcome, Under18 } from './case-events';
+import { closeOutcomes } from './case-events';
+
+export type CaseStatus = 'open' | 'inProgress' | 'closed';
+
+export interface CaseState {
+  readonly id: string;
+  readonly reference: string;
+  readonly source: CaseSource;
+  readonly route: string;
+  readonly area: string;
+  readonly category: string;
+  readonly severity: Severity;
+  readonly status: CaseStatus;
+  readonly subjectType: SubjectType;
+  readonly subjectId?: string;
+  readonly under18: Under18;
+  readonly immediateRisk: boolean;
+  readonly reporterId: string;
+  readonly assigneeId?: string;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly closedAt?: string;
+  readonly outcome?: CloseOutcome;
+  readonly referrals: readonly string[];
+  readonly parentInformed: boolean;
+  readonly sanctions: readonly string[];
+  /** Number of events: the version the next commit must build on. */
+  readonly version: number;
+  readonly lastHash: string;
+  /** Encrypted at rest. */
+  readonly narrative: {
+    readonly subjectName?: string;
+    readonly reporterName?: string;
+    readonly assigneeName?: string;
+    readonly summary: string;
+  };
+}
+
+/** The longest summary a case card shows; the full description stays in the chronology. */
+const summaryLength = 280;
+
+export function evolve(state: CaseState | undefined, event: CaseEvent): CaseState {
+  const base = { version: event.seq, lastHash: event.hash, updatedAt: event.at };
+  if (event.type === 'opened') {
+    const d = event.data;
+    return {
+      id: event.caseId,
+      reference: d.reference,
+      source: d.source,
+      route: d.route,
+      area: d.area,
+      category: d.category,
+      severity: d.severity,
+      status: 'open',
+      subjectType: d.subjectType,
+      ...(d.subjectId !== undefined && { subjectId: d.subjectId }),
+      under18: d.under18,
+      immediateRisk: d.immediateRisk,
+      reporterId: event.actorId,
+      openedAt: event.at,
+      referrals: [],
+      parentInformed: false,
+      sanctions: [],
+      narrative: {
+        ...(event.narrative.subjectName !== undefined && { subjectName: event.narrative.subjectName }),
+        ...(event.actorName !== undefined && { reporterName: event.actorName }),
+        summary: truncate(event.narrative.description, summaryLength),
+      },
+      ...base,
+    };
+  }
+  if (!state)
+    return fail('STORAGE_FAILED', 'chronology does not start with an opened event', { seq: event.seq });
+  switch (event.type) {
+    case 'claimed':
+      return {
+        ...state,
+        ...base,
+        status: 'inProgress',
+        assigneeId: event.actorId,
+        narrative: {
+          ...state.narrative,
+          ...(event.actorName !== undefined && { assigneeName: event.actorName }),
+        },
+      };
+    case 'severityChanged':
+      return { ...state, ...base, severity: event.data.to };
+    case 'noteAdded':
+    case 'parentInformed':
+      return { ...state, ...base, parentInformed: state.parentInformed || event.type === 'parentInformed' };
+    case 'referred':
+      return { ...state, ...base, referrals: [...state.referrals, event.data.agency] };
+    case 'sanctionRecorded':
+      return { ...state, ...base, sanctions: [...state.sanctions, event.data.sanction] };
+    case 'closed':
+      return { ...state, ...base, status: 'closed', closedAt: event.at, outcome: event.data.outcome };
+    case 'reopened': {
+      const { closedAt: _c, outcome: _o, ...rest } = state;
+      return {
+        ...rest,
+        ...base,
+        status: 'inProgress',
+        assigneeId: event.actorId,
+        narrative: {
+          ...state.narrative,
+          ...(event.actorName !== undefined && { assigneeName: event.actorName }),
+        },
+      };
+    }
+  }
+}
+
+export function fold(events: readonly CaseEvent[]): CaseState | undefined {
+  return events.reduce<CaseState | undefined>(evolve, undefined);
+}
+
+/** What someone asks to do to a case (validated input, from a card or the CLI). */
+export type CaseCommand =
+  | { kind: 'claim' }
+  | { kind: 'setSeverity'; severity: Severity; note?: string }
+  | { kind: 'addNote'; note: string }
+  | { kind: 'refer'; agency: string; reference?: string }
+  | { kind: 'recordParentInformed'; note: string }
+  | { kind: 'recordSanction'; sanction: string; note?: string }
+  | { kind: 'close'; outcome: CloseOutcome; note?: string }
+  | { kind: 'reopen'; note?: string };
+
+/**
+ * Decides the event a command produces on the current state, or refuses it with a coded error.
+ * Called again on fresh state after a concurrent write, so a claim that lost the race is refused
+ * ("already claimed by …") while a note that lost it is simply appended after the winner.
+ */
+export function decide(
+  state: CaseState,
+  command: CaseCommand,
+  actor: Actor,
+  pack: PolicyPack,
+): CaseEventBody {
+  const refuse = (reason: string, message: string): never =>
+    fail('CASE_TRANSITION_REFUSED', message, { caseId: state.id, reason, status: state.status });
+  const notClosed = () => {
+    if (state.status === 'closed') refuse('closed', `Case ${state.reference} is closed; reopen it first.`);
+  };
+  const none = {} as Record<string, never>;
+
+  switch (command.kind) {
+    case 'claim':
+      notClosed();
+      if (state.assigneeId === actor.id)
+        refuse('alreadyYours', `You have already claimed ${state.reference}.`);
+      if (state.assigneeId !== undefined) {
+        refuse(
+          'alreadyClaimed',
+          `Case ${state.reference} has already been claimed by ${state.narrative.assigneeName ?? 'another DSL'}.`,
+        );
+      }
+      return { type: 'claimed', data: none, narrative: none };
+    case 'setSeverity':
+      notClosed();
+      if (!severities.includes(command.severity))
+        refuse('unknownSeverity', `Unknown severity "${command.severity}".`);
+      if (command.severity === state.severity)
+        refuse('unchanged', `Case ${state.reference} is already ${state.severity}.`);
+      return {
+        type: 'severityChanged',
+        data: { from: state.severity, to: command.severity },
+        narrative: optional({ note: command.note }),
+      };
+    case 'addNote':
+      notClosed();
+      return { type: 'noteAdded', data: none, narrative: { note: command.note } };
+    case 'refer':
+      notClosed();
+      if (!pack.agencies.some((a) => a.id === command.agency))
+        refuse('unknownAgency', `"${command.agency}" is not an agency in the policy.`);
+      return {
+        type: 'referred',
+        data: { agency: command.agency },
+        narrative: optional({ reference: command.reference }),
+      };
+    case 'recordParentInformed':
+      notClosed();
+      if (state.under18 === 'no') refuse('adultSubject', 'The subject of this case is not under 18.');
+      return { type: 'parentInformed', data: none, narrative: { note: command.note } };
+    case 'recordSanction': {
+      notClosed();
+      const grid = state.subjectType === 'staff' ? 'staff' : 'learner';
+      if (!pack.sanctions[grid]?.actions.some((a) => a.id === command.sanction)) {
+        refuse('unknownSanction', `"${command.sanction}" is not in the policy's ${grid} sanctions grid.`);
+      }
+      return {
+        type: 'sanctionRecorded',
+        data: { grid, sanction: command.sanction },
+        narrative: optional({ note: command.note }),
+      };
+    }
+    case 'close':
+      notClosed();
+      if (!closeOutcomes.includes(command.outcome))
+        refuse('unknownOutcome', `Unknown outcome "${command.outcome}".`);
+      return {
+        type: 'closed',
+        data: { outcome: command.outcome },
+        narrative: optional({ note: command.note }),
+      };
+    case 'reopen':
+      if (state.status !== 'closed') refuse('notClosed', `Case ${state.reference} is not closed.`);
+      return { type: 'reopened', data: none, narrative: optional({ note: command.note }) };
+  }
+}
+
+function optional<T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as {
+    [K in keyof T]?: string;
+  };
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}

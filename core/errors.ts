@@ -1,0 +1,78 @@
+/**
+ * The one catalogue of errors this product raises (CONVENTIONS.md habit 5, after Agents-for-js
+ * `errorHelper.ts`). Every error has a stable code, a kind and a message that is safe to show a person.
+ *
+ * - `user` errors are the caller's to fix (bad input, a refused action): 4xx, an error card, exit 1.
+ * - `system` errors are ours or the platform's (storage down, a bug): 5xx, retry, page an operator.
+ */
+
+export type ErrorKind = 'user' | 'system';
+
+interface ErrorSpec {
+  readonly kind: ErrorKind;
+  /** HTTP status a web edge answers with. */
+  readonly status: number;
+}
+
+export const errorCatalogue = {
+  // Configuration and start-up.
+  CONFIG_INVALID: { kind: 'system', status: 500 },
+  // Input that failed its schema at an edge.
+  INPUT_INVALID: { kind: 'user', status: 400 },
+  // Policy packs.
+  POLICY_INVALID: { kind: 'user', status: 400 },
+  POLICY_NOT_FOUND: { kind: 'user', status: 404 },
+  // Cases.
+  CASE_NOT_FOUND: { kind: 'user', status: 404 },
+  CASE_TRANSITION_REFUSED: { kind: 'user', status: 409 },
+  CASE_CONFLICT: { kind: 'system', status: 409 },
+  CASE_TOO_LARGE: { kind: 'user', status: 413 },
+  NOT_AUTHORISED: { kind: 'user', status: 403 },
+  // Storage and crypto.
+  STORAGE_UNAVAILABLE: { kind: 'system', status: 503 },
+  STORAGE_FAILED: { kind: 'system', status: 500 },
+  FIELD_DECRYPT_FAILED: { kind: 'system', status: 500 },
+  // Anything we did not foresee.
+  UNEXPECTED: { kind: 'system', status: 500 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** A coded error. `details` carries ids and paths, never names or narrative text. */
+export class EsafetyError extends Error {
+  readonly kind: ErrorKind;
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EsafetyError';
+    this.kind = errorCatalogue[code].kind;
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+/** Raises a coded error: the only way code in this repository throws. */
+export function fail(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  cause?: unknown,
+): never {
+  throw new EsafetyError(code, message, details, cause === undefined ? undefined : { cause });
+}
+
+/** Normalises anything caught at a boundary into a coded error, keeping the original as `cause`. */
+export function toEsafetyError(err: unknown): EsafetyError {
+  if (err instanceof EsafetyError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new EsafetyError('UNEXPECTED', message, {}, { cause: err });
+}
+
+export function isErrorCode(err: unknown, code: ErrorCode): err is EsafetyError {
+  return err instanceof EsafetyError && err.code === code;
+}

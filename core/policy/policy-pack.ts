@@ -1,0 +1,306 @@
+/**
+ * The policy pack: one organisation's E-Safety Policy as data. Everything the product decides —
+ * who may act, where a case goes, what the DSL is offered, what a quiz asks — comes from here,
+ * so a college changes its procedure by editing YAML, not code.
+ *
+ * The schema checks shape; `crossReferenceIssues` checks that every name used is defined
+ * (a route to an undefined role, a quiz answer that is not an option, …).
+ */
+import { z } from 'zod';
+
+export const severities = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof severities)[number];
+export const severitySchema = z.enum(severities);
+
+export const subjectTypes = ['learner', 'staff', 'visitor', 'unknown'] as const;
+export type SubjectType = (typeof subjectTypes)[number];
+
+/** The four Cs of online risk (KCSIE): every seed uses three or four of them. */
+export const riskAreas = ['content', 'contact', 'conduct', 'commerce'] as const;
+export type RiskArea = (typeof riskAreas)[number];
+
+const key = z
+  .string()
+  .regex(/^[a-z][a-zA-Z0-9-]*$/, 'use letters, digits and dashes, starting with a lower-case letter');
+const text = z.string().trim().min(1);
+/** Entra object ids are GUIDs. */
+const entraId = z.guid('an Entra object id (GUID)');
+
+const roleSchema = z.strictObject({
+  displayName: text,
+  groupId: entraId,
+  description: text.optional(),
+});
+
+const routeSchema = z.strictObject({
+  displayName: text,
+  /** Roles whose members see and act on cases on this route. The first is the owning role. */
+  roles: z.array(key).min(1),
+  /** Fixed Teams location; when absent, `register <route>` typed in a channel sets it. */
+  channel: z.strictObject({ teamId: text, channelId: text }).optional(),
+  /** Sexual-imagery or staff cases can be restricted so the reporter receives no status updates. */
+  notifyReporter: z.boolean().default(true),
+});
+
+const taxonomyItemSchema = z.strictObject({
+  id: key,
+  name: text,
+  description: text.optional(),
+  defaultSeverity: severitySchema,
+  /** Reporters are told not to view, copy or forward images (UKCIS guidance). */
+  sexualImagery: z.boolean().default(false),
+});
+
+const taxonomyAreaSchema = z.strictObject({
+  area: z.enum(riskAreas),
+  name: text,
+  items: z.array(taxonomyItemSchema).min(1),
+});
+
+const routingRuleSchema = z.strictObject({
+  description: text.optional(),
+  when: z
+    .strictObject({
+      subjectType: z.array(z.enum(subjectTypes)).min(1).optional(),
+      area: z.array(z.enum(riskAreas)).min(1).optional(),
+      category: z.array(key).min(1).optional(),
+      severityAtLeast: severitySchema.optional(),
+    })
+    .default({}),
+  route: key,
+});
+
+const agencySchema = z.strictObject({ id: key, name: text, when: text });
+
+const sanctionGridSchema = z.strictObject({
+  actions: z.array(z.strictObject({ id: key, name: text })).min(1),
+  behaviours: z
+    .array(
+      z.strictObject({
+        id: key,
+        name: text,
+        /** Taxonomy items this behaviour usually goes with; the DSL sees them as suggestions. */
+        categories: z.array(key).default([]),
+        actions: z.array(key).min(1),
+      }),
+    )
+    .min(1),
+});
+
+const assessmentSchema = z.strictObject({
+  approverRole: key,
+  reviewAfterMonths: z.int().min(1).max(60),
+  /** Total weight of "yes" answers at or above which an assessment is high risk. */
+  highRiskFrom: z.int().min(1),
+  questions: z
+    .array(
+      z.strictObject({
+        id: key,
+        section: text,
+        text,
+        guidance: text,
+        weight: z.int().min(1).max(5).default(1),
+      }),
+    )
+    .min(1),
+});
+
+const quizQuestionSchema = z.strictObject({
+  id: key,
+  text,
+  options: z.array(z.strictObject({ id: key, text })).min(2),
+  answer: key,
+  explanation: text,
+});
+
+const quizSchema = z.strictObject({
+  id: key,
+  title: text,
+  audience: z.enum(['learners', 'staff']),
+  passMarkPercent: z.int().min(1).max(100),
+  questions: z.array(quizQuestionSchema).min(15, 'an induction quiz needs at least 15 questions'),
+});
+
+const phraseRuleSchema = z.strictObject({
+  category: key,
+  severity: severitySchema,
+  phrases: z.array(text).default([]),
+  /** Regular expressions (JavaScript syntax, matched case-insensitively on normalised text). */
+  patterns: z.array(text).default([]),
+});
+
+const detectionSchema = z.strictObject({
+  aggregationWindowMinutes: z
+    .int()
+    .min(1)
+    .max(24 * 60),
+  externalContact: z.strictObject({
+    /** The role whose members are protected: contact between them and an outsider is a signal. */
+    protectedRole: key,
+    /** Which kinds of outside identity count. */
+    flag: z.array(z.enum(['external', 'federated', 'anonymous', 'personal'])).min(1),
+    /** Partner domains (employers, awarding bodies) whose users are not outsiders. */
+    trustedDomains: z.array(text).default([]),
+    category: key,
+    severity: severitySchema,
+  }),
+  phrases: z.array(phraseRuleSchema).default([]),
+  dlp: z.strictObject({ category: key, severity: severitySchema }),
+});
+
+export const policyPackSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  /** Name of another pack in the same folder whose top-level sections this one inherits. */
+  extends: key.optional(),
+  organisation: z.strictObject({
+    id: key,
+    name: text,
+    source: text,
+    policyOwner: text.optional(),
+  }),
+  roles: z.record(key, roleSchema),
+  routes: z.record(key, routeSchema),
+  routing: z.strictObject({
+    rules: z.array(routingRuleSchema).default([]),
+    default: key,
+  }),
+  taxonomy: z.array(taxonomyAreaSchema).min(1),
+  agencies: z.array(agencySchema).min(1),
+  sanctions: z
+    .strictObject({ learner: sanctionGridSchema.optional(), staff: sanctionGridSchema.optional() })
+    .default({}),
+  assessment: assessmentSchema,
+  quizzes: z.array(quizSchema).min(1),
+  retention: z.strictObject({
+    /** Closed cases are purged this long after closure; the purge itself is logged. */
+    closedCaseMonths: z
+      .int()
+      .min(1)
+      .max(12 * 100),
+    note: text.optional(),
+  }),
+  responseTargets: z.strictObject({
+    /** Minutes from a case opening to a DSL claiming it, per severity. */
+    claimWithinMinutes: z.strictObject({
+      critical: z.int().min(1),
+      high: z.int().min(1),
+      medium: z.int().min(1),
+      low: z.int().min(1),
+    }),
+  }),
+  detection: detectionSchema,
+});
+
+export type PolicyPack = z.output<typeof policyPackSchema>;
+export type TaxonomyItem = z.output<typeof taxonomyItemSchema>;
+export type RoleKey = string;
+
+/** A problem found in a pack, located by its path inside the pack. */
+export interface PolicyIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** Every name the pack uses must be defined in it. */
+export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const roles = new Set(Object.keys(pack.roles));
+  const routes = new Set(Object.keys(pack.routes));
+  const categories = new Set(pack.taxonomy.flatMap((a) => a.items.map((i) => i.id)));
+  const issue = (path: (string | number)[], message: string) => issues.push({ path, message });
+
+  for (const required of ['dsl', 'learners', 'tutors']) {
+    if (!roles.has(required)) issue(['roles'], `the "${required}" role must be defined`);
+  }
+  for (const [name, route] of Object.entries(pack.routes)) {
+    route.roles.forEach((role, i) => {
+      if (!roles.has(role))
+        issue(['routes', name, 'roles', i], `route "${name}" names undefined role "${role}"`);
+    });
+  }
+  if (!routes.has(pack.routing.default)) {
+    issue(['routing', 'default'], `default route "${pack.routing.default}" is not defined under routes`);
+  }
+  pack.routing.rules.forEach((rule, i) => {
+    if (!routes.has(rule.route))
+      issue(['routing', 'rules', i, 'route'], `route "${rule.route}" is not defined under routes`);
+    rule.when.category?.forEach((c, j) => {
+      if (!categories.has(c))
+        issue(['routing', 'rules', i, 'when', 'category', j], `unknown category "${c}"`);
+    });
+  });
+  duplicates(pack.taxonomy.flatMap((a) => a.items.map((i) => i.id))).forEach((id) =>
+    issue(['taxonomy'], `category id "${id}" is used more than once`),
+  );
+  for (const grid of ['learner', 'staff'] as const) {
+    const g = pack.sanctions[grid];
+    if (!g) continue;
+    const actions = new Set(g.actions.map((a) => a.id));
+    g.behaviours.forEach((b, i) => {
+      b.actions.forEach((a, j) => {
+        if (!actions.has(a))
+          issue(['sanctions', grid, 'behaviours', i, 'actions', j], `unknown sanction action "${a}"`);
+      });
+      b.categories.forEach((c, j) => {
+        if (!categories.has(c))
+          issue(['sanctions', grid, 'behaviours', i, 'categories', j], `unknown category "${c}"`);
+      });
+    });
+  }
+  if (!roles.has(pack.assessment.approverRole)) {
+    issue(
+      ['assessment', 'approverRole'],
+      `approver role "${pack.assessment.approverRole}" is not defined under roles`,
+    );
+  }
+  duplicates(pack.assessment.questions.map((q) => q.id)).forEach((id) =>
+    issue(['assessment', 'questions'], `question id "${id}" is used more than once`),
+  );
+  duplicates(pack.quizzes.map((q) => q.id)).forEach((id) =>
+    issue(['quizzes'], `quiz id "${id}" is used more than once`),
+  );
+  pack.quizzes.forEach((quiz, i) => {
+    duplicates(quiz.questions.map((q) => q.id)).forEach((id) =>
+      issue(['quizzes', i, 'questions'], `question id "${id}" is used more than once`),
+    );
+    quiz.questions.forEach((q, j) => {
+      if (!q.options.some((o) => o.id === q.answer)) {
+        issue(
+          ['quizzes', i, 'questions', j, 'answer'],
+          `answer "${q.answer}" is not one of the question's options`,
+        );
+      }
+    });
+  });
+  const d = pack.detection;
+  if (!roles.has(d.externalContact.protectedRole)) {
+    issue(
+      ['detection', 'externalContact', 'protectedRole'],
+      `role "${d.externalContact.protectedRole}" is not defined`,
+    );
+  }
+  const checkCategory = (path: (string | number)[], c: string) => {
+    if (!categories.has(c)) issue(path, `unknown category "${c}"`);
+  };
+  checkCategory(['detection', 'externalContact', 'category'], d.externalContact.category);
+  checkCategory(['detection', 'dlp', 'category'], d.dlp.category);
+  d.phrases.forEach((rule, i) => {
+    checkCategory(['detection', 'phrases', i, 'category'], rule.category);
+    if (rule.phrases.length === 0 && rule.patterns.length === 0) {
+      issue(['detection', 'phrases', i], 'a phrase rule needs at least one phrase or pattern');
+    }
+    rule.patterns.forEach((p, j) => {
+      try {
+        new RegExp(p, 'iu');
+      } catch {
+        issue(['detection', 'phrases', i, 'patterns', j], 'not a valid regular expression');
+      }
+    });
+  });
+  return issues;
+}
+
+function duplicates(ids: string[]): string[] {
+  const seen = new Set<string>();
+  return [...new Set(ids.filter((id) => seen.size === seen.add(id).size))];
+}

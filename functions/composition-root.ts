@@ -1,0 +1,44 @@
+/**
+ * The composition root: configuration → adapters → core use cases. The Azure Functions entry point,
+ * the local dev host and the admin CLI all build the app here, so they run the same wiring.
+ */
+import { resolve } from 'node:path';
+import { systemClock, type Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import { CaseService } from '../core/cases/case-service';
+import type { CaseStore } from '../core/cases/case-store';
+import type { PolicyPack } from '../core/policy/policy-pack';
+import { FieldCipher } from '../adapters/field-cipher';
+import { createLogger } from '../adapters/pino-logger';
+import { loadPolicyFile } from '../adapters/policy-files';
+import { TableCaseStore } from '../adapters/table-case-store';
+import type { AppConfig } from './config';
+
+export interface App {
+  readonly config: AppConfig;
+  readonly log: Logger;
+  readonly pack: PolicyPack;
+  readonly store: CaseStore;
+  readonly cases: CaseService;
+}
+
+export interface ComposeOverrides {
+  readonly log?: Logger;
+  readonly clock?: Clock;
+  /** Folder that relative paths in configuration are resolved from (the app root). */
+  readonly root?: string;
+}
+
+export function compose(config: AppConfig, overrides: ComposeOverrides = {}): App {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const pack = loadPolicyFile(resolve(overrides.root ?? process.cwd(), config.policyPackPath));
+  const store = new TableCaseStore({
+    connectionString: config.storage.connectionString,
+    tablePrefix: config.storage.tablePrefix,
+    cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
+    log,
+  });
+  const cases = new CaseService({ store, pack, clock: overrides.clock ?? systemClock, log });
+  log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
+  return { config, log, pack, store, cases };
+}

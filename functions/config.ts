@@ -1,0 +1,147 @@
+/**
+ * Configuration: environment variables, validated once at start-up, frozen and passed in
+ * (CONVENTIONS.md habit 6). Nothing else in the app reads `process.env`.
+ * Every variable is documented in `local.settings.example.json`.
+ *
+ * With nothing set, the app runs in local mode against Azurite's well-known development account.
+ */
+import { z } from 'zod';
+import { fail } from '../core/errors';
+
+/** Azurite's published development account (not a secret: it is in Microsoft's docs). */
+export const azuriteAccount = {
+  name: 'devstoreaccount1',
+  key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+} as const;
+
+export function azuriteConnectionString(tablePort: number, queuePort: number, host = '127.0.0.1'): string {
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${azuriteAccount.name}`,
+    `AccountKey=${azuriteAccount.key}`,
+    `TableEndpoint=http://${host}:${tablePort}/${azuriteAccount.name}`,
+    `QueueEndpoint=http://${host}:${queuePort}/${azuriteAccount.name}`,
+  ].join(';');
+}
+
+/**
+ * Local mode only: a fixed, published field-encryption key so `npm start` needs no set-up.
+ * Azure mode refuses to start with it.
+ */
+const localOnlyFieldKey = 'bG9jYWwtb25seS1lc2FmZXR5LWRldi1rZXktMzJieXQ=';
+
+const base64Key = z
+  .string()
+  .refine(
+    (s) => Buffer.from(s, 'base64').length === 32,
+    'must be base64 of exactly 32 bytes (openssl rand -base64 32)',
+  );
+
+const envSchema = z
+  .object({
+    ESAFETY_MODE: z.enum(['local', 'azure']).default('local'),
+    ESAFETY_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+    ESAFETY_TABLE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'letters and digits only, starting with a letter')
+      .default('esafety'),
+    ESAFETY_FIELD_KEY: base64Key.optional(),
+    ESAFETY_FIELD_KEYS_PREVIOUS: z
+      .string()
+      .optional()
+      .transform((s) =>
+        s
+          ? s
+              .split(',')
+              .map((k) => k.trim())
+              .filter(Boolean)
+          : [],
+      )
+      .pipe(z.array(base64Key)),
+    ESAFETY_POLICY_PACK: z.string().min(1).default('policies/uk-fe-default.yaml'),
+    ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
+    ESAFETY_LOCAL_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+    ESAFETY_LOCAL_TABLE_PORT: z.coerce.number().int().min(0).max(65535).default(10002),
+    ESAFETY_LOCAL_QUEUE_PORT: z.coerce.number().int().min(0).max(65535).default(10001),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ESAFETY_MODE !== 'azure') return;
+    if (!env.ESAFETY_STORAGE_CONNECTION_STRING) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_STORAGE_CONNECTION_STRING'],
+        message: 'required when ESAFETY_MODE=azure',
+      });
+    } else if (env.ESAFETY_STORAGE_CONNECTION_STRING.includes(azuriteAccount.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_STORAGE_CONNECTION_STRING'],
+        message: 'points at the Azurite development account',
+      });
+    }
+    if (!env.ESAFETY_FIELD_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_FIELD_KEY'],
+        message: 'required when ESAFETY_MODE=azure (Key Vault reference)',
+      });
+    } else if (env.ESAFETY_FIELD_KEY === localOnlyFieldKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_FIELD_KEY'],
+        message: 'is the published local-only key; generate your own',
+      });
+    }
+  });
+
+export interface AppConfig {
+  readonly mode: 'local' | 'azure';
+  readonly storage: { readonly connectionString: string; readonly tablePrefix: string };
+  readonly fieldKeys: { readonly current: Buffer; readonly previous: readonly Buffer[] };
+  readonly policyPackPath: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly local: {
+    readonly dataDir: string;
+    readonly hostPort: number;
+    readonly tablePort: number;
+    readonly queuePort: number;
+  };
+}
+
+/** Validates the environment; a missing or malformed value stops start-up with its name. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+  // Empty strings (as in a copied local.settings.json) mean "not set".
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('ESAFETY_') && v !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    return fail('CONFIG_INVALID', `Configuration is invalid:\n  ${problems.join('\n  ')}`, {
+      variables: parsed.error.issues.map((i) => i.path.join('.')).join(','),
+    });
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    mode: e.ESAFETY_MODE,
+    storage: Object.freeze({
+      connectionString:
+        e.ESAFETY_STORAGE_CONNECTION_STRING ??
+        azuriteConnectionString(e.ESAFETY_LOCAL_TABLE_PORT, e.ESAFETY_LOCAL_QUEUE_PORT),
+      tablePrefix: e.ESAFETY_TABLE_PREFIX,
+    }),
+    fieldKeys: Object.freeze({
+      current: Buffer.from(e.ESAFETY_FIELD_KEY ?? localOnlyFieldKey, 'base64'),
+      previous: e.ESAFETY_FIELD_KEYS_PREVIOUS.map((k) => Buffer.from(k, 'base64')),
+    }),
+    policyPackPath: e.ESAFETY_POLICY_PACK,
+    logLevel: e.ESAFETY_LOG_LEVEL,
+    local: Object.freeze({
+      dataDir: e.ESAFETY_LOCAL_DATA_DIR,
+      hostPort: e.ESAFETY_LOCAL_HOST_PORT,
+      tablePort: e.ESAFETY_LOCAL_TABLE_PORT,
+      queuePort: e.ESAFETY_LOCAL_QUEUE_PORT,
+    }),
+  });
+}

@@ -1,0 +1,20 @@
+// Three projects, split by what a test may touch (CONVENTIONS.md habit 10):
+// unit (no I/O), integration (Azurite + real SDK clients), e2e (the running stack over HTTP).
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testTimeout: 30_000,
+      globalSetup: '<rootDir>/test/support/azurite-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/azurite-global-teardown.ts',
+    },
+  ],
+};

@@ -1,0 +1,166 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { parsePolicyPack, type PolicySource } from '../../../core/policy/parse-policy';
+import { parsePolicyFile } from '../../../adapters/policy-files';
+import { policyPath, repoRoot } from '../../support/fixtures';
+
+const defaultText = readFileSync(policyPath('uk-fe-default'), 'utf8');
+
+/** Parses a variant of the default pack, edited as data. */
+function parseEdited(edit: (pack: Record<string, any>) => void) {
+  const data = parse(defaultText) as Record<string, any>;
+  edit(data);
+  return parsePolicyPack({ name: 'edited.yaml', text: stringify(data) }, () => undefined);
+}
+
+const issuesOf = (r: ReturnType<typeof parsePolicyPack>) => (r.ok ? [] : r.issues);
+
+describe('policy packs', () => {
+  const shipped = readdirSync(join(repoRoot, 'policies')).filter((f) => f.endsWith('.yaml'));
+
+  it('ships the default pack and one pack per seed policy', () => {
+    expect(shipped.sort()).toEqual([
+      'babington.yaml',
+      'momentum.yaml',
+      'skills4stem.yaml',
+      'ucen-manchester.yaml',
+      'uk-fe-default.yaml',
+      'waes.yaml',
+    ]);
+  });
+
+  it.each(shipped)('%s is valid', (file) => {
+    const result = parsePolicyFile(join(repoRoot, 'policies', file));
+    expect(issuesOf(result)).toEqual([]);
+  });
+
+  it('names the route and role when a route names an undefined role', () => {
+    const issues = issuesOf(parseEdited((p) => (p['routes'].staff.roles = ['hrLead'])));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        source: 'edited.yaml',
+        path: 'routes.staff.roles[0]',
+        message: expect.stringContaining('"hrLead"'),
+      }),
+    ]);
+    expect(issues[0]?.line).toBeGreaterThan(1);
+  });
+
+  it('names the question when a quiz question has no answer', () => {
+    const issues = issuesOf(parseEdited((p) => delete p['quizzes'][0].questions[3].answer));
+    expect(issues).toEqual([expect.objectContaining({ path: 'quizzes[0].questions[3].answer' })]);
+  });
+
+  it('refuses an answer that is not one of the options', () => {
+    const issues = issuesOf(parseEdited((p) => (p['quizzes'][0].questions[0].answer = 'z')));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'quizzes[0].questions[0].answer',
+        message: expect.stringContaining('not one of'),
+      }),
+    ]);
+  });
+
+  it.each([
+    [
+      'a routing rule to an undefined route',
+      (p: any) => (p.routing.rules[0].route = 'nowhere'),
+      'routing.rules[0].route',
+    ],
+    ['an unknown default route', (p: any) => (p.routing.default = 'nowhere'), 'routing.default'],
+    [
+      'a sanction naming an unknown action',
+      (p: any) => (p.sanctions.learner.behaviours[0].actions = ['flog']),
+      'sanctions.learner.behaviours[0].actions[0]',
+    ],
+    [
+      'a detection rule for an unknown category',
+      (p: any) => (p.detection.phrases[0].category = 'nope'),
+      'detection.phrases[0].category',
+    ],
+    [
+      'an invalid detection pattern',
+      (p: any) => (p.detection.phrases[0].patterns = ['(unclosed']),
+      'detection.phrases[0].patterns[0]',
+    ],
+    [
+      'an approver role that is not defined',
+      (p: any) => (p.assessment.approverRole = 'boss'),
+      'assessment.approverRole',
+    ],
+    ['a group id that is not a GUID', (p: any) => (p.roles.dsl.groupId = 'dsl-group'), 'roles.dsl.groupId'],
+    [
+      'an unknown severity',
+      (p: any) => (p.taxonomy[0].items[0].defaultSeverity = 'severe'),
+      'taxonomy[0].items[0].defaultSeverity',
+    ],
+    [
+      'a quiz with fewer than 15 questions',
+      (p: any) => (p.quizzes[0].questions = p.quizzes[0].questions.slice(0, 3)),
+      'quizzes[0].questions',
+    ],
+    ['a missing dsl role', (p: any) => delete p.roles.dsl, 'roles'],
+  ])('refuses %s, naming %s', (_what, edit, path) => {
+    expect(issuesOf(parseEdited(edit)).map((i) => i.path)).toContain(path);
+  });
+
+  it('points at the line of a YAML syntax error', () => {
+    const result = parsePolicyPack(
+      { name: 'broken.yaml', text: 'schemaVersion: 1\nroles:\n  dsl: [unclosed\n' },
+      () => undefined,
+    );
+    expect(issuesOf(result)[0]).toEqual(
+      expect.objectContaining({ source: 'broken.yaml', line: expect.any(Number) }),
+    );
+  });
+
+  it('explains the usual cause when a comma inside { } splits a sentence into keys', () => {
+    const text = defaultText.replace(
+      'name: "Material inciting violence, hate or intolerance"',
+      'name: Material inciting violence, hate',
+    );
+    const issues = issuesOf(parsePolicyPack({ name: 'comma.yaml', text }, () => undefined));
+    expect(issues[0]?.message).toContain('put the sentence in quotes');
+  });
+
+  describe('extends', () => {
+    const base: PolicySource = { name: 'base.yaml', text: defaultText };
+    const resolver = (name: string) => (name === 'base' ? base : undefined);
+
+    it('inherits whole sections from the named pack and overrides those it writes', () => {
+      const child =
+        'schemaVersion: 1\nextends: base\norganisation: { id: child, name: Child College, source: test }\n';
+      const result = parsePolicyPack({ name: 'child.yaml', text: child }, resolver);
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      expect(result.pack.organisation.id).toBe('child');
+      expect(result.pack.quizzes[0]?.id).toBe('induction');
+    });
+
+    it('reports problems in an inherited section against the file that wrote it', () => {
+      const child = 'schemaVersion: 1\nextends: base\nroutes:\n  dsl: { displayName: DSL, roles: [ghost] }\n';
+      const issues = issuesOf(parsePolicyPack({ name: 'child.yaml', text: child }, resolver));
+      const ghost = issues.find((i) => i.message.includes('ghost'));
+      expect(ghost).toEqual(
+        expect.objectContaining({ source: 'child.yaml', path: 'routes.dsl.roles[0]', line: 4 }),
+      );
+      // The inherited routing rule points at `staff`, which the child's routes no longer define.
+      expect(issues.find((i) => i.path === 'routing.rules[0].route')?.source).toBe('base.yaml');
+    });
+
+    it('names a missing parent pack', () => {
+      const issues = issuesOf(
+        parsePolicyPack({ name: 'orphan.yaml', text: 'schemaVersion: 1\nextends: nobody\n' }, resolver),
+      );
+      expect(issues).toEqual([
+        expect.objectContaining({ path: 'extends', message: expect.stringContaining('"nobody"') }),
+      ]);
+    });
+
+    it('refuses a pack that extends itself', () => {
+      const self: PolicySource = { name: 'loop.yaml', text: 'schemaVersion: 1\nextends: loop\n' };
+      const issues = issuesOf(parsePolicyPack(self, () => self));
+      expect(issues[0]?.message).toContain('back to itself');
+    });
+  });
+});
