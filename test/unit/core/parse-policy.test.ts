@@ -116,12 +116,15 @@ describe('policy packs', () => {
   });
 
   it('explains the usual cause when a comma inside { } splits a sentence into keys', () => {
-    const text = defaultText.replace(
-      'name: "Material inciting violence, hate or intolerance"',
-      'name: Material inciting violence, hate',
-    );
+    const text = [
+      'schemaVersion: 1',
+      'agencies:',
+      '  - { id: police, name: Police, when: A crime, or immediate danger }',
+    ].join('\n');
     const issues = issuesOf(parsePolicyPack({ name: 'comma.yaml', text }, () => undefined));
-    expect(issues[0]?.message).toContain('put the sentence in quotes');
+    const comma = issues.find((i) => i.path === 'agencies[0]');
+    expect(comma?.message).toContain('put the sentence in quotes');
+    expect(comma?.line).toBe(3);
   });
 
   describe('extends', () => {
