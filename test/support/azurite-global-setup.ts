@@ -1,15 +1,20 @@
 /**
- * Integration tests run against real Azurite, started here in this process (in memory, loopback,
- * ephemeral ports) and stopped in the teardown. Workers inherit its connection string.
+ * Integration tests run against real Azurite, started here from the npm package: loopback only,
+ * ephemeral ports, data in a fresh temporary folder. The teardown stops it and deletes the folder.
+ * Workers inherit its connection string through the environment.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../local/azurite';
 
 declare global {
-  var __azurite: RunningAzurite | undefined;
+  var __azurite: { server: RunningAzurite; folder: string } | undefined;
 }
 
 export default async function setup(): Promise<void> {
-  const azurite = await startAzurite();
-  globalThis.__azurite = azurite;
-  process.env['ESAFETY_TEST_STORAGE'] = azurite.connectionString;
+  const folder = mkdtempSync(join(tmpdir(), 'esafety-azurite-'));
+  const server = await startAzurite({ location: folder });
+  globalThis.__azurite = { server, folder };
+  process.env['ESAFETY_TEST_STORAGE'] = server.connectionString;
 }
