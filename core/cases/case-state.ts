@@ -81,16 +81,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
     return fail('STORAGE_FAILED', 'chronology does not start with an opened event', { seq: event.seq });
   switch (event.type) {
     case 'claimed':
-      return {
-        ...state,
-        ...base,
-        status: 'inProgress',
-        assigneeId: event.actorId,
-        narrative: {
-          ...state.narrative,
-          ...(event.actorName !== undefined && { assigneeName: event.actorName }),
-        },
-      };
+      return { ...assignTo(state, event), ...base };
     case 'severityChanged':
       return { ...state, ...base, severity: event.data.to };
     case 'noteAdded':
@@ -104,18 +95,20 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return { ...state, ...base, status: 'closed', closedAt: event.at, outcome: event.data.outcome };
     case 'reopened': {
       const { closedAt: _c, outcome: _o, ...rest } = state;
-      return {
-        ...rest,
-        ...base,
-        status: 'inProgress',
-        assigneeId: event.actorId,
-        narrative: {
-          ...state.narrative,
-          ...(event.actorName !== undefined && { assigneeName: event.actorName }),
-        },
-      };
+      return { ...assignTo(rest, event), ...base };
     }
   }
+}
+
+/** The event's actor becomes the assignee; a previous assignee's name never lingers. */
+function assignTo(state: CaseState, event: CaseEvent): CaseState {
+  const { assigneeName: _previous, ...narrative } = state.narrative;
+  return {
+    ...state,
+    status: 'inProgress',
+    assigneeId: event.actorId,
+    narrative: { ...narrative, ...(event.actorName !== undefined && { assigneeName: event.actorName }) },
+  };
 }
 
 export function fold(events: readonly CaseEvent[]): CaseState | undefined {

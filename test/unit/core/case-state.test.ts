@@ -146,6 +146,13 @@ describe('case transitions', () => {
     expect(reopened.closedAt).toBeUndefined();
   });
 
+  it('forgets the previous assignee name when someone without a display name reopens the case', () => {
+    const closed = act(act(openCase(), { kind: 'claim' }), { kind: 'close', outcome: 'noFurtherAction' });
+    const reopened = act(closed, { kind: 'reopen' }, { id: dslB.id });
+    expect(reopened.assigneeId).toBe(dslB.id);
+    expect(reopened.narrative.assigneeName).toBeUndefined();
+  });
+
   it('keeps referrals and severity changes in state', () => {
     const s = act(act(openCase(), { kind: 'refer', agency: 'ceop', reference: 'CEOP-123' }), {
       kind: 'setSeverity',
