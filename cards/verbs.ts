@@ -1,0 +1,24 @@
+/**
+ * The closed set of card verbs (DESIGN.md section 5). Templates and handlers both use these
+ * constants, so a verb cannot be renamed on one side only.
+ */
+export const verbs = {
+  incidentSubmit: 'incident.submit',
+  caseClaim: 'case.claim',
+  caseSeverity: 'case.severity',
+  caseNote: 'case.note',
+  caseRefer: 'case.refer',
+  caseParentInformed: 'case.parentInformed',
+  caseSanction: 'case.sanction',
+  caseClose: 'case.close',
+  caseReopen: 'case.reopen',
+  caseRefresh: 'case.refresh',
+} as const;
+
+export type Verb = (typeof verbs)[keyof typeof verbs];
+
+export const allVerbs: readonly Verb[] = Object.values(verbs);
+
+export function isVerb(v: unknown): v is Verb {
+  return typeof v === 'string' && (allVerbs as readonly string[]).includes(v);
+}

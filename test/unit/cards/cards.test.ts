@@ -1,0 +1,174 @@
+import {
+  caseCard,
+  helpCard,
+  messageCard,
+  receiptCard,
+  reportFormCard,
+  type AdaptiveCard,
+} from '../../../cards/render';
+import { allVerbs, verbs } from '../../../cards/verbs';
+import { CaseService } from '../../../core/cases/case-service';
+import type { CaseCommand } from '../../../core/cases/case-state';
+import { silentLogger } from '../../../core/logger';
+import { parsePolicyFile } from '../../../adapters/policy-files';
+import { checkCard } from '../../support/card-validator';
+import { defaultPack, dslA, policyPath, report, staff, steppingClock } from '../../support/fixtures';
+import { MemoryCaseStore } from '../../support/memory-case-store';
+
+async function caseAfter(commands: CaseCommand[], overrides = {}) {
+  const store = new MemoryCaseStore();
+  const cases = new CaseService({ store, pack: defaultPack, clock: steppingClock(), log: silentLogger });
+  let { state } = await cases.open(report(overrides), staff, `k${Math.random()}`);
+  for (const c of commands) state = (await cases.act(state.id, dslA, c)).state;
+  return { state, events: await store.events(state.id) };
+}
+
+async function everyCard(): Promise<[string, AdaptiveCard][]> {
+  const open = await caseAfter([]);
+  const worked = await caseAfter([
+    { kind: 'claim' },
+    { kind: 'addNote', note: 'Spoke to the learner.' },
+    { kind: 'refer', agency: 'ceop', reference: 'C-1' },
+    { kind: 'recordParentInformed', note: 'Called carer.' },
+    { kind: 'recordSanction', sanction: 'refer-tutor' },
+    { kind: 'setSeverity', severity: 'critical' },
+  ]);
+  const closed = await caseAfter([{ kind: 'claim' }, { kind: 'close', outcome: 'referredExternally' }]);
+  const staffCase = await caseAfter([], {
+    subjectType: 'staff',
+    category: 'inappropriate-staff-contact',
+    under18: 'no',
+  });
+  const momentum = parsePolicyFile(policyPath('momentum'));
+  if (!momentum.ok) throw new Error('momentum pack');
+  return [
+    ['report form', reportFormCard(defaultPack)],
+    [
+      'report form in a dialog, pre-filled',
+      reportFormCard(defaultPack, {
+        mode: 'submit',
+        source: 'From a message by Alex',
+        values: { description: 'hello', platform: 'Microsoft Teams' },
+        context: { messageId: 'm1' },
+      }),
+    ],
+    [
+      'report form with errors',
+      reportFormCard(defaultPack, {
+        values: { subjectType: 'learner' },
+        errors: { description: 'Describe what happened.', subcategory: 'Choose one.' },
+      }),
+    ],
+    ['report form, Momentum pack', reportFormCard(momentum.pack)],
+    ['receipt', receiptCard(open.state, defaultPack)],
+    [
+      'receipt, sexual imagery and immediate risk',
+      receiptCard(
+        (await caseAfter([], { category: 'youth-produced-sexual-imagery', immediateRisk: true })).state,
+        defaultPack,
+      ),
+    ],
+    ['case card, open', caseCard(open.state, open.events, defaultPack)],
+    [
+      'case card, worked',
+      caseCard(worked.state, worked.events, defaultPack, {
+        notice: { text: 'Already claimed by Dana DSL', tone: 'warning' },
+      }),
+    ],
+    ['case card, closed', caseCard(closed.state, closed.events, defaultPack)],
+    ['case card, staff subject', caseCard(staffCase.state, staffCase.events, defaultPack)],
+    [
+      'message',
+      messageCard('Not allowed', ['You are not in the safeguarding team.'], {
+        tone: 'attention',
+        ref: 'abc',
+      }),
+    ],
+    ['help', helpCard(defaultPack)],
+  ];
+}
+
+describe('cards', () => {
+  it('every card parses in the adaptivecards library at 1.5 without validation events, and every input has a label', async () => {
+    for (const [name, card] of await everyCard()) {
+      const problems = checkCard(card);
+      expect({ name, ...problems, verbs: [] }).toEqual({
+        name,
+        events: [],
+        unlabelledInputs: [],
+        unexpanded: [],
+        duplicateIds: [],
+        verbs: [],
+      });
+      expect(card.version).toBe('1.5');
+      for (const verb of problems.verbs) expect(allVerbs).toContain(verb);
+    }
+  });
+
+  it('the validator notices a broken card', () => {
+    const problems = checkCard({
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [
+        { type: 'Input.Text', id: 'x' },
+        { type: 'Input.Text', id: 'x', label: 'X' },
+        { type: 'TextBlock', text: '${oops}' },
+      ],
+      actions: [{ type: 'Action.Execute', verb: 'nope' }],
+    });
+    expect(problems.unlabelledInputs).toEqual(['x']);
+    expect(problems.duplicateIds).toEqual(['x']);
+    expect(problems.unexpanded).toHaveLength(1);
+    expect(problems.events.length).toBeGreaterThan(0);
+  });
+
+  it('offers claim only on an unclaimed case, and reopen only on a closed one', async () => {
+    const verbsOf = (card: AdaptiveCard) => checkCard(card).verbs;
+    const open = await caseAfter([]);
+    const claimed = await caseAfter([{ kind: 'claim' }]);
+    const closed = await caseAfter([{ kind: 'close', outcome: 'noFurtherAction' }]);
+    expect(verbsOf(caseCard(open.state, open.events, defaultPack))).toContain(verbs.caseClaim);
+    expect(verbsOf(caseCard(claimed.state, claimed.events, defaultPack))).not.toContain(verbs.caseClaim);
+    expect(verbsOf(caseCard(closed.state, closed.events, defaultPack))).toEqual(
+      expect.arrayContaining([verbs.caseReopen, verbs.caseRefresh]),
+    );
+    expect(verbsOf(caseCard(closed.state, closed.events, defaultPack))).not.toContain(verbs.caseNote);
+  });
+
+  it('does not offer parent/carer contact for an adult subject', async () => {
+    const adult = await caseAfter([], { under18: 'no' });
+    expect(checkCard(caseCard(adult.state, adult.events, defaultPack)).verbs).not.toContain(
+      verbs.caseParentInformed,
+    );
+  });
+
+  it('keeps what the reporter typed and shows each problem on its field', () => {
+    const card = JSON.stringify(
+      reportFormCard(defaultPack, {
+        values: { description: 'typed text', subjectType: 'staff' },
+        errors: { subcategory: 'Choose what the concern is about.' },
+      }),
+    );
+    expect(card).toContain('"value":"typed text"');
+    expect(card).toContain('Choose what the concern is about.');
+    expect(card).toContain('Please correct the fields marked below.');
+  });
+
+  it('warns reporters about images, confidentiality and immediate danger', () => {
+    const card = JSON.stringify(reportFormCard(defaultPack));
+    expect(card).toContain('call 999');
+    expect(card).toContain('Never promise to keep what you were told secret');
+    expect(card).toMatch(/do not view, copy, screenshot, save or forward/);
+  });
+
+  it('shows the last three chronology entries on the case card', async () => {
+    const c = await caseAfter([
+      { kind: 'claim' },
+      ...['one', 'two', 'three', 'four'].map((note): CaseCommand => ({ kind: 'addNote', note })),
+    ]);
+    const text = JSON.stringify(caseCard(c.state, c.events, defaultPack));
+    expect(text).toContain('Dana DSL: four');
+    expect(text).toContain('Dana DSL: two');
+    expect(text).not.toContain('Dana DSL: one');
+  });
+});
