@@ -16,5 +16,13 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/azurite-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/azurite-global-teardown.ts',
     },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      testTimeout: 30_000,
+      globalSetup: '<rootDir>/test/support/azurite-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/azurite-global-teardown.ts',
+    },
   ],
 };

@@ -12,6 +12,9 @@ import { FieldCipher } from '../adapters/field-cipher';
 import { createLogger } from '../adapters/pino-logger';
 import { loadPolicyFile } from '../adapters/policy-files';
 import { TableCaseStore } from '../adapters/table-case-store';
+import { TableConversationStore } from '../adapters/table-conversation-store';
+import type { Directory } from '../core/auth/authorise';
+import type { ConversationStore } from '../core/conversations';
 import type { AppConfig } from './config';
 
 export interface App {
@@ -20,6 +23,9 @@ export interface App {
   readonly pack: PolicyPack;
   readonly store: CaseStore;
   readonly cases: CaseService;
+  readonly directory: Directory;
+  readonly conversations: ConversationStore;
+  readonly clock: Clock;
 }
 
 export interface ComposeOverrides {
@@ -27,7 +33,11 @@ export interface ComposeOverrides {
   readonly clock?: Clock;
   /** Folder that relative paths in configuration are resolved from (the app root). */
   readonly root?: string;
+  /** Group membership; without one nobody may act on a case (deny by default). */
+  readonly directory?: Directory;
 }
+
+const denyAll: Directory = { isMember: () => Promise.resolve(false) };
 
 export function compose(config: AppConfig, overrides: ComposeOverrides = {}): App {
   const log = overrides.log ?? createLogger(config.logLevel);
@@ -38,7 +48,11 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
     log,
   });
-  const cases = new CaseService({ store, pack, clock: overrides.clock ?? systemClock, log });
+  const clock = overrides.clock ?? systemClock;
+  const cases = new CaseService({ store, pack, clock, log });
+  const conversations = new TableConversationStore(config.storage);
+  if (!overrides.directory)
+    log.warn({ event: 'directory.missing' }, 'no directory configured: nobody may act on cases');
   log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
-  return { config, log, pack, store, cases };
+  return { config, log, pack, store, cases, directory: overrides.directory ?? denyAll, conversations, clock };
 }

@@ -59,6 +59,10 @@ const envSchema = z
       )
       .pipe(z.array(base64Key)),
     ESAFETY_POLICY_PACK: z.string().min(1).default('policies/uk-fe-default.yaml'),
+    ESAFETY_BOT_APP_ID: z.guid('an Entra application (client) id').optional(),
+    ESAFETY_BOT_APP_PASSWORD: z.string().min(1).optional(),
+    ESAFETY_BOT_TENANT_ID: z.guid('an Entra tenant id').optional(),
+    ESAFETY_BOT_APP_TYPE: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant'),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
     ESAFETY_LOCAL_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(7071),
@@ -78,6 +82,27 @@ const envSchema = z
         code: 'custom',
         path: ['ESAFETY_STORAGE_CONNECTION_STRING'],
         message: 'points at the Azurite development account',
+      });
+    }
+    if (!env.ESAFETY_BOT_APP_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_BOT_APP_ID'],
+        message: 'required when ESAFETY_MODE=azure (the Azure Bot app id)',
+      });
+    }
+    if (env.ESAFETY_BOT_APP_TYPE !== 'UserAssignedMSI' && !env.ESAFETY_BOT_APP_PASSWORD) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_BOT_APP_PASSWORD'],
+        message: `required for a ${env.ESAFETY_BOT_APP_TYPE} bot`,
+      });
+    }
+    if (env.ESAFETY_BOT_APP_TYPE !== 'MultiTenant' && !env.ESAFETY_BOT_TENANT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_BOT_TENANT_ID'],
+        message: `required for a ${env.ESAFETY_BOT_APP_TYPE} bot`,
       });
     }
     if (!env.ESAFETY_FIELD_KEY) {
@@ -100,6 +125,14 @@ export interface AppConfig {
   readonly storage: { readonly connectionString: string; readonly tablePrefix: string };
   readonly fieldKeys: { readonly current: Buffer; readonly previous: readonly Buffer[] };
   readonly policyPackPath: string;
+  readonly bot: {
+    readonly appId?: string;
+    readonly appPassword?: string;
+    readonly tenantId?: string;
+    readonly appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
+    /** No Bot Framework token check: only when ESAFETY_MODE=local is set explicitly and no app id is. */
+    readonly anonymous: boolean;
+  };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly local: {
     readonly dataDir: string;
@@ -136,6 +169,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
       previous: e.ESAFETY_FIELD_KEYS_PREVIOUS.map((k) => Buffer.from(k, 'base64')),
     }),
     policyPackPath: e.ESAFETY_POLICY_PACK,
+    bot: Object.freeze({
+      ...(e.ESAFETY_BOT_APP_ID !== undefined && { appId: e.ESAFETY_BOT_APP_ID }),
+      ...(e.ESAFETY_BOT_APP_PASSWORD !== undefined && { appPassword: e.ESAFETY_BOT_APP_PASSWORD }),
+      ...(e.ESAFETY_BOT_TENANT_ID !== undefined && { tenantId: e.ESAFETY_BOT_TENANT_ID }),
+      appType: e.ESAFETY_BOT_APP_TYPE,
+      anonymous: present['ESAFETY_MODE'] === 'local' && e.ESAFETY_BOT_APP_ID === undefined,
+    }),
     logLevel: e.ESAFETY_LOG_LEVEL,
     local: Object.freeze({
       dataDir: e.ESAFETY_LOCAL_DATA_DIR,

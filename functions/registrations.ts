@@ -10,6 +10,9 @@ import type {
   HttpResponseInit,
   InvocationContext,
 } from '@azure/functions';
+import { createBotAdapter } from '../bot/bot-adapter';
+import { EsafetyBot } from '../bot/esafety-bot';
+import { botMessagesHandler } from './bot-messages';
 import type { App } from './composition-root';
 import { healthHandler } from './health';
 
@@ -22,5 +25,17 @@ export interface HttpRegistration {
 }
 
 export function httpRegistrations(app: App): HttpRegistration[] {
-  return [{ name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) }];
+  const { config, log } = app;
+  const bot = new EsafetyBot(app);
+  const adapter =
+    config.bot.appId !== undefined || config.bot.anonymous ? createBotAdapter(config.bot, log) : undefined;
+  return [
+    { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) },
+    {
+      name: 'messages',
+      route: 'messages',
+      methods: ['POST'],
+      handler: botMessagesHandler(adapter, bot, log.child({ component: 'bot-endpoint' })),
+    },
+  ];
 }

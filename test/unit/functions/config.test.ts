@@ -6,6 +6,9 @@ const validAzure = {
   ESAFETY_STORAGE_CONNECTION_STRING:
     'DefaultEndpointsProtocol=https;AccountName=college;AccountKey=abc;EndpointSuffix=core.windows.net',
   ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
+  ESAFETY_BOT_APP_ID: '3f0c0f3a-1b2c-4d5e-8f90-123456789abc',
+  ESAFETY_BOT_APP_PASSWORD: 'from-key-vault',
+  ESAFETY_BOT_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
 };
 
 function problem(env: Record<string, string>): string {
@@ -44,10 +47,23 @@ describe('configuration', () => {
       { ...validAzure, ESAFETY_STORAGE_CONNECTION_STRING: loadConfig({}).storage.connectionString },
     ],
     ['ESAFETY_MODE', { ESAFETY_MODE: 'production' }],
+    ['ESAFETY_BOT_APP_ID', { ...validAzure, ESAFETY_BOT_APP_ID: '' }],
+    ['ESAFETY_BOT_APP_PASSWORD', { ...validAzure, ESAFETY_BOT_APP_PASSWORD: '' }],
+    ['ESAFETY_BOT_TENANT_ID', { ...validAzure, ESAFETY_BOT_TENANT_ID: '' }],
+    ['ESAFETY_BOT_APP_ID', { ESAFETY_BOT_APP_ID: 'my-bot' }],
     ['ESAFETY_TABLE_PREFIX', { ESAFETY_TABLE_PREFIX: 'bad-prefix!' }],
     ['ESAFETY_LOCAL_HOST_PORT', { ESAFETY_LOCAL_HOST_PORT: 'seventy' }],
   ])('stops start-up naming %s when it is missing or malformed', (name, env) => {
     expect(problem(env)).toContain(name);
+  });
+
+  it('lets the bot endpoint run without Bot Framework tokens only when local mode is set explicitly', () => {
+    expect(loadConfig({}).bot.anonymous).toBe(false);
+    expect(loadConfig({ ESAFETY_MODE: 'local' }).bot.anonymous).toBe(true);
+    expect(
+      loadConfig({ ESAFETY_MODE: 'local', ESAFETY_BOT_APP_ID: validAzure.ESAFETY_BOT_APP_ID }).bot.anonymous,
+    ).toBe(false);
+    expect(loadConfig(validAzure).bot.anonymous).toBe(false);
   });
 
   it('ignores variables that are not its own', () => {

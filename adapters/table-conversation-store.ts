@@ -1,0 +1,77 @@
+/**
+ * ConversationStore on Table Storage: one table, partitioned by kind (`user`, `route`, `post`).
+ * References hold Teams ids and service URLs, not message content.
+ */
+import { TableClient } from '@azure/data-tables';
+import type { CasePost, ConversationRef, ConversationStore } from '../core/conversations';
+import { statusOf, storageFailure, tableErrorCode } from './table-errors';
+
+export class TableConversationStore implements ConversationStore {
+  private readonly table: TableClient;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: { readonly connectionString: string; readonly tablePrefix: string }) {
+    this.table = TableClient.fromConnectionString(
+      options.connectionString,
+      `${options.tablePrefix}conversations`,
+      {
+        allowInsecureConnection: true,
+      },
+    );
+  }
+
+  saveUser(userId: string, ref: ConversationRef) {
+    return this.put('user', userId, { ref: JSON.stringify(ref) });
+  }
+  async user(userId: string) {
+    return parse<ConversationRef>((await this.get('user', userId))?.['ref']);
+  }
+  saveRoute(route: string, ref: ConversationRef) {
+    return this.put('route', route, { ref: JSON.stringify(ref) });
+  }
+  async route(route: string) {
+    return parse<ConversationRef>((await this.get('route', route))?.['ref']);
+  }
+  saveCasePost(caseId: string, post: CasePost) {
+    return this.put('post', caseId, { ref: JSON.stringify(post.conversation), activityId: post.activityId });
+  }
+  async casePost(caseId: string): Promise<CasePost | undefined> {
+    const row = await this.get('post', caseId);
+    const conversation = parse<ConversationRef>(row?.['ref']);
+    const activityId = row?.['activityId'];
+    return conversation && typeof activityId === 'string' ? { conversation, activityId } : undefined;
+  }
+
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.table.createTable().then(
+      () => undefined,
+      (err: unknown) => {
+        if (statusOf(err) === 409 && tableErrorCode(err) === 'TableAlreadyExists') return;
+        this.ready = undefined;
+        storageFailure(err, 'create conversations table');
+      },
+    );
+    return this.ready;
+  }
+
+  private async put(kind: string, key: string, values: Record<string, string>): Promise<void> {
+    await this.ensureTable();
+    await this.table
+      .upsertEntity({ partitionKey: kind, rowKey: key, ...values }, 'Replace')
+      .catch((err: unknown) => storageFailure(err, `save ${kind}`));
+  }
+
+  private async get(kind: string, key: string): Promise<Record<string, unknown> | undefined> {
+    await this.ensureTable();
+    try {
+      return await this.table.getEntity(kind, key);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      return storageFailure(err, `read ${kind}`);
+    }
+  }
+}
+
+function parse<T>(value: unknown): T | undefined {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : undefined;
+}

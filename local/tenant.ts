@@ -1,0 +1,38 @@
+/** Loads local/tenant.yaml: the sample users, groups, teams and channels of the local system. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { Directory } from '../core/auth/authorise';
+
+const guid = z.guid();
+const tenantSchema = z.strictObject({
+  tenantId: guid,
+  domain: z.string(),
+  users: z
+    .array(z.strictObject({ id: guid, displayName: z.string(), upn: z.string(), role: z.string() }))
+    .min(1),
+  groups: z.array(z.strictObject({ id: guid, displayName: z.string(), members: z.array(guid) })),
+  teams: z.array(
+    z.strictObject({
+      id: z.string(),
+      displayName: z.string(),
+      channels: z.array(
+        z.strictObject({ id: z.string(), displayName: z.string(), route: z.string().optional() }),
+      ),
+      members: z.array(guid),
+    }),
+  ),
+});
+
+export type LocalTenant = z.output<typeof tenantSchema>;
+
+export function loadTenant(root: string): LocalTenant {
+  return tenantSchema.parse(parse(readFileSync(join(root, 'local', 'tenant.yaml'), 'utf8')));
+}
+
+/** Group membership straight from tenant.yaml (local only; production resolves it through Graph). */
+export function tenantDirectory(tenant: LocalTenant): Directory {
+  const members = new Map(tenant.groups.map((g) => [g.id, new Set(g.members)]));
+  return { isMember: (userId, groupId) => Promise.resolve(members.get(groupId)?.has(userId) ?? false) };
+}
