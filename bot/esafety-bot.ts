@@ -334,17 +334,7 @@ export class EsafetyBot extends TeamsActivityHandler {
       { event: 'report.fromMessage', actorId: actorOf(context)?.id, messageId: message?.id },
       'report dialog opened',
     );
-    return Promise.resolve({
-      task: {
-        type: 'continue',
-        value: {
-          title: 'Report a concern',
-          height: 'large',
-          width: 'medium',
-          card: CardFactory.adaptiveCard(card),
-        },
-      },
-    });
+    return Promise.resolve(dialog(card));
   }
 
   protected override async handleTeamsMessagingExtensionSubmitAction(
@@ -360,17 +350,7 @@ export class EsafetyBot extends TeamsActivityHandler {
     } catch (err) {
       card = this.errorCard(err, this.log.child({ activityId: context.activity.id }));
     }
-    return {
-      task: {
-        type: 'continue',
-        value: {
-          title: 'Report a concern',
-          height: 'large',
-          width: 'medium',
-          card: CardFactory.adaptiveCard(card),
-        },
-      },
-    };
+    return dialog(card);
   }
 
   /** Keeps the personal conversation so the reporter can be told when their case moves. */
@@ -379,6 +359,21 @@ export class EsafetyBot extends TeamsActivityHandler {
     if (!actor || context.activity.conversation.conversationType !== 'personal') return;
     await this.deps.conversations.saveUser(actor.id, TurnContext.getConversationReference(context.activity));
   }
+}
+
+/** A message-extension dialog showing a card. */
+function dialog(card: AdaptiveCard): MessagingExtensionActionResponse {
+  return {
+    task: {
+      type: 'continue',
+      value: {
+        title: 'Report a concern',
+        height: 'large',
+        width: 'medium',
+        card: CardFactory.adaptiveCard(card),
+      },
+    },
+  };
 }
 
 function actorOf(context: TurnContext): Actor | undefined {
