@@ -27,7 +27,7 @@ import {
   type AdaptiveCard,
 } from '../cards/render';
 import { verbs, type Verb } from '../cards/verbs';
-import { assertMayActOnRoute, routesFor, type Directory } from '../core/auth/authorise';
+import { assertMayActOnRoute, mayActOnRoute, routesFor, type Directory } from '../core/auth/authorise';
 import type { Actor } from '../core/cases/case-events';
 import { closeOutcomes } from '../core/cases/case-events';
 import type { CaseService } from '../core/cases/case-service';
@@ -38,12 +38,14 @@ import type { Logger } from '../core/logger';
 import { severities, type PolicyPack } from '../core/policy/policy-pack';
 import { parseReport } from '../core/reports/report-form';
 import type { ConversationStore } from '../core/conversations';
+import type { Outbox } from '../core/outbox';
 
 export interface BotDeps {
   readonly cases: CaseService;
   readonly pack: PolicyPack;
   readonly directory: Directory;
   readonly conversations: ConversationStore;
+  readonly outbox: Outbox;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -128,8 +130,11 @@ export class EsafetyBot extends TeamsActivityHandler {
   }
 
   private async handleText(context: TurnContext): Promise<void> {
+    // The @mention of the bot is removed (and any other <at> tag a client leaves in the text).
     const command = (TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '')
+      .replace(/<at>[^<]*<\/at>/gi, ' ')
       .trim()
+      .replace(/\s+/g, ' ')
       .toLowerCase();
     const personal = context.activity.conversation.conversationType === 'personal';
     const send = (card: AdaptiveCard) =>
@@ -143,7 +148,62 @@ export class EsafetyBot extends TeamsActivityHandler {
       ));
     }
     if (command === 'cases') return void (await send(await this.casesCard(context)));
+    const register = /^register\s+(\S+)$/.exec(command);
+    if (register) return void (await send(await this.registerChannel(context, register[1] ?? '')));
     await send(helpCard(this.deps.pack));
+  }
+
+  /**
+   * `register <route>` typed in a channel by a member of that route's role makes the channel the
+   * home of the route's case cards; every active case not yet posted is then posted.
+   */
+  private async registerChannel(context: TurnContext, routeName: string): Promise<AdaptiveCard> {
+    const { pack, directory, conversations, cases, outbox } = this.deps;
+    const actor = actorOf(context);
+    const channelData = (context.activity.channelData ?? {}) as { channel?: { id?: string } };
+    const channelId = channelData.channel?.id;
+    const route = Object.keys(pack.routes).find((r) => r.toLowerCase() === routeName);
+    if (!channelId)
+      return messageCard('Use this in a channel', [
+        'Type **register <route>** in the channel that should receive those cases.',
+      ]);
+    if (!route) {
+      return messageCard(
+        'Unknown route',
+        [`Routes in this policy: ${Object.keys(pack.routes).join(', ')}.`],
+        { tone: 'attention' },
+      );
+    }
+    if (!actor || !(await mayActOnRoute(directory, pack, route, actor.id))) {
+      this.log.warn({ event: 'register.refused', route, actorId: actor?.id }, 'channel registration refused');
+      return messageCard(
+        'Not allowed',
+        [`Only members of ${pack.routes[route]?.displayName ?? route} can register its channel.`],
+        { tone: 'attention' },
+      );
+    }
+    const reference = TurnContext.getConversationReference(context.activity);
+    const channelReference = { ...reference, conversation: { ...reference.conversation, id: channelId } };
+    await conversations.saveRoute(route, {
+      reference: channelReference,
+      channelId,
+    });
+    let waiting = 0;
+    for (const c of await cases.list({ status: 'active' })) {
+      if (c.route === route && !(await conversations.casePost(c.id))) {
+        await outbox.send({ kind: 'case.post', caseId: c.id });
+        waiting++;
+      }
+    }
+    this.log.info(
+      { event: 'register.done', route, actorId: actor.id, waiting },
+      'channel registered for route',
+    );
+    return messageCard(`This channel now receives ${pack.routes[route]?.displayName ?? route} cases`, [
+      waiting > 0
+        ? `Posting ${waiting} open ${waiting === 1 ? 'case' : 'cases'} now.`
+        : 'New cases will appear here as cards.',
+    ]);
   }
 
   private async casesCard(context: TurnContext): Promise<AdaptiveCard> {

@@ -15,6 +15,8 @@ import { TableCaseStore } from '../adapters/table-case-store';
 import { TableConversationStore } from '../adapters/table-conversation-store';
 import type { Directory } from '../core/auth/authorise';
 import type { ConversationStore } from '../core/conversations';
+import { followUps, outboxQueueName, type Outbox } from '../core/outbox';
+import { QueueOutbox } from '../adapters/queue-outbox';
 import type { AppConfig } from './config';
 
 export interface App {
@@ -25,6 +27,7 @@ export interface App {
   readonly cases: CaseService;
   readonly directory: Directory;
   readonly conversations: ConversationStore;
+  readonly outbox: Outbox;
   readonly clock: Clock;
 }
 
@@ -49,10 +52,29 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     log,
   });
   const clock = overrides.clock ?? systemClock;
-  const cases = new CaseService({ store, pack, clock, log });
+  const outbox = new QueueOutbox(config.storage.connectionString, outboxQueueName);
+  const cases = new CaseService({
+    store,
+    pack,
+    clock,
+    log,
+    onChange: async (state, event) => {
+      for (const message of followUps(state, event)) await outbox.send(message);
+    },
+  });
   const conversations = new TableConversationStore(config.storage);
   if (!overrides.directory)
     log.warn({ event: 'directory.missing' }, 'no directory configured: nobody may act on cases');
   log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
-  return { config, log, pack, store, cases, directory: overrides.directory ?? denyAll, conversations, clock };
+  return {
+    config,
+    log,
+    pack,
+    store,
+    cases,
+    directory: overrides.directory ?? denyAll,
+    conversations,
+    outbox,
+    clock,
+  };
 }

@@ -5,15 +5,24 @@
 import { app as functionsApp } from '@azure/functions';
 import { compose } from './composition-root';
 import { loadConfig } from './config';
-import { httpRegistrations } from './registrations';
+import { registrations } from './registrations';
 
 const app = compose(loadConfig(process.env), { root: `${__dirname}/../..` });
+const { http, queues } = registrations(app);
 
-for (const r of httpRegistrations(app)) {
+for (const r of http) {
   functionsApp.http(r.name, {
     route: r.route,
     methods: [...r.methods],
     authLevel: 'anonymous',
     handler: r.handler,
+  });
+}
+for (const q of queues) {
+  // `connection` names the app setting that holds the storage connection string.
+  functionsApp.storageQueue(q.name, {
+    queueName: q.queueName,
+    connection: 'ESAFETY_STORAGE_CONNECTION_STRING',
+    handler: q.handler,
   });
 }

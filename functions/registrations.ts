@@ -1,7 +1,7 @@
 /**
  * Every function this app exposes, in one list. Azure (functions/index.ts) registers them with
- * `app.http(...)`; the local dev host (local/dev-host.ts) serves the same list, so both run the
- * same handlers on the same routes.
+ * `app.http(...)` / `app.storageQueue(...)`; the local dev host (local/dev-host.ts) serves the same
+ * list, so both run the same handlers on the same routes and queues.
  */
 import type {
   HttpMethod,
@@ -11,8 +11,11 @@ import type {
   InvocationContext,
 } from '@azure/functions';
 import { createBotAdapter } from '../bot/bot-adapter';
+import { CasePoster } from '../bot/case-poster';
 import { EsafetyBot } from '../bot/esafety-bot';
+import { outboxQueueName } from '../core/outbox';
 import { botMessagesHandler } from './bot-messages';
+import { casePostsHandler } from './case-posts';
 import type { App } from './composition-root';
 import { healthHandler } from './health';
 
@@ -24,18 +27,40 @@ export interface HttpRegistration {
   readonly handler: (req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit | HttpResponse>;
 }
 
-export function httpRegistrations(app: App): HttpRegistration[] {
+export interface QueueRegistration {
+  readonly name: string;
+  readonly queueName: string;
+  /** The message, parsed from JSON when it is JSON (as the Functions host does). */
+  readonly handler: (message: unknown, ctx: InvocationContext) => Promise<void>;
+}
+
+export interface Registrations {
+  readonly http: readonly HttpRegistration[];
+  readonly queues: readonly QueueRegistration[];
+}
+
+export function registrations(app: App): Registrations {
   const { config, log } = app;
   const bot = new EsafetyBot(app);
   const adapter =
     config.bot.appId !== undefined || config.bot.anonymous ? createBotAdapter(config.bot, log) : undefined;
-  return [
-    { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) },
-    {
-      name: 'messages',
-      route: 'messages',
-      methods: ['POST'],
-      handler: botMessagesHandler(adapter, bot, log.child({ component: 'bot-endpoint' })),
-    },
-  ];
+  const poster = adapter && new CasePoster({ ...app, adapter, appId: config.bot.appId ?? '' });
+  return {
+    http: [
+      { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) },
+      {
+        name: 'messages',
+        route: 'messages',
+        methods: ['POST'],
+        handler: botMessagesHandler(adapter, bot, log.child({ component: 'bot-endpoint' })),
+      },
+    ],
+    queues: [
+      {
+        name: 'casePosts',
+        queueName: outboxQueueName,
+        handler: casePostsHandler(poster, log.child({ component: 'case-posts' })),
+      },
+    ],
+  };
 }

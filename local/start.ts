@@ -7,7 +7,7 @@ import { fail, toEsafetyError } from '../core/errors';
 import { createLogger } from '../adapters/pino-logger';
 import { compose } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
-import { httpRegistrations } from '../functions/registrations';
+import { registrations } from '../functions/registrations';
 import { startAzurite } from './azurite';
 import { startDevHost } from './dev-host';
 
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const app = compose(config, { log, root });
   const host = await startDevHost({
     port: config.local.hostPort,
-    registrations: httpRegistrations(app),
+    registrations: registrations(app).http,
     log,
   }).catch(async (err: unknown) => {
     await azurite.stop();

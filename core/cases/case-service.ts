@@ -4,7 +4,7 @@
  */
 import { backOff } from 'exponential-backoff';
 import type { Clock } from '../clock';
-import { fail, isErrorCode } from '../errors';
+import { fail, isErrorCode, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { findCategory, routeFor } from '../policy/routing';
@@ -36,6 +36,11 @@ export interface CaseServiceDeps {
   readonly pack: PolicyPack;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * Told after every committed change (queues the card post and reporter notices). A failure here
+   * is logged, not thrown: the change is already safe, and the outbox sweep re-posts what is missing.
+   */
+  readonly onChange?: (state: CaseState, event: CaseEvent) => Promise<void>;
   /** Retry policy for concurrent writes; the defaults suit people clicking on a card. */
   readonly conflictRetry?: { readonly attempts: number; readonly maxDelayMs: number };
 }
@@ -101,6 +106,7 @@ export class CaseService {
       },
     });
     const { created, snapshot } = await store.create(evolve(undefined, event), event);
+    if (created) await this.notify(snapshot.state, event);
     this.log.info(
       {
         caseId,
@@ -155,7 +161,19 @@ export class CaseService {
       { caseId, seq: result.event.seq, type: result.event.type, event: 'case.acted' },
       'case updated',
     );
+    await this.notify(result.state, result.event);
     return result;
+  }
+
+  private async notify(state: CaseState, event: CaseEvent): Promise<void> {
+    try {
+      await this.deps.onChange?.(state, event);
+    } catch (err) {
+      this.log.error(
+        { caseId: state.id, seq: event.seq, code: toEsafetyError(err).code, event: 'case.followUpFailed' },
+        'follow-up not queued',
+      );
+    }
   }
 
   async get(caseId: string): Promise<CaseState | undefined> {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
-import { httpRegistrations } from '../../functions/registrations';
+import { registrations } from '../../functions/registrations';
 import { startDevHost, type RunningDevHost } from '../../local/dev-host';
 import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
 import { message } from '../support/teams-activities';
@@ -19,7 +19,7 @@ async function hostWith(env: Record<string, string>) {
     ...env,
   });
   const app = compose(config, { root: repoRoot, log: silentLogger });
-  const host = await startDevHost({ port: 0, registrations: httpRegistrations(app), log: silentLogger });
+  const host = await startDevHost({ port: 0, registrations: registrations(app).http, log: silentLogger });
   hosts.push(host);
   return host;
 }

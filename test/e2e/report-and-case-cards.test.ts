@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../core/logger';
 import { compose, type App } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
-import { httpRegistrations } from '../../functions/registrations';
+import { registrations } from '../../functions/registrations';
 import { startDevHost, type RunningDevHost } from '../../local/dev-host';
 import { loadTenant, tenantDirectory } from '../../local/tenant';
 import { checkCard } from '../support/card-validator';
@@ -53,7 +53,7 @@ beforeAll(async () => {
     log: silentLogger,
     directory: tenantDirectory(loadTenant(repoRoot)),
   });
-  host = await startDevHost({ port: 0, registrations: httpRegistrations(app), log: silentLogger });
+  host = await startDevHost({ port: 0, registrations: registrations(app).http, log: silentLogger });
 });
 afterAll(async () => {
   await host.stop();

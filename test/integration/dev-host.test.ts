@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
-import { httpRegistrations } from '../../functions/registrations';
+import { registrations } from '../../functions/registrations';
 import { startDevHost, type RunningDevHost } from '../../local/dev-host';
 import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
 
@@ -13,7 +13,7 @@ async function host(connectionString: string): Promise<RunningDevHost> {
     ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
   });
   const app = compose(config, { root: repoRoot, log: silentLogger });
-  return startDevHost({ port: 0, registrations: httpRegistrations(app), log: silentLogger });
+  return startDevHost({ port: 0, registrations: registrations(app).http, log: silentLogger });
 }
 
 describe('dev host', () => {

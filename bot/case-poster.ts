@@ -1,0 +1,178 @@
+/**
+ * Proactive posting, driven by the outbox queue: the case card in its route's channel (posted once,
+ * then updated in place so every viewer sees the same state) and short notices to the reporter.
+ *
+ * Rate limits: Teams limits what a bot may send per conversation and answers 429 beyond it; Microsoft
+ * asks bots to pace posts per conversation and back off with jitter on 429 (and retry 412, 502, 504):
+ * https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit
+ * Sends to one conversation are spaced here; a send that still fails is retried with backoff
+ * (honouring Retry-After) and then thrown, so the queue retries it and finally poisons it.
+ */
+import {
+  CardFactory,
+  MessageFactory,
+  type Activity,
+  type CloudAdapter,
+  type ConversationReference,
+} from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import { backOff } from 'exponential-backoff';
+import { caseCard } from '../cards/render';
+import type { CaseService } from '../core/cases/case-service';
+import type { ConversationStore } from '../core/conversations';
+import type { Logger } from '../core/logger';
+import type { OutboxMessage } from '../core/outbox';
+import type { PolicyPack } from '../core/policy/policy-pack';
+
+export interface CasePosterDeps {
+  readonly adapter: CloudAdapter;
+  readonly appId: string;
+  readonly cases: CaseService;
+  readonly pack: PolicyPack;
+  readonly conversations: ConversationStore;
+  readonly log: Logger;
+  /** Minimum spacing between sends to one conversation (Teams allows a few per second per thread). */
+  readonly spacingMs?: number;
+}
+
+/** What `register <route>` stores: the channel's reference and its id. */
+export interface RouteChannel {
+  readonly reference: Partial<ConversationReference>;
+  readonly channelId: string;
+}
+
+const retryable = new Set([412, 429, 502, 504]);
+
+export class CasePoster {
+  private readonly log: Logger;
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: CasePosterDeps) {
+    this.log = deps.log.child({ component: 'case-poster' });
+  }
+
+  async handle(message: OutboxMessage): Promise<void> {
+    if (message.kind === 'case.post') return this.postCase(message.caseId);
+    return this.notifyReporter(message.caseId, message.change);
+  }
+
+  private async postCase(caseId: string): Promise<void> {
+    const { cases, pack, conversations, adapter, appId } = this.deps;
+    const state = await cases.get(caseId);
+    if (!state) return this.log.warn({ caseId, event: 'post.noCase' }, 'nothing to post: case not found');
+    const card = CardFactory.adaptiveCard(caseCard(state, await cases.chronology(caseId), pack));
+    const existing = await conversations.casePost(caseId);
+    if (existing) {
+      const reference = existing.conversation as Partial<ConversationReference>;
+      await this.send(reference.conversation?.id ?? caseId, () =>
+        adapter.continueConversationAsync(appId, reference, async (ctx) => {
+          await ctx.updateActivity({ type: 'message', id: existing.activityId, attachments: [card] });
+        }),
+      );
+      return this.log.info({ caseId, event: 'post.updated' }, 'case card updated');
+    }
+    const channel = (await conversations.route(state.route)) as RouteChannel | undefined;
+    if (!channel?.channelId) {
+      // Kept, not dropped: `register <route>` in a channel posts every waiting case.
+      return this.log.warn(
+        { caseId, route: state.route, event: 'post.routeUnregistered' },
+        'no channel registered for route',
+      );
+    }
+    await this.send(channel.channelId, () =>
+      adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {
+        // A new thread in the channel: POST /v3/conversations with the channel id. Its answer carries
+        // the root message's activityId, which later updates need (createConversationAsync drops it).
+        const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+        const created = await client.conversations.createConversation({
+          isGroup: true,
+          bot: channel.reference.bot ?? { id: appId, name: 'E-Safety' },
+          channelData: { channel: { id: channel.channelId } },
+          activity: MessageFactory.attachment(card) as Activity,
+          ...(channel.reference.conversation?.tenantId !== undefined && {
+            tenantId: channel.reference.conversation.tenantId,
+          }),
+          members: [],
+        });
+        const activityId = created.activityId ?? /;messageid=(\d+)/.exec(created.id)?.[1] ?? '';
+        const conversation = {
+          ...channel.reference.conversation,
+          id: created.id,
+          isGroup: true,
+          conversationType: 'channel',
+        };
+        await conversations.saveCasePost(caseId, {
+          conversation: { ...channel.reference, conversation },
+          activityId,
+        });
+      }),
+    );
+    this.log.info({ caseId, route: state.route, event: 'post.created' }, 'case card posted');
+  }
+
+  private async notifyReporter(caseId: string, change: 'claimed' | 'closed'): Promise<void> {
+    const { cases, pack, conversations, adapter, appId } = this.deps;
+    const state = await cases.get(caseId);
+    if (!state || pack.routes[state.route]?.notifyReporter === false) return;
+    const reference = (await conversations.user(state.reporterId)) as
+      Partial<ConversationReference> | undefined;
+    if (!reference)
+      return this.log.info({ caseId, event: 'notify.noConversation' }, 'reporter has no chat with the bot');
+    const text =
+      change === 'claimed'
+        ? `Your concern ${state.reference} has been picked up by the safeguarding team.`
+        : `Your concern ${state.reference} has been closed. Thank you for reporting it.`;
+    await this.send(reference.conversation?.id ?? state.reporterId, () =>
+      adapter.continueConversationAsync(appId, reference, async (ctx) => {
+        await ctx.sendActivity(text);
+      }),
+    );
+    this.log.info({ caseId, change, event: 'notify.sent' }, 'reporter told');
+  }
+
+  /** One send at a time per conversation, spaced, with backoff on the statuses Teams asks us to retry. */
+  private send(lane: string, operation: () => Promise<void>): Promise<void> {
+    const spacing = this.deps.spacingMs ?? 550;
+    const previous = this.lanes.get(lane) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() =>
+        backOff(operation, {
+          numOfAttempts: 5,
+          startingDelay: 500,
+          maxDelay: 10_000,
+          jitter: 'full',
+          retry: async (err: unknown) => {
+            const { status, retryAfterMs } = httpFailure(err);
+            if (status === undefined || !retryable.has(status)) return false;
+            this.log.warn(
+              { lane: lane.slice(0, 60), status, event: 'send.throttled' },
+              'Teams asked us to slow down',
+            );
+            if (retryAfterMs) await new Promise((r) => setTimeout(r, Math.min(retryAfterMs, 30_000)));
+            return true;
+          },
+        }),
+      )
+      .finally(() => new Promise((r) => setTimeout(r, spacing)));
+    this.lanes.set(lane, next);
+    void next.finally(() => {
+      if (this.lanes.get(lane) === next) this.lanes.delete(lane);
+    });
+    return next;
+  }
+}
+
+function httpFailure(err: unknown): { status?: number; retryAfterMs?: number } {
+  const e = err as {
+    statusCode?: number;
+    response?: { status?: number; headers?: { get?: (n: string) => string | undefined | null } };
+  };
+  const status = e.statusCode ?? e.response?.status;
+  const header = e.response?.headers?.get?.('retry-after');
+  const seconds = header ? Number(header) : NaN;
+  return {
+    ...(status !== undefined && { status }),
+    ...(Number.isFinite(seconds) && { retryAfterMs: seconds * 1000 }),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Queue trigger on `case-posts`: posts or updates case cards and tells reporters. A message that
+ * fails is retried by the host and moved to `case-posts-poison` after 5 dequeues; nothing is dropped.
+ */
+import type { InvocationContext } from '@azure/functions';
+import type { CasePoster } from '../bot/case-poster';
+import { fail } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { outboxMessageSchema } from '../core/outbox';
+
+export function casePostsHandler(poster: CasePoster | undefined, log: Logger) {
+  return async (message: unknown, ctx: InvocationContext): Promise<void> => {
+    const raw = typeof message === 'string' ? tryJson(message) : message;
+    const parsed = outboxMessageSchema.safeParse(raw);
+    const dequeueCount = Number(ctx.triggerMetadata?.['dequeueCount'] ?? 0);
+    if (!parsed.success) {
+      log.error(
+        { event: 'outbox.malformed', invocationId: ctx.invocationId, dequeueCount },
+        'malformed outbox message',
+      );
+      return fail('INPUT_INVALID', 'Malformed outbox message.');
+    }
+    if (!poster) return fail('CONFIG_INVALID', 'The bot is not configured: set ESAFETY_BOT_APP_ID.');
+    await poster.handle(parsed.data);
+  };
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Runs queue-triggered functions locally with the Azure Functions host's semantics
+ * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger):
+ * a message is invisible while processed, deleted on success, made visible again on failure, and
+ * after 5 dequeues moved to `<queue>-poison`. Messages are base64 JSON, as the host expects.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvocationContext } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+import { toEsafetyError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { QueueRegistration } from '../functions/registrations';
+
+export interface QueueRunnerOptions {
+  readonly connectionString: string;
+  readonly registrations: readonly QueueRegistration[];
+  readonly log: Logger;
+  readonly pollMs?: number;
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxDequeueCount?: number;
+}
+
+export interface RunningQueues {
+  stop(): Promise<void>;
+}
+
+export async function startQueueRunner(options: QueueRunnerOptions): Promise<RunningQueues> {
+  const log = options.log.child({ component: 'queue-runner' });
+  const pollMs = options.pollMs ?? 250;
+  const visibility = options.visibilityTimeoutSeconds ?? 30;
+  const maxDequeue = options.maxDequeueCount ?? 5;
+  let running = true;
+  const loops = await Promise.all(
+    options.registrations.map(async (reg) => {
+      const queue = new QueueClient(options.connectionString, reg.queueName);
+      const poison = new QueueClient(options.connectionString, `${reg.queueName}-poison`);
+      await queue.createIfNotExists();
+      await poison.createIfNotExists();
+      const once = async (): Promise<number> => {
+        const { receivedMessageItems: items } = await queue.receiveMessages({
+          numberOfMessages: 16,
+          visibilityTimeout: visibility,
+        });
+        await Promise.all(
+          items.map(async (m) => {
+            const text = Buffer.from(m.messageText, 'base64').toString('utf8');
+            const context = new InvocationContext({
+              invocationId: randomUUID(),
+              functionName: reg.name,
+              triggerMetadata: { id: m.messageId, dequeueCount: m.dequeueCount, insertionTime: m.insertedOn },
+              logHandler: () => undefined,
+            });
+            try {
+              await reg.handler(parseMaybeJson(text), context);
+              await queue.deleteMessage(m.messageId, m.popReceipt);
+            } catch (err) {
+              const code = toEsafetyError(err).code;
+              if (m.dequeueCount >= maxDequeue) {
+                await poison.sendMessage(m.messageText);
+                await queue.deleteMessage(m.messageId, m.popReceipt);
+                log.error(
+                  {
+                    queue: reg.queueName,
+                    messageId: m.messageId,
+                    dequeueCount: m.dequeueCount,
+                    code,
+                    event: 'queue.poisoned',
+                  },
+                  'message moved to poison queue',
+                );
+              } else {
+                await queue.updateMessage(
+                  m.messageId,
+                  m.popReceipt,
+                  undefined,
+                  Math.min(2 ** m.dequeueCount, visibility),
+                );
+                log.warn(
+                  {
+                    queue: reg.queueName,
+                    messageId: m.messageId,
+                    dequeueCount: m.dequeueCount,
+                    code,
+                    event: 'queue.retry',
+                  },
+                  'message will be retried',
+                );
+              }
+            }
+          }),
+        );
+        return items.length;
+      };
+      // Wrapped in an object: returning the loop's promise itself would make start() wait for it to end.
+      const done = (async () => {
+        while (running) {
+          let handled = 0;
+          try {
+            handled = await once();
+          } catch (err) {
+            log.warn(
+              { queue: reg.queueName, code: toEsafetyError(err).code, event: 'queue.pollFailed' },
+              'queue poll failed',
+            );
+          }
+          if (handled === 0 && running) await new Promise((r) => setTimeout(r, pollMs));
+        }
+      })();
+      return { done };
+    }),
+  );
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops.map((l) => l.done));
+    },
+  };
+}
+
+function parseMaybeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Proactive posting through the outbox queue, over HTTP end to end: a DSL registers the channel,
+ * a report becomes a card in that channel, a claim updates the same card in place and the reporter
+ * is told the case was picked up; a concern about staff goes to the HR channel, never the DSL's.
+ */
+import { randomBytes } from 'node:crypto';
+import { silentLogger } from '../../core/logger';
+import { compose, type App } from '../../functions/composition-root';
+import { loadConfig } from '../../functions/config';
+import { registrations } from '../../functions/registrations';
+import { startDevHost, type RunningDevHost } from '../../local/dev-host';
+import { startQueueRunner, type RunningQueues } from '../../local/queue-runner';
+import { loadTenant, tenantDirectory } from '../../local/tenant';
+import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
+import { RecordingConnector } from '../support/recording-connector';
+import { cardAction, message, type TeamsUser } from '../support/teams-activities';
+import { waitFor } from '../support/wait-for';
+
+const sam: TeamsUser = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Sam Staff' };
+const dana: TeamsUser = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'Dana DSL' };
+const harper: TeamsUser = { aadObjectId: '33333333-3333-4333-8333-333333333333', name: 'Harper HR' };
+const tariq: TeamsUser = { aadObjectId: '55555555-5555-4555-8555-555555555555', name: 'Tariq Tutor' };
+
+const dslChannelId = '19:dsl-channel@thread.tacv2';
+const hrChannelId = '19:hr-channel@thread.tacv2';
+const inChannel = (channelId: string) => ({
+  id: `${channelId};messageid=1`,
+  conversationType: 'channel',
+  isGroup: true,
+});
+const channelData = (channelId: string) => ({
+  channel: { id: channelId },
+  team: { id: '19:safeguarding-team@thread.tacv2' },
+  tenant: { id: '5a1e0000-0000-4000-8000-00000000c011' },
+});
+
+let app: App;
+let host: RunningDevHost;
+let queues: RunningQueues;
+const connector = new RecordingConnector();
+
+beforeAll(async () => {
+  await connector.start();
+  const config = loadConfig({
+    ESAFETY_MODE: 'local',
+    ESAFETY_STORAGE_CONNECTION_STRING: testStorage(),
+    ESAFETY_TABLE_PREFIX: uniquePrefix(),
+    ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
+  });
+  app = compose(config, {
+    root: repoRoot,
+    log: silentLogger,
+    directory: tenantDirectory(loadTenant(repoRoot)),
+  });
+  const regs = registrations(app);
+  host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
+  queues = await startQueueRunner({
+    connectionString: testStorage(),
+    registrations: regs.queues,
+    log: silentLogger,
+    pollMs: 50,
+  });
+});
+afterAll(async () => {
+  await queues.stop();
+  await host.stop();
+  await connector.stop();
+});
+
+async function post(activity: object) {
+  const res = await fetch(`${host.url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(activity),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+}
+
+function channelMessage(user: TeamsUser, channelId: string, text: string) {
+  return {
+    ...message(user, connector.url, `<at>E-Safety</at> ${text}`, inChannel(channelId)),
+    channelData: channelData(channelId),
+    entities: [
+      { type: 'mention', text: '<at>E-Safety</at>', mentioned: { id: '28:esafety-bot', name: 'E-Safety' } },
+    ],
+  };
+}
+
+const newThreadsIn = (channelId: string) =>
+  connector.calls.filter(
+    (c) =>
+      c.method === 'POST' &&
+      c.path === '/v3/conversations' &&
+      (c.body['channelData'] as any)?.channel?.id === channelId,
+  );
+
+async function report(data: Record<string, unknown>) {
+  const res = await post(cardAction(sam, connector.url, 'incident.submit', data));
+  const reference = /ES-\d{4}-\d{4}/.exec(JSON.stringify(res.body))?.[0] ?? '';
+  return app.cases.resolve(reference);
+}
+
+describe('case cards in channels', () => {
+  it('refuses to register a route from someone outside its role', async () => {
+    await post(channelMessage(tariq, dslChannelId, 'register dsl'));
+    expect(JSON.stringify(connector.cards().at(-1))).toContain('Not allowed');
+    expect(await app.conversations.route('dsl')).toBeUndefined();
+  });
+
+  it('posts a new report to the registered DSL channel, updates that card on claim, and tells the reporter', async () => {
+    await post(channelMessage(dana, dslChannelId, 'register dsl'));
+    expect(JSON.stringify(connector.cards().at(-1))).toContain(
+      'This channel now receives Safeguarding team cases',
+    );
+    await post(message(sam, connector.url, 'hello')); // the reporter has a chat with the bot
+
+    const state = await report({
+      subjectType: 'learner',
+      under18: 'yes',
+      category: 'contact',
+      subcategory: 'grooming',
+      description: 'Secret chats with an adult.',
+    });
+    const thread = await waitFor(
+      () => newThreadsIn(dslChannelId).find((c) => JSON.stringify(c.body).includes(state.reference)),
+      'the case card in the DSL channel',
+    );
+    expect(JSON.stringify(thread.body)).toContain('Claim');
+
+    await post(cardAction(dana, connector.url, 'case.claim', { caseId: state.id }, inChannel(dslChannelId)));
+    const update = await waitFor(
+      () =>
+        connector.calls.find(
+          (c) => c.method === 'PUT' && JSON.stringify(c.body).includes('Dana DSL claimed the case'),
+        ),
+      'the channel card updated in place',
+    );
+    const posted = await app.conversations.casePost(state.id);
+    expect(update.path).toContain(`/activities/${posted?.activityId}`);
+    await waitFor(
+      () => connector.texts().find((t) => t.includes(`${state.reference} has been picked up`)),
+      'the reporter told',
+    );
+    expect(connector.texts().join(' ')).not.toContain('Secret chats');
+  });
+
+  it('sends a concern about staff to the HR channel and never to the DSL channel', async () => {
+    await post(channelMessage(harper, hrChannelId, 'register staff'));
+    const state = await report({
+      subjectType: 'staff',
+      under18: 'no',
+      category: 'conduct',
+      subcategory: 'inappropriate-staff-contact',
+      description: 'A teacher messaged a learner on Instagram.',
+    });
+    await waitFor(
+      () => newThreadsIn(hrChannelId).find((c) => JSON.stringify(c.body).includes(state.reference)),
+      'the case card in the HR channel',
+    );
+    expect(newThreadsIn(dslChannelId).some((c) => JSON.stringify(c.body).includes(state.reference))).toBe(
+      false,
+    );
+  });
+});
