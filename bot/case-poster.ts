@@ -35,10 +35,13 @@ export interface CasePosterDeps {
   readonly spacingMs?: number;
 }
 
-/** What `register <route>` stores: the channel's reference and its id. */
+/**
+ * What `register <route>` stores: the conversation's reference, and for a Teams channel its id
+ * (each case then starts its own thread); without a channel id the cases go into that chat.
+ */
 export interface RouteChannel {
   readonly reference: Partial<ConversationReference>;
-  readonly channelId: string;
+  readonly channelId?: string;
 }
 
 const retryable = new Set([412, 429, 502, 504]);
@@ -72,14 +75,27 @@ export class CasePoster {
       return this.log.info({ caseId, event: 'post.updated' }, 'case card updated');
     }
     const channel = (await conversations.route(state.route)) as RouteChannel | undefined;
-    if (!channel?.channelId) {
+    if (!channel) {
       // Kept, not dropped: `register <route>` in a channel posts every waiting case.
       return this.log.warn(
         { caseId, route: state.route, event: 'post.routeUnregistered' },
         'no channel registered for route',
       );
     }
-    await this.send(channel.channelId, () =>
+    if (!channel.channelId) {
+      await this.send(channel.reference.conversation?.id ?? state.route, () =>
+        adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {
+          const sent = await ctx.sendActivity(MessageFactory.attachment(card));
+          await conversations.saveCasePost(caseId, {
+            conversation: channel.reference,
+            activityId: sent?.id ?? '',
+          });
+        }),
+      );
+      return this.log.info({ caseId, route: state.route, event: 'post.created' }, 'case card posted to chat');
+    }
+    const channelId = channel.channelId;
+    await this.send(channelId, () =>
       adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {
         // A new thread in the channel: POST /v3/conversations with the channel id. Its answer carries
         // the root message's activityId, which later updates need (createConversationAsync drops it).
@@ -87,7 +103,7 @@ export class CasePoster {
         const created = await client.conversations.createConversation({
           isGroup: true,
           bot: channel.reference.bot ?? { id: appId, name: 'E-Safety' },
-          channelData: { channel: { id: channel.channelId } },
+          channelData: { channel: { id: channelId } },
           activity: MessageFactory.attachment(card) as Activity,
           ...(channel.reference.conversation?.tenantId !== undefined && {
             tenantId: channel.reference.conversation.tenantId,

@@ -163,10 +163,12 @@ export class EsafetyBot extends TeamsActivityHandler {
     const channelData = (context.activity.channelData ?? {}) as { channel?: { id?: string } };
     const channelId = channelData.channel?.id;
     const route = Object.keys(pack.routes).find((r) => r.toLowerCase() === routeName);
-    if (!channelId)
+    const conversationType = context.activity.conversation.conversationType;
+    if (!channelId && conversationType !== 'groupChat') {
       return messageCard('Use this in a channel', [
-        'Type **register <route>** in the channel that should receive those cases.',
+        'Type **register <route>** in the channel (or group chat) that should receive those cases.',
       ]);
+    }
     if (!route) {
       return messageCard(
         'Unknown route',
@@ -183,11 +185,15 @@ export class EsafetyBot extends TeamsActivityHandler {
       );
     }
     const reference = TurnContext.getConversationReference(context.activity);
-    const channelReference = { ...reference, conversation: { ...reference.conversation, id: channelId } };
-    await conversations.saveRoute(route, {
-      reference: channelReference,
-      channelId,
-    });
+    await conversations.saveRoute(
+      route,
+      channelId
+        ? {
+            reference: { ...reference, conversation: { ...reference.conversation, id: channelId } },
+            channelId,
+          }
+        : { reference },
+    );
     let waiting = 0;
     for (const c of await cases.list({ status: 'active' })) {
       if (c.route === route && !(await conversations.casePost(c.id))) {

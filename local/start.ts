@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole system on loopback, nothing to sign up for. Ctrl-C stops it cleanly;
- * data persists under `.local/` between runs.
+ * `npm start`: the whole system on loopback, nothing to sign up for — Azurite, the dev host serving
+ * the Azure Functions routes and queue triggers, and one Agents Playground per sample person.
+ * Ctrl-C stops everything cleanly; data persists under `.local/` between runs.
  */
 import { join, resolve } from 'node:path';
 import { fail, toEsafetyError } from '../core/errors';
@@ -10,61 +11,95 @@ import { loadConfig } from '../functions/config';
 import { registrations } from '../functions/registrations';
 import { startAzurite } from './azurite';
 import { startDevHost } from './dev-host';
+import { localRoutes, startPlaygrounds } from './playground';
+import { startQueueRunner } from './queue-runner';
+import { loadTenant, tenantDirectory } from './tenant';
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, '..', '..');
-  const config = loadConfig(process.env);
+  // Local mode is explicit here: it is what lets the bot endpoint run without Bot Framework tokens.
+  const config = loadConfig({ ESAFETY_MODE: 'local', ...process.env });
   if (config.mode !== 'local')
     fail('CONFIG_INVALID', 'npm start runs the local system; unset ESAFETY_MODE or set it to local.');
   const log = createLogger(config.logLevel);
   const dataDir = resolve(root, config.local.dataDir);
+  const tenant = loadTenant(root);
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
 
-  const azurite = await startAzurite({
-    location: join(dataDir, 'azurite'),
-    tablePort: config.local.tablePort,
-    queuePort: config.local.queuePort,
-  }).catch((err: unknown) =>
-    fail(
-      'CONFIG_INVALID',
-      `Azurite could not listen on 127.0.0.1:${config.local.tablePort}/${config.local.queuePort} (${(err as Error).message}). ` +
-        'Is another Azurite running? Stop it or set ESAFETY_LOCAL_TABLE_PORT / ESAFETY_LOCAL_QUEUE_PORT.',
-    ),
-  );
-  const app = compose(config, { log, root });
-  const host = await startDevHost({
-    port: config.local.hostPort,
-    registrations: registrations(app).http,
-    log,
-  }).catch(async (err: unknown) => {
-    await azurite.stop();
-    return fail(
-      'CONFIG_INVALID',
-      `The dev host could not listen on 127.0.0.1:${config.local.hostPort} (${(err as Error).message}). Set ESAFETY_LOCAL_HOST_PORT.`,
+  try {
+    const azurite = await startAzurite({
+      location: join(dataDir, 'azurite'),
+      tablePort: config.local.tablePort,
+      queuePort: config.local.queuePort,
+    }).catch((err: unknown) =>
+      fail(
+        'CONFIG_INVALID',
+        `Azurite could not listen on 127.0.0.1:${config.local.tablePort}/${config.local.queuePort} (${(err as Error).message}). ` +
+          'Is another Azurite running? Stop it or set ESAFETY_LOCAL_TABLE_PORT / ESAFETY_LOCAL_QUEUE_PORT.',
+      ),
     );
-  });
+    stops.push(() => azurite.stop());
 
-  process.stdout.write(
-    [
-      '',
-      'E-Safety for Teams is running locally.',
-      `  Dev host (Azure Functions routes)  ${host.url}/api/health`,
-      `  Azurite Table / Queue               http://127.0.0.1:${azurite.tablePort} / http://127.0.0.1:${azurite.queuePort}`,
-      `  Policy pack                         ${config.policyPackPath} (${app.pack.organisation.name})`,
-      `  Data                                ${dataDir}`,
-      `  Admin CLI                           npx esafety cases list`,
-      '',
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
+    const app = compose(config, { log, root, directory: tenantDirectory(tenant) });
+    for (const { route, ref } of localRoutes(tenant)) await app.conversations.saveRoute(route, ref);
+    const regs = registrations(app);
+    const host = await startDevHost({ port: config.local.hostPort, registrations: regs.http, log }).catch(
+      (err: unknown) =>
+        fail(
+          'CONFIG_INVALID',
+          `The dev host could not listen on 127.0.0.1:${config.local.hostPort} (${(err as Error).message}). Set ESAFETY_LOCAL_HOST_PORT.`,
+        ),
+    );
+    stops.push(() => host.stop());
+    const queues = await startQueueRunner({
+      connectionString: config.storage.connectionString,
+      registrations: regs.queues,
+      log,
+    });
+    stops.push(() => queues.stop());
+    const playgrounds = await startPlaygrounds({
+      tenant,
+      root,
+      dataDir,
+      botEndpoint: `${host.url}/api/messages`,
+    });
+    stops.push(() => playgrounds.forEach((p) => p.stop()));
+
+    const width = Math.max(...playgrounds.map((p) => p.url.length));
+    process.stdout.write(
+      [
+        '',
+        'E-Safety for Teams is running locally.',
+        '',
+        '  Teams client (Microsoft 365 Agents Playground), one per person:',
+        ...playgrounds.map((p) => `    ${p.url.padEnd(width)}  ${p.user} (${p.as})`),
+        '',
+        `  Bot endpoint and Azure Functions routes   ${host.url}/api/messages, ${host.url}/api/health`,
+        `  Queue triggers                            ${regs.queues.map((q) => q.queueName).join(', ')} (poison after 5 tries)`,
+        `  Azurite Table / Queue                     127.0.0.1:${azurite.tablePort} / 127.0.0.1:${azurite.queuePort}`,
+        `  Policy pack                               ${config.policyPackPath} (${app.pack.organisation.name})`,
+        `  Data                                      ${dataDir}`,
+        `  Admin CLI                                 npx esafety cases list`,
+        '',
+        'Try it: in the first Playground type "report" and send the form; the case card appears in the',
+        'DSL channel of the second. Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal, event: 'local.stopping' }, 'stopping');
-    await host.stop();
-    await azurite.stop();
+    await stopAll();
     process.stdout.write('Stopped.\n');
     process.exit(0);
   };

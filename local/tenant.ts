@@ -23,6 +23,27 @@ const tenantSchema = z.strictObject({
       members: z.array(guid),
     }),
   ),
+  chats: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        displayName: z.string(),
+        route: z.string().optional(),
+        members: z.array(guid),
+      }),
+    )
+    .default([]),
+  playgrounds: z
+    .array(
+      z.strictObject({
+        user: guid,
+        port: z.int().min(1024).max(65535),
+        as: z.string(),
+        team: z.string().optional(),
+        chat: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 
 export type LocalTenant = z.output<typeof tenantSchema>;

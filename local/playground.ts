@@ -1,0 +1,175 @@
+/**
+ * Microsoft 365 Agents Playground as the local Teams client: one per person to act as, each with a
+ * config generated from local/tenant.yaml (its schema: exactly five other users, one team with one
+ * custom channel, one group chat; the user field is spelled `userPrincipleName`).
+ * The Playground opens a browser with xdg-open at start; a no-op stands in so it runs headless.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { fail } from '../core/errors';
+import type { ConversationRef } from '../core/conversations';
+import type { LocalTenant } from './tenant';
+
+export const localBot = { id: '28:esafety-bot', name: 'E-Safety' } as const;
+
+type Playground = LocalTenant['playgrounds'][number];
+
+export interface RunningPlayground {
+  readonly url: string;
+  readonly port: number;
+  readonly user: string;
+  readonly as: string;
+  stop(): void;
+}
+
+export function playgroundConfig(tenant: LocalTenant, pg: Playground): Record<string, unknown> {
+  const person = (id: string) => {
+    const u =
+      tenant.users.find((x) => x.id === id) ??
+      fail('CONFIG_INVALID', `tenant.yaml: playground user ${id} is not a user`);
+    const [givenName = u.displayName, surname = ''] = u.displayName.split(' ');
+    const email = `${u.upn}@${tenant.domain}`;
+    return {
+      id: `29:${u.id}`,
+      name: u.displayName,
+      userPrincipleName: email,
+      aadObjectId: u.id,
+      givenName,
+      surname,
+      email,
+    };
+  };
+  const others = tenant.users
+    .filter((u) => u.id !== pg.user)
+    .slice(0, 5)
+    .map((u) => person(u.id));
+  const team = tenant.teams.find((t) => t.id === pg.team) ?? tenant.teams[0];
+  const chat = tenant.chats.find((c) => c.id === pg.chat);
+  return {
+    version: '0.1.1',
+    tenantId: tenant.tenantId,
+    bot: localBot,
+    currentUser: person(pg.user),
+    users: others,
+    personalChat: { id: `a:personal-${pg.user}` },
+    groupChat: { id: chat?.id ?? `19:group-${pg.port}@thread.v2`, name: chat?.displayName ?? 'Group chat' },
+    team: {
+      id: team?.id ?? `19:team-${pg.port}@thread.tacv2`,
+      name: team?.displayName ?? 'Team',
+      aadGroupId: tenant.groups[0]?.id,
+      channels: (team?.channels ?? []).slice(0, 1).map((c) => ({ id: c.id, name: c.displayName })),
+    },
+  };
+}
+
+/** Where each route's cases go locally: the channel or chat tenant.yaml gives it, in the Playground that shows it. */
+export function localRoutes(tenant: LocalTenant): { route: string; ref: ConversationRef }[] {
+  const serviceUrlFor = (where: { team?: string; chat?: string }) => {
+    const pg = tenant.playgrounds.find(
+      (p) => (where.team && p.team === where.team) || (where.chat && p.chat === where.chat),
+    );
+    return pg ? `http://localhost:${pg.port}/_connector` : undefined;
+  };
+  const base = { channelId: 'msteams', bot: localBot };
+  const routes: { route: string; ref: ConversationRef }[] = [];
+  for (const team of tenant.teams) {
+    const serviceUrl = serviceUrlFor({ team: team.id });
+    for (const c of team.channels) {
+      if (!c.route || !serviceUrl) continue;
+      const conversation = {
+        id: c.id,
+        isGroup: true,
+        conversationType: 'channel',
+        tenantId: tenant.tenantId,
+      };
+      routes.push({
+        route: c.route,
+        ref: { reference: { ...base, serviceUrl, conversation }, channelId: c.id },
+      });
+    }
+  }
+  for (const chat of tenant.chats) {
+    const serviceUrl = serviceUrlFor({ chat: chat.id });
+    if (!chat.route || !serviceUrl) continue;
+    const conversation = {
+      id: chat.id,
+      isGroup: true,
+      conversationType: 'groupChat',
+      tenantId: tenant.tenantId,
+    };
+    routes.push({ route: chat.route, ref: { reference: { ...base, serviceUrl, conversation } } });
+  }
+  return routes;
+}
+
+export async function startPlaygrounds(options: {
+  readonly tenant: LocalTenant;
+  readonly root: string;
+  readonly dataDir: string;
+  readonly botEndpoint: string;
+}): Promise<RunningPlayground[]> {
+  const bin = join(options.dataDir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const cli = require.resolve('@microsoft/m365agentsplayground/cli.js', { paths: [options.root] });
+  const started: RunningPlayground[] = [];
+  try {
+    for (const pg of options.tenant.playgrounds) {
+      const dir = join(options.dataDir, 'playground', String(pg.port));
+      mkdirSync(dir, { recursive: true });
+      const configPath = join(dir, '.m365agentsplayground.yml');
+      writeFileSync(configPath, stringify(playgroundConfig(options.tenant, pg)));
+      const child: ChildProcess = spawn(
+        process.execPath,
+        [cli, '-e', options.botEndpoint, '-c', 'msteams', '-p', String(pg.port), '--dt'],
+        {
+          cwd: dir,
+          env: {
+            ...process.env,
+            PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+            M365_AGENTS_PLAYGROUND_CONFIG_PATH: configPath,
+            BROWSER: 'none',
+          },
+          stdio: 'ignore',
+        },
+      );
+      const user = options.tenant.users.find((u) => u.id === pg.user)?.displayName ?? pg.user;
+      started.push({
+        url: `http://localhost:${pg.port}`,
+        port: pg.port,
+        user,
+        as: pg.as,
+        stop: () => void child.kill('SIGTERM'),
+      });
+      await waitForPort(pg.port, child, join(dir, 'devTools', 'm365agentsplayground.log'));
+    }
+  } catch (err) {
+    started.forEach((p) => p.stop());
+    throw err;
+  }
+  return started;
+}
+
+async function waitForPort(port: number, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited)
+      fail('CONFIG_INVALID', `The Agents Playground on port ${port} exited at start; see ${logFile}.`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  fail('CONFIG_INVALID', `The Agents Playground on port ${port} did not start within 30 s; see ${logFile}.`);
+}
