@@ -18,6 +18,8 @@ export interface QueueRunnerOptions {
   readonly pollMs?: number;
   readonly visibilityTimeoutSeconds?: number;
   readonly maxDequeueCount?: number;
+  /** Seconds a failed message stays invisible before its next try (the host's `visibilityTimeout`). */
+  readonly retryDelaySeconds?: (dequeueCount: number) => number;
 }
 
 export interface RunningQueues {
@@ -29,6 +31,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
   const pollMs = options.pollMs ?? 250;
   const visibility = options.visibilityTimeoutSeconds ?? 30;
   const maxDequeue = options.maxDequeueCount ?? 5;
+  const retryDelay = options.retryDelaySeconds ?? ((n: number) => Math.min(n, 5));
   let running = true;
   const loops = await Promise.all(
     options.registrations.map(async (reg) => {
@@ -69,12 +72,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
                   'message moved to poison queue',
                 );
               } else {
-                await queue.updateMessage(
-                  m.messageId,
-                  m.popReceipt,
-                  undefined,
-                  Math.min(2 ** m.dequeueCount, visibility),
-                );
+                await queue.updateMessage(m.messageId, m.popReceipt, undefined, retryDelay(m.dequeueCount));
                 log.warn(
                   {
                     queue: reg.queueName,

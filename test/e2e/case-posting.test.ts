@@ -145,6 +145,22 @@ describe('case cards in channels', () => {
     expect(connector.texts().join(' ')).not.toContain('Secret chats');
   });
 
+  it('waits and retries when Teams throttles the post (429 with Retry-After), and still posts the card once', async () => {
+    connector.failNext(2, 429, '1');
+    const state = await report({
+      subjectType: 'learner',
+      under18: 'unknown',
+      category: 'commerce',
+      subcategory: 'gambling',
+      description: 'Betting app ads.',
+    });
+    const attempts = () =>
+      newThreadsIn(dslChannelId).filter((c) => JSON.stringify(c.body).includes(state.reference));
+    await waitFor(() => attempts().some((c) => c.answered === undefined), 'an accepted post', 20_000);
+    expect(attempts().map((c) => c.answered ?? 200)).toEqual([429, 429, 200]);
+    expect((await app.conversations.casePost(state.id))?.activityId).toBeTruthy();
+  });
+
   it('sends a concern about staff to the HR channel and never to the DSL channel', async () => {
     await post(channelMessage(harper, hrChannelId, 'register staff'));
     const state = await report({

@@ -14,13 +14,22 @@ export interface RecordedCall {
   readonly method: string;
   readonly path: string;
   readonly body: Json;
+  /** Set when the connector answered with a failure status instead of accepting. */
+  readonly answered?: number;
 }
 
 export class RecordingConnector {
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
   private counter = 0;
+  private readonly failures: { status: number; retryAfter?: string }[] = [];
   url = '';
+
+  /** The next requests are answered with this status (e.g. 429 and a Retry-After in seconds). */
+  failNext(times: number, status: number, retryAfter?: string): void {
+    for (let i = 0; i < times; i++)
+      this.failures.push({ status, ...(retryAfter !== undefined && { retryAfter }) });
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -30,7 +39,23 @@ export class RecordingConnector {
         const text = Buffer.concat(chunks).toString('utf8');
         const body = obj(text ? JSON.parse(text) : {});
         const path = (req.url ?? '/').split('?')[0] ?? '/';
-        this.calls.push({ method: req.method ?? 'GET', path, body });
+        const failure = this.failures.shift();
+        this.calls.push({
+          method: req.method ?? 'GET',
+          path,
+          body,
+          ...(failure && { answered: failure.status }),
+        });
+        if (failure) {
+          const headers = {
+            'content-type': 'application/json',
+            ...(failure.retryAfter !== undefined && { 'retry-after': failure.retryAfter }),
+          };
+          res
+            .writeHead(failure.status, headers)
+            .end(JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }));
+          return;
+        }
         const id = `${Date.now()}${++this.counter}`;
         const channelId = obj(obj(body['channelData'])['channel'])['id'];
         const reply =
