@@ -1,7 +1,20 @@
 // Three projects, split by what a test may touch (CONVENTIONS.md habit 10):
 // unit (no I/O), integration (Azurite + real SDK clients), e2e (the running stack over HTTP).
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  // @microsoft/app-manifest require()s the ESM-only strip-bom: Node 20.19+ allows that, Jest's
+  // module runtime does not, so that one file is compiled to CommonJS for the tests.
+  '/strip-bom/index\\.js$': [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } },
+  ],
+};
+const common = {
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns: ['/node_modules/(?!(.*/)?strip-bom/)'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
