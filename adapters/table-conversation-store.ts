@@ -33,13 +33,20 @@ export class TableConversationStore implements ConversationStore {
     return parse<ConversationRef>((await this.get('route', route))?.['ref']);
   }
   saveCasePost(caseId: string, post: CasePost) {
-    return this.put('post', caseId, { ref: JSON.stringify(post.conversation), activityId: post.activityId });
+    return this.put('post', caseId, {
+      ref: JSON.stringify(post.conversation),
+      activityId: post.activityId,
+      ...(post.version !== undefined && { version: String(post.version) }),
+    });
   }
   async casePost(caseId: string): Promise<CasePost | undefined> {
     const row = await this.get('post', caseId);
     const conversation = parse<ConversationRef>(row?.['ref']);
     const activityId = row?.['activityId'];
-    return conversation && typeof activityId === 'string' ? { conversation, activityId } : undefined;
+    const version = typeof row?.['version'] === 'string' ? Number(row['version']) : undefined;
+    return conversation && typeof activityId === 'string'
+      ? { conversation, activityId, ...(version !== undefined && { version }) }
+      : undefined;
   }
 
   private ensureTable(): Promise<void> {

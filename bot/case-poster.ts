@@ -72,6 +72,7 @@ export class CasePoster {
           await ctx.updateActivity({ type: 'message', id: existing.activityId, attachments: [card] });
         }),
       );
+      await conversations.saveCasePost(caseId, { ...existing, version: state.version });
       return this.log.info({ caseId, event: 'post.updated' }, 'case card updated');
     }
     const channel = (await conversations.route(state.route)) as RouteChannel | undefined;
@@ -89,6 +90,7 @@ export class CasePoster {
           await conversations.saveCasePost(caseId, {
             conversation: channel.reference,
             activityId: sent?.id ?? '',
+            version: state.version,
           });
         }),
       );
@@ -120,6 +122,7 @@ export class CasePoster {
         await conversations.saveCasePost(caseId, {
           conversation: { ...channel.reference, conversation },
           activityId,
+          version: state.version,
         });
       }),
     );

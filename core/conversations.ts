@@ -8,6 +8,8 @@ export type ConversationRef = Readonly<Record<string, unknown>>;
 export interface CasePost {
   readonly conversation: ConversationRef;
   readonly activityId: string;
+  /** The case version the card shows; behind the case means an update still has to be made. */
+  readonly version?: number;
 }
 
 export interface ConversationStore {

@@ -6,7 +6,11 @@
  */
 import { z } from 'zod';
 import type { CaseEvent } from './cases/case-events';
+import type { CaseService } from './cases/case-service';
 import type { CaseState } from './cases/case-state';
+import type { Clock } from './clock';
+import type { ConversationStore } from './conversations';
+import type { Logger } from './logger';
 
 export const outboxQueueName = 'case-posts';
 
@@ -34,4 +38,41 @@ export function followUps(state: CaseState, event: CaseEvent): OutboxMessage[] {
     messages.push({ kind: 'reporter.notify', caseId: state.id, change: event.type });
   }
   return messages;
+}
+
+export interface SweepDeps {
+  readonly cases: Pick<CaseService, 'list' | 'get'>;
+  readonly conversations: ConversationStore;
+  readonly outbox: Outbox;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** How far back the sweep looks at closed cases (a lost close should still reach the card). */
+const recentMs = 24 * 60 * 60 * 1000;
+
+/**
+ * Re-queues the card post of every case whose card is missing or shows an older version than the
+ * case, on routes that have a channel. Run by a timer, it repairs the rare follow-up that could not
+ * be queued after a change was committed: nothing a DSL should see is lost.
+ */
+export async function sweepCasePosts(deps: SweepDeps): Promise<number> {
+  const since = deps.clock.now().getTime() - recentMs;
+  const routesWithChannel = new Map<string, boolean>();
+  let queued = 0;
+  for (const summary of await deps.cases.list({ status: 'all' })) {
+    if (summary.status === 'closed' && Date.parse(summary.updatedAt) < since) continue;
+    if (!routesWithChannel.has(summary.route))
+      routesWithChannel.set(summary.route, !!(await deps.conversations.route(summary.route)));
+    if (!routesWithChannel.get(summary.route)) continue;
+    const [state, post] = await Promise.all([
+      deps.cases.get(summary.id),
+      deps.conversations.casePost(summary.id),
+    ]);
+    if (!state || (post && (post.version ?? 0) >= state.version)) continue;
+    await deps.outbox.send({ kind: 'case.post', caseId: summary.id });
+    queued++;
+  }
+  if (queued > 0) deps.log.warn({ queued, event: 'sweep.requeued' }, 'case cards re-queued by the sweep');
+  return queued;
 }

@@ -8,7 +8,7 @@ import { loadConfig } from './config';
 import { registrations } from './registrations';
 
 const app = compose(loadConfig(process.env), { root: `${__dirname}/../..` });
-const { http, queues } = registrations(app);
+const { http, queues, timers } = registrations(app);
 
 for (const r of http) {
   functionsApp.http(r.name, {
@@ -25,4 +25,7 @@ for (const q of queues) {
     connection: 'ESAFETY_STORAGE_CONNECTION_STRING',
     handler: q.handler,
   });
+}
+for (const t of timers) {
+  functionsApp.timer(t.name, { schedule: t.schedule, handler: (_timer, ctx) => t.handler(ctx) });
 }

@@ -13,7 +13,7 @@ import type {
 import { createBotAdapter } from '../bot/bot-adapter';
 import { CasePoster } from '../bot/case-poster';
 import { EsafetyBot } from '../bot/esafety-bot';
-import { outboxQueueName } from '../core/outbox';
+import { outboxQueueName, sweepCasePosts } from '../core/outbox';
 import { botMessagesHandler } from './bot-messages';
 import { casePostsHandler } from './case-posts';
 import type { App } from './composition-root';
@@ -34,9 +34,17 @@ export interface QueueRegistration {
   readonly handler: (message: unknown, ctx: InvocationContext) => Promise<void>;
 }
 
+export interface TimerRegistration {
+  readonly name: string;
+  /** NCRONTAB with seconds, as Azure Functions timers take it. */
+  readonly schedule: string;
+  readonly handler: (ctx: InvocationContext) => Promise<void>;
+}
+
 export interface Registrations {
   readonly http: readonly HttpRegistration[];
   readonly queues: readonly QueueRegistration[];
+  readonly timers: readonly TimerRegistration[];
 }
 
 export function registrations(app: App): Registrations {
@@ -60,6 +68,14 @@ export function registrations(app: App): Registrations {
         name: 'casePosts',
         queueName: outboxQueueName,
         handler: casePostsHandler(poster, log.child({ component: 'case-posts' })),
+      },
+    ],
+    timers: [
+      // Every five minutes: re-queue any case card that is missing or behind its case.
+      {
+        name: 'casePostSweep',
+        schedule: '0 */5 * * * *',
+        handler: async () => void (await sweepCasePosts(app)),
       },
     ],
   };

@@ -13,6 +13,7 @@ import { startAzurite } from './azurite';
 import { startDevHost } from './dev-host';
 import { localRoutes, startPlaygrounds } from './playground';
 import { startQueueRunner } from './queue-runner';
+import { startTimers } from './timer-runner';
 import { loadTenant, tenantDirectory } from './tenant';
 
 async function main(): Promise<void> {
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
       log,
     });
     stops.push(() => queues.stop());
+    const timers = startTimers(regs.timers, log);
+    stops.push(() => timers.stop());
     const playgrounds = await startPlaygrounds({
       tenant,
       root,
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
         '',
         `  Bot endpoint and Azure Functions routes   ${host.url}/api/messages, ${host.url}/api/health`,
         `  Queue triggers                            ${regs.queues.map((q) => q.queueName).join(', ')} (poison after 5 tries)`,
+        `  Timers                                    ${regs.timers.map((t) => `${t.name} (${t.schedule})`).join(', ')}`,
         `  Azurite Table / Queue                     127.0.0.1:${azurite.tablePort} / 127.0.0.1:${azurite.queuePort}`,
         `  Policy pack                               ${config.policyPackPath} (${app.pack.organisation.name})`,
         `  Data                                      ${dataDir}`,

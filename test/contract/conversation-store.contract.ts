@@ -22,9 +22,15 @@ export function describeConversationStoreContract(name: string, make: () => Conv
       await store.saveUser('u1', { ...ref, serviceUrl: 'https://smba.example/emea/' });
       await store.saveRoute('dsl', { ...ref, conversation: { id: '19:dsl@thread.tacv2' } });
       await store.saveCasePost('c1', { conversation: ref, activityId: '1700000000000' });
+      await store.saveCasePost('c2', { conversation: ref, activityId: '1700000000001', version: 4 });
       expect((await store.user('u1'))?.['serviceUrl']).toBe('https://smba.example/emea/');
       expect(await store.route('dsl')).toEqual({ ...ref, conversation: { id: '19:dsl@thread.tacv2' } });
       expect(await store.casePost('c1')).toEqual({ conversation: ref, activityId: '1700000000000' });
+      expect(await store.casePost('c2')).toEqual({
+        conversation: ref,
+        activityId: '1700000000001',
+        version: 4,
+      });
     });
   });
 }
