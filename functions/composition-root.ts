@@ -17,6 +17,8 @@ import type { Directory } from '../core/auth/authorise';
 import type { ConversationStore } from '../core/conversations';
 import { followUps, outboxQueueName, type Outbox } from '../core/outbox';
 import { QueueOutbox } from '../adapters/queue-outbox';
+import { GraphDirectory } from '../adapters/graph-directory';
+import { createGraphClient } from '../adapters/graph-gateway';
 import type { AppConfig } from './config';
 
 export interface App {
@@ -36,8 +38,8 @@ export interface ComposeOverrides {
   readonly clock?: Clock;
   /** Folder that relative paths in configuration are resolved from (the app root). */
   readonly root?: string;
-  /** Group membership; without one nobody may act on a case (deny by default). */
-  readonly directory?: Directory;
+  /** A CA to trust for Microsoft Graph (the local tenant simulator's certificate). */
+  readonly graphCa?: string;
 }
 
 const denyAll: Directory = { isMember: () => Promise.resolve(false) };
@@ -63,8 +65,16 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     },
   });
   const conversations = new TableConversationStore(config.storage);
-  if (!overrides.directory)
-    log.warn({ event: 'directory.missing' }, 'no directory configured: nobody may act on cases');
+  const groupIds = [...new Set(Object.values(pack.roles).map((r) => r.groupId))];
+  const directory = config.graph
+    ? new GraphDirectory(
+        createGraphClient({ ...config.graph, ...(overrides.graphCa && { extraCa: overrides.graphCa }) }),
+        groupIds,
+        log,
+      )
+    : denyAll;
+  if (!config.graph)
+    log.warn({ event: 'directory.missing' }, 'Microsoft Graph is not configured: nobody may act on cases');
   log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
   return {
     config,
@@ -72,7 +82,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     pack,
     store,
     cases,
-    directory: overrides.directory ?? denyAll,
+    directory,
     conversations,
     outbox,
     clock,

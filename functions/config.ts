@@ -63,6 +63,11 @@ const envSchema = z
     ESAFETY_BOT_APP_PASSWORD: z.string().min(1).optional(),
     ESAFETY_BOT_TENANT_ID: z.guid('an Entra tenant id').optional(),
     ESAFETY_BOT_APP_TYPE: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant'),
+    ESAFETY_GRAPH_TENANT_ID: z.guid('an Entra tenant id').optional(),
+    ESAFETY_GRAPH_CLIENT_ID: z.guid('an Entra application (client) id').optional(),
+    ESAFETY_GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
+    ESAFETY_GRAPH_AUTHORITY_HOST: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
+    ESAFETY_GRAPH_BASE_URL: z.url({ protocol: /^https$/ }).default('https://graph.microsoft.com'),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
     ESAFETY_LOCAL_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(7071),
@@ -105,6 +110,18 @@ const envSchema = z
         message: `required for a ${env.ESAFETY_BOT_APP_TYPE} bot`,
       });
     }
+    for (const name of [
+      'ESAFETY_GRAPH_TENANT_ID',
+      'ESAFETY_GRAPH_CLIENT_ID',
+      'ESAFETY_GRAPH_CLIENT_SECRET',
+    ] as const) {
+      if (!env[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'required when ESAFETY_MODE=azure (Microsoft Graph app registration)',
+        });
+    }
     if (!env.ESAFETY_FIELD_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -132,6 +149,14 @@ export interface AppConfig {
     readonly appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
     /** No Bot Framework token check: only when ESAFETY_MODE=local is set explicitly and no app id is. */
     readonly anonymous: boolean;
+  };
+  /** Microsoft Graph (app-only); absent locally unless the tenant simulator is running. */
+  readonly graph?: {
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly authorityHost: string;
+    readonly graphBaseUrl: string;
   };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly local: {
@@ -176,6 +201,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
       appType: e.ESAFETY_BOT_APP_TYPE,
       anonymous: present['ESAFETY_MODE'] === 'local' && e.ESAFETY_BOT_APP_ID === undefined,
     }),
+    ...(e.ESAFETY_GRAPH_TENANT_ID && e.ESAFETY_GRAPH_CLIENT_ID && e.ESAFETY_GRAPH_CLIENT_SECRET
+      ? {
+          graph: Object.freeze({
+            tenantId: e.ESAFETY_GRAPH_TENANT_ID,
+            clientId: e.ESAFETY_GRAPH_CLIENT_ID,
+            clientSecret: e.ESAFETY_GRAPH_CLIENT_SECRET,
+            authorityHost: e.ESAFETY_GRAPH_AUTHORITY_HOST,
+            graphBaseUrl: e.ESAFETY_GRAPH_BASE_URL,
+          }),
+        }
+      : {}),
     logLevel: e.ESAFETY_LOG_LEVEL,
     local: Object.freeze({
       dataDir: e.ESAFETY_LOCAL_DATA_DIR,

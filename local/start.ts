@@ -14,16 +14,18 @@ import { startDevHost } from './dev-host';
 import { localRoutes, startPlaygrounds } from './playground';
 import { startQueueRunner } from './queue-runner';
 import { startTimers } from './timer-runner';
-import { loadTenant, tenantDirectory } from './tenant';
+import { loadTenant } from './tenant';
+import { simulatorSettings, startTenantSimulator, localGraphApp } from './tenant-simulator';
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, '..', '..');
   // Local mode is explicit here: it is what lets the bot endpoint run without Bot Framework tokens.
-  const config = loadConfig({ ESAFETY_MODE: 'local', ...process.env });
-  if (config.mode !== 'local')
+  const env = { ESAFETY_MODE: 'local', ...process.env };
+  const baseConfig = loadConfig(env);
+  if (baseConfig.mode !== 'local')
     fail('CONFIG_INVALID', 'npm start runs the local system; unset ESAFETY_MODE or set it to local.');
-  const log = createLogger(config.logLevel);
-  const dataDir = resolve(root, config.local.dataDir);
+  const log = createLogger(baseConfig.logLevel);
+  const dataDir = resolve(root, baseConfig.local.dataDir);
   const tenant = loadTenant(root);
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
@@ -33,18 +35,22 @@ async function main(): Promise<void> {
   try {
     const azurite = await startAzurite({
       location: join(dataDir, 'azurite'),
-      tablePort: config.local.tablePort,
-      queuePort: config.local.queuePort,
+      tablePort: baseConfig.local.tablePort,
+      queuePort: baseConfig.local.queuePort,
     }).catch((err: unknown) =>
       fail(
         'CONFIG_INVALID',
-        `Azurite could not listen on 127.0.0.1:${config.local.tablePort}/${config.local.queuePort} (${(err as Error).message}). ` +
+        `Azurite could not listen on 127.0.0.1:${baseConfig.local.tablePort}/${baseConfig.local.queuePort} (${(err as Error).message}). ` +
           'Is another Azurite running? Stop it or set ESAFETY_LOCAL_TABLE_PORT / ESAFETY_LOCAL_QUEUE_PORT.',
       ),
     );
     stops.push(() => azurite.stop());
 
-    const app = compose(config, { log, root, directory: tenantDirectory(tenant) });
+    const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
+    stops.push(() => simulator.stop());
+    // Microsoft Graph is the tenant simulator locally: the real Graph SDK and msal-node run against it.
+    const config = loadConfig({ ...simulatorSettings(simulator, tenant), ...env });
+    const app = compose(config, { log, root, graphCa: simulator.ca });
     for (const { route, ref } of localRoutes(tenant)) await app.conversations.saveRoute(route, ref);
     const regs = registrations(app);
     const host = await startDevHost({ port: config.local.hostPort, registrations: regs.http, log }).catch(
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
         `  Bot endpoint and Azure Functions routes   ${host.url}/api/messages, ${host.url}/api/health`,
         `  Queue triggers                            ${regs.queues.map((q) => q.queueName).join(', ')} (poison after 5 tries)`,
         `  Timers                                    ${regs.timers.map((t) => `${t.name} (${t.schedule})`).join(', ')}`,
+        `  Microsoft Graph (tenant simulator)        ${simulator.url} (users and groups from local/tenant.yaml)`,
         `  Azurite Table / Queue                     127.0.0.1:${azurite.tablePort} / 127.0.0.1:${azurite.queuePort}`,
         `  Policy pack                               ${config.policyPackPath} (${app.pack.organisation.name})`,
         `  Data                                      ${dataDir}`,

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Directory } from '../core/auth/authorise';
 
 const guid = z.guid();
 const tenantSchema = z.strictObject({
@@ -50,10 +49,4 @@ export type LocalTenant = z.output<typeof tenantSchema>;
 
 export function loadTenant(root: string): LocalTenant {
   return tenantSchema.parse(parse(readFileSync(join(root, 'local', 'tenant.yaml'), 'utf8')));
-}
-
-/** Group membership straight from tenant.yaml (local only; production resolves it through Graph). */
-export function tenantDirectory(tenant: LocalTenant): Directory {
-  const members = new Map(tenant.groups.map((g) => [g.id, new Set(g.members)]));
-  return { isMember: (userId, groupId) => Promise.resolve(members.get(groupId)?.has(userId) ?? false) };
 }

@@ -10,7 +10,13 @@ import { loadConfig } from '../../functions/config';
 import { registrations } from '../../functions/registrations';
 import { startDevHost, type RunningDevHost } from '../../local/dev-host';
 import { startQueueRunner, type RunningQueues } from '../../local/queue-runner';
-import { loadTenant, tenantDirectory } from '../../local/tenant';
+import { loadTenant } from '../../local/tenant';
+import {
+  localGraphApp,
+  simulatorSettings,
+  startTenantSimulator,
+  type RunningTenantSimulator,
+} from '../../local/tenant-simulator';
 import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
 import { RecordingConnector } from '../support/recording-connector';
 import { cardAction, message, type TeamsUser } from '../support/teams-activities';
@@ -35,23 +41,23 @@ const channelData = (channelId: string) => ({
 });
 
 let app: App;
+let simulator: RunningTenantSimulator;
 let host: RunningDevHost;
 let queues: RunningQueues;
 const connector = new RecordingConnector();
 
 beforeAll(async () => {
   await connector.start();
+  const tenant = loadTenant(repoRoot);
+  simulator = await startTenantSimulator({ tenant, app: localGraphApp });
   const config = loadConfig({
+    ...simulatorSettings(simulator, tenant),
     ESAFETY_MODE: 'local',
     ESAFETY_STORAGE_CONNECTION_STRING: testStorage(),
     ESAFETY_TABLE_PREFIX: uniquePrefix(),
     ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
   });
-  app = compose(config, {
-    root: repoRoot,
-    log: silentLogger,
-    directory: tenantDirectory(loadTenant(repoRoot)),
-  });
+  app = compose(config, { root: repoRoot, log: silentLogger, graphCa: simulator.ca });
   const regs = registrations(app);
   host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
   queues = await startQueueRunner({
@@ -65,6 +71,7 @@ afterAll(async () => {
   await queues.stop();
   await host.stop();
   await connector.stop();
+  await simulator.stop();
 });
 
 async function post(activity: object) {

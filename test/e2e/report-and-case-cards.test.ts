@@ -8,7 +8,13 @@ import { compose, type App } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
 import { registrations } from '../../functions/registrations';
 import { startDevHost, type RunningDevHost } from '../../local/dev-host';
-import { loadTenant, tenantDirectory } from '../../local/tenant';
+import { loadTenant } from '../../local/tenant';
+import {
+  localGraphApp,
+  simulatorSettings,
+  startTenantSimulator,
+  type RunningTenantSimulator,
+} from '../../local/tenant-simulator';
 import { checkCard } from '../support/card-validator';
 import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
 import { RecordingConnector } from '../support/recording-connector';
@@ -37,27 +43,28 @@ const goodReport = {
 };
 
 let app: App;
+let simulator: RunningTenantSimulator;
 let host: RunningDevHost;
 const connector = new RecordingConnector();
 
 beforeAll(async () => {
   await connector.start();
+  const tenant = loadTenant(repoRoot);
+  simulator = await startTenantSimulator({ tenant, app: localGraphApp });
   const config = loadConfig({
+    ...simulatorSettings(simulator, tenant),
     ESAFETY_MODE: 'local',
     ESAFETY_STORAGE_CONNECTION_STRING: testStorage(),
     ESAFETY_TABLE_PREFIX: uniquePrefix(),
     ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
   });
-  app = compose(config, {
-    root: repoRoot,
-    log: silentLogger,
-    directory: tenantDirectory(loadTenant(repoRoot)),
-  });
+  app = compose(config, { root: repoRoot, log: silentLogger, graphCa: simulator.ca });
   host = await startDevHost({ port: 0, registrations: registrations(app).http, log: silentLogger });
 });
 afterAll(async () => {
   await host.stop();
   await connector.stop();
+  await simulator.stop();
 });
 beforeEach(() => connector.clear());
 

@@ -9,6 +9,9 @@ const validAzure = {
   ESAFETY_BOT_APP_ID: '3f0c0f3a-1b2c-4d5e-8f90-123456789abc',
   ESAFETY_BOT_APP_PASSWORD: 'from-key-vault',
   ESAFETY_BOT_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
+  ESAFETY_GRAPH_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
+  ESAFETY_GRAPH_CLIENT_ID: '4a8b7c6d-1b2c-4d5e-8f90-123456789abc',
+  ESAFETY_GRAPH_CLIENT_SECRET: 'from-key-vault',
 };
 
 function problem(env: Record<string, string>): string {
@@ -51,6 +54,8 @@ describe('configuration', () => {
     ['ESAFETY_BOT_APP_PASSWORD', { ...validAzure, ESAFETY_BOT_APP_PASSWORD: '' }],
     ['ESAFETY_BOT_TENANT_ID', { ...validAzure, ESAFETY_BOT_TENANT_ID: '' }],
     ['ESAFETY_BOT_APP_ID', { ESAFETY_BOT_APP_ID: 'my-bot' }],
+    ['ESAFETY_GRAPH_CLIENT_SECRET', { ...validAzure, ESAFETY_GRAPH_CLIENT_SECRET: '' }],
+    ['ESAFETY_GRAPH_BASE_URL', { ESAFETY_GRAPH_BASE_URL: 'http://graph.local' }],
     ['ESAFETY_TABLE_PREFIX', { ESAFETY_TABLE_PREFIX: 'bad-prefix!' }],
     ['ESAFETY_LOCAL_HOST_PORT', { ESAFETY_LOCAL_HOST_PORT: 'seventy' }],
   ])('stops start-up naming %s when it is missing or malformed', (name, env) => {
