@@ -115,7 +115,7 @@ describe('case cards in channels', () => {
     expect(await app.conversations.route('dsl')).toBeUndefined();
   });
 
-  it('posts a new report to the registered DSL channel, updates that card on claim, and tells the reporter', async () => {
+  it('posts a new report to the registered DSL channel, updates that card on claim, and tells the reporter of the claim and the close', async () => {
     await post(channelMessage(dana, dslChannelId, 'register dsl'));
     expect(JSON.stringify(connector.cards().at(-1))).toContain(
       'This channel now receives Safeguarding team cases',
@@ -148,6 +148,19 @@ describe('case cards in channels', () => {
     await waitFor(
       () => connector.texts().find((t) => t.includes(`${state.reference} has been picked up`)),
       'the reporter told',
+    );
+    await post(
+      cardAction(
+        dana,
+        connector.url,
+        'case.close',
+        { caseId: state.id, outcome: 'resolvedInternally' },
+        inChannel(dslChannelId),
+      ),
+    );
+    await waitFor(
+      () => connector.texts().find((t) => t.includes(`${state.reference} has been closed`)),
+      'the reporter told of the close',
     );
     expect(connector.texts().join(' ')).not.toContain('Secret chats');
   });
