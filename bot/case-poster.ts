@@ -172,11 +172,12 @@ export class CasePoster {
             return true;
           },
         }),
-      )
-      .finally(() => new Promise((r) => setTimeout(r, spacing)));
-    this.lanes.set(lane, next);
-    void next.finally(() => {
-      if (this.lanes.get(lane) === next) this.lanes.delete(lane);
+      );
+    // The lane waits `spacing` after each send before the next one; the caller does not.
+    const gate = next.catch(() => undefined).then(() => new Promise<void>((r) => setTimeout(r, spacing)));
+    this.lanes.set(lane, gate);
+    void gate.then(() => {
+      if (this.lanes.get(lane) === gate) this.lanes.delete(lane);
     });
     return next;
   }

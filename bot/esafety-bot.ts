@@ -265,7 +265,7 @@ export class EsafetyBot extends TeamsActivityHandler {
         }),
       );
     } catch (err) {
-      return respond(this.errorCard(err, log));
+      return respond(this.errorCard(err, log, context.activity.id ?? ''));
     }
   }
 
@@ -347,9 +347,9 @@ export class EsafetyBot extends TeamsActivityHandler {
     }
   }
 
-  private errorCard(err: unknown, log: Logger): AdaptiveCard {
+  /** `ref` is the activity id: support can find the matching log line (ids only) with it. */
+  private errorCard(err: unknown, log: Logger, ref = ''): AdaptiveCard {
     const e = toEsafetyError(err);
-    const ref = log === this.log ? '' : `${e.code}`;
     if (e.kind === 'user') {
       log.warn(
         {
@@ -414,7 +414,11 @@ export class EsafetyBot extends TeamsActivityHandler {
       if (!actor) fail('NOT_AUTHORISED', 'Your Teams account could not be identified.');
       card = await this.submitReport(context, actor, data, 'submit');
     } catch (err) {
-      card = this.errorCard(err, this.log.child({ activityId: context.activity.id }));
+      card = this.errorCard(
+        err,
+        this.log.child({ activityId: context.activity.id }),
+        context.activity.id ?? '',
+      );
     }
     return dialog(card);
   }
