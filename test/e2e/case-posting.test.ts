@@ -3,22 +3,9 @@
  * a report becomes a card in that channel, a claim updates the same card in place and the reporter
  * is told the case was picked up; a concern about staff goes to the HR channel, never the DSL's.
  */
-import { randomBytes } from 'node:crypto';
-import { silentLogger } from '../../core/logger';
-import { compose, type App } from '../../functions/composition-root';
-import { loadConfig } from '../../functions/config';
-import { registrations } from '../../functions/registrations';
-import { startDevHost, type RunningDevHost } from '../../local/dev-host';
-import { startQueueRunner, type RunningQueues } from '../../local/queue-runner';
-import { loadTenant } from '../../local/tenant';
-import {
-  localGraphApp,
-  simulatorSettings,
-  startTenantSimulator,
-  type RunningTenantSimulator,
-} from '../../local/tenant-simulator';
-import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
-import { RecordingConnector } from '../support/recording-connector';
+import type { App } from '../../functions/composition-root';
+import type { RecordingConnector } from '../support/recording-connector';
+import { startStack, type LocalStack } from '../support/local-stack';
 import { cardAction, message, type TeamsUser } from '../support/teams-activities';
 import { waitFor } from '../support/wait-for';
 
@@ -40,49 +27,15 @@ const channelData = (channelId: string) => ({
   tenant: { id: '5a1e0000-0000-4000-8000-00000000c011' },
 });
 
+let stack: LocalStack;
 let app: App;
-let simulator: RunningTenantSimulator;
-let host: RunningDevHost;
-let queues: RunningQueues;
-const connector = new RecordingConnector();
-
+let connector: RecordingConnector;
+let post: LocalStack['post'];
 beforeAll(async () => {
-  await connector.start();
-  const tenant = loadTenant(repoRoot);
-  simulator = await startTenantSimulator({ tenant, app: localGraphApp });
-  const config = loadConfig({
-    ...simulatorSettings(simulator, tenant),
-    ESAFETY_MODE: 'local',
-    ESAFETY_STORAGE_CONNECTION_STRING: testStorage(),
-    ESAFETY_TABLE_PREFIX: uniquePrefix(),
-    ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
-  });
-  app = compose(config, { root: repoRoot, log: silentLogger, graphCa: simulator.ca });
-  const regs = registrations(app);
-  host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
-  queues = await startQueueRunner({
-    connectionString: testStorage(),
-    registrations: regs.queues,
-    log: silentLogger,
-    pollMs: 50,
-  });
+  stack = await startStack({ queues: true });
+  ({ app, connector, post } = stack);
 });
-afterAll(async () => {
-  await queues.stop();
-  await host.stop();
-  await connector.stop();
-  await simulator.stop();
-});
-
-async function post(activity: object) {
-  const res = await fetch(`${host.url}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(activity),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
-}
+afterAll(() => stack.stop());
 
 function channelMessage(user: TeamsUser, channelId: string, text: string) {
   return {
@@ -166,7 +119,7 @@ describe('case cards in channels', () => {
   });
 
   it('waits and retries when Teams throttles the post (429 with Retry-After), and still posts the card once', async () => {
-    connector.failNext(2, 429, '1');
+    connector.failNext(2, 429, { retryAfter: '1', path: '/v3/conversations' });
     const state = await report({
       subjectType: 'learner',
       under18: 'unknown',
@@ -178,7 +131,7 @@ describe('case cards in channels', () => {
       newThreadsIn(dslChannelId).filter((c) => JSON.stringify(c.body).includes(state.reference));
     await waitFor(() => attempts().some((c) => c.answered === undefined), 'an accepted post', 20_000);
     expect(attempts().map((c) => c.answered ?? 200)).toEqual([429, 429, 200]);
-    expect((await app.conversations.casePost(state.id))?.activityId).toBeTruthy();
+    await waitFor(async () => (await app.conversations.casePost(state.id))?.activityId, 'the post recorded');
   });
 
   it('sends a concern about staff to the HR channel and never to the DSL channel', async () => {

@@ -2,22 +2,10 @@
  * The whole stack over HTTP, as Teams drives it: activities POSTed to /api/messages on the dev host,
  * CloudAdapter → bot → core → Azurite, replies captured by a recording Bot Connector.
  */
-import { randomBytes } from 'node:crypto';
-import { silentLogger } from '../../core/logger';
-import { compose, type App } from '../../functions/composition-root';
-import { loadConfig } from '../../functions/config';
-import { registrations } from '../../functions/registrations';
-import { startDevHost, type RunningDevHost } from '../../local/dev-host';
-import { loadTenant } from '../../local/tenant';
-import {
-  localGraphApp,
-  simulatorSettings,
-  startTenantSimulator,
-  type RunningTenantSimulator,
-} from '../../local/tenant-simulator';
+import type { App } from '../../functions/composition-root';
 import { checkCard } from '../support/card-validator';
-import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
-import { RecordingConnector } from '../support/recording-connector';
+import type { RecordingConnector } from '../support/recording-connector';
+import { startStack, type LocalStack } from '../support/local-stack';
 import {
   cardAction,
   dslChannel,
@@ -42,41 +30,16 @@ const goodReport = {
   immediateRisk: 'false',
 };
 
+let stack: LocalStack;
 let app: App;
-let simulator: RunningTenantSimulator;
-let host: RunningDevHost;
-const connector = new RecordingConnector();
-
+let connector: RecordingConnector;
+let post: LocalStack['post'];
 beforeAll(async () => {
-  await connector.start();
-  const tenant = loadTenant(repoRoot);
-  simulator = await startTenantSimulator({ tenant, app: localGraphApp });
-  const config = loadConfig({
-    ...simulatorSettings(simulator, tenant),
-    ESAFETY_MODE: 'local',
-    ESAFETY_STORAGE_CONNECTION_STRING: testStorage(),
-    ESAFETY_TABLE_PREFIX: uniquePrefix(),
-    ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
-  });
-  app = compose(config, { root: repoRoot, log: silentLogger, graphCa: simulator.ca });
-  host = await startDevHost({ port: 0, registrations: registrations(app).http, log: silentLogger });
+  stack = await startStack({ queues: false });
+  ({ app, connector, post } = stack);
 });
-afterAll(async () => {
-  await host.stop();
-  await connector.stop();
-  await simulator.stop();
-});
+afterAll(() => stack.stop());
 beforeEach(() => connector.clear());
-
-async function post(activity: object): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${host.url}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(activity),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** Sends a card action and returns the card Teams would show in place of the old one. */
 async function act(user: TeamsUser, verb: string, data: Record<string, unknown>) {
@@ -272,7 +235,7 @@ describe('bad requests', () => {
     ['not an activity', 400, '[1,2,3]'],
     ['an activity without a type', 400, '{"id":"x"}'],
   ])('answers a body that is %s with %i', async (_what, status, body) => {
-    const res = await fetch(`${host.url}/api/messages`, {
+    const res = await fetch(`${stack.host.url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,

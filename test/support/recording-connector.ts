@@ -22,13 +22,12 @@ export class RecordingConnector {
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
   private counter = 0;
-  private readonly failures: { status: number; retryAfter?: string }[] = [];
+  private readonly failures: { status: number; retryAfter?: string; path: string }[] = [];
   url = '';
 
-  /** The next requests are answered with this status (e.g. 429 and a Retry-After in seconds). */
-  failNext(times: number, status: number, retryAfter?: string): void {
-    for (let i = 0; i < times; i++)
-      this.failures.push({ status, ...(retryAfter !== undefined && { retryAfter }) });
+  /** The next requests to `path` are answered with this status (e.g. 429 and a Retry-After in seconds). */
+  failNext(times: number, status: number, options: { retryAfter?: string; path: string }): void {
+    for (let i = 0; i < times; i++) this.failures.push({ status, ...options });
   }
 
   async start(): Promise<this> {
@@ -39,7 +38,8 @@ export class RecordingConnector {
         const text = Buffer.concat(chunks).toString('utf8');
         const body = obj(text ? JSON.parse(text) : {});
         const path = (req.url ?? '/').split('?')[0] ?? '/';
-        const failure = this.failures.shift();
+        const index = this.failures.findIndex((f) => f.path === path);
+        const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
         this.calls.push({
           method: req.method ?? 'GET',
           path,
