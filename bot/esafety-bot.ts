@@ -385,12 +385,13 @@ export class EsafetyBot extends TeamsActivityHandler {
     const body = message?.body?.content ?? '';
     const plain = message?.body?.contentType === 'html' ? convert(body, { wordwrap: false }) : body;
     const author = message?.from?.user?.displayName ?? 'unknown';
+    const link = message?.linkToMessage?.startsWith('https://') ? message.linkToMessage.slice(0, 400) : '';
     const when = message?.createdDateTime ? ` on ${message.createdDateTime.slice(0, 10)}` : '';
     const card = reportFormCard(this.deps.pack, {
       mode: 'submit',
       source: `Reporting a message by ${author}${when}.`,
       values: {
-        description: `Message from ${author}${when}:\n"${plain.slice(0, 3500)}"`,
+        description: `Message from ${author}${when}:\n"${plain.slice(0, 3300)}"${link ? `\nLink: ${link}` : ''}`,
         platform: 'Microsoft Teams',
         ...(message?.createdDateTime && { occurredAt: message.createdDateTime.slice(0, 10) }),
       },

@@ -214,6 +214,7 @@ describe('report this message', () => {
     const card = res.body.task.value.card.content;
     expect(textOf(card)).toContain('Message from Unknown Adult on 2026-11-20');
     expect(textOf(card)).toContain('meet me alone after college');
+    expect(textOf(card)).toContain('Link: https://teams.microsoft.com/l/message/19:chat/1700000000001');
     expect(textOf(card)).toContain('1700000000001');
     expect(checkCard(card).events).toEqual([]);
   });
