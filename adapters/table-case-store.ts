@@ -37,7 +37,7 @@ import {
 } from '../core/cases/case-store';
 import { severities, subjectTypes } from '../core/policy/policy-pack';
 import type { FieldCipher } from './field-cipher';
-import { statusOf, storageFailure, tableErrorCode } from './table-errors';
+import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
 export interface TableCaseStoreOptions {
   readonly connectionString: string;
@@ -97,7 +97,7 @@ export class TableCaseStore implements CaseStore {
   private readonly counters: TableClient;
   private readonly cipher: FieldCipher;
   private readonly log: Logger;
-  private ready: Promise<void> | undefined;
+  private readonly ensureTables: () => Promise<void>;
 
   constructor(options: TableCaseStoreOptions) {
     const client = (name: string) =>
@@ -108,27 +108,9 @@ export class TableCaseStore implements CaseStore {
     this.index = client('caseindex');
     this.subjects = client('subjectindex');
     this.counters = client('counters');
+    this.ensureTables = tablesOnce([this.cases, this.index, this.subjects, this.counters]);
     this.cipher = options.cipher;
     this.log = options.log.child({ component: 'table-case-store' });
-  }
-
-  /** Creates the tables once per process; an existing table (409 TableAlreadyExists) is success. */
-  private ensureTables(): Promise<void> {
-    this.ready ??= Promise.all(
-      [this.cases, this.index, this.subjects, this.counters].map((t) =>
-        t.createTable().catch((err: unknown) => {
-          if (statusOf(err) === 409 && tableErrorCode(err) === 'TableAlreadyExists') return;
-          storageFailure(err, `create table ${t.tableName}`);
-        }),
-      ),
-    ).then(
-      () => undefined,
-      (err: unknown) => {
-        this.ready = undefined;
-        throw err;
-      },
-    );
-    return this.ready;
   }
 
   async create(state: CaseState, first: CaseEvent): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
@@ -413,6 +395,7 @@ function fromIndexEntity(row: Record<string, unknown>): CaseSummary {
     assigneeId: pick('assigneeId'),
     openedAt: pick('openedAt') ?? '',
     updatedAt: pick('updatedAt') ?? '',
+    version: typeof row['version'] === 'number' ? row['version'] : 0,
   }) as unknown as CaseSummary;
 }
 

@@ -4,11 +4,11 @@
  */
 import { TableClient } from '@azure/data-tables';
 import type { CasePost, ConversationRef, ConversationStore } from '../core/conversations';
-import { statusOf, storageFailure, tableErrorCode } from './table-errors';
+import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
 export class TableConversationStore implements ConversationStore {
   private readonly table: TableClient;
-  private ready: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
   constructor(options: { readonly connectionString: string; readonly tablePrefix: string }) {
     this.table = TableClient.fromConnectionString(
@@ -18,6 +18,7 @@ export class TableConversationStore implements ConversationStore {
         allowInsecureConnection: true,
       },
     );
+    this.ensureTable = tablesOnce([this.table]);
   }
 
   saveUser(userId: string, ref: ConversationRef) {
@@ -47,18 +48,6 @@ export class TableConversationStore implements ConversationStore {
     return conversation && typeof activityId === 'string'
       ? { conversation, activityId, ...(version !== undefined && { version }) }
       : undefined;
-  }
-
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().then(
-      () => undefined,
-      (err: unknown) => {
-        if (statusOf(err) === 409 && tableErrorCode(err) === 'TableAlreadyExists') return;
-        this.ready = undefined;
-        storageFailure(err, 'create conversations table');
-      },
-    );
-    return this.ready;
   }
 
   private async put(kind: string, key: string, values: Record<string, string>): Promise<void> {

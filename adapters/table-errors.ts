@@ -38,3 +38,30 @@ export function storageFailure(err: unknown, operation: string): never {
     err,
   );
 }
+
+/**
+ * Creates tables once per process: an existing table (409 `TableAlreadyExists`) is success, any
+ * other failure is rethrown coded and the next call tries again.
+ */
+export function tablesOnce(
+  tables: readonly { createTable(): Promise<unknown>; tableName: string }[],
+): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= Promise.all(
+      tables.map((t) =>
+        t.createTable().catch((err: unknown) => {
+          if (statusOf(err) === 409 && tableErrorCode(err) === 'TableAlreadyExists') return;
+          storageFailure(err, `create table ${t.tableName}`);
+        }),
+      ),
+    ).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined;
+        throw err;
+      },
+    );
+    return ready;
+  };
+}

@@ -63,9 +63,14 @@ export class CasePoster {
     const { cases, pack, conversations, adapter, appId } = this.deps;
     const state = await cases.get(caseId);
     if (!state) return this.log.warn({ caseId, event: 'post.noCase' }, 'nothing to post: case not found');
-    const card = CardFactory.adaptiveCard(caseCard(state, await cases.chronology(caseId), pack));
+    const render = async () =>
+      CardFactory.adaptiveCard(caseCard(state, await cases.chronology(caseId), pack));
     const existing = await conversations.casePost(caseId);
+    if (existing && (existing.version ?? 0) >= state.version) {
+      return this.log.debug({ caseId, event: 'post.current' }, 'case card already shows this version');
+    }
     if (existing) {
+      const card = await render();
       const reference = existing.conversation as Partial<ConversationReference>;
       await this.send(reference.conversation?.id ?? caseId, () =>
         adapter.continueConversationAsync(appId, reference, async (ctx) => {
@@ -83,6 +88,7 @@ export class CasePoster {
         'no channel registered for route',
       );
     }
+    const card = await render();
     if (!channel.channelId) {
       await this.send(channel.reference.conversation?.id ?? state.route, () =>
         adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {

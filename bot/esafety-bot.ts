@@ -25,20 +25,21 @@ import {
   receiptCard,
   reportFormCard,
   type AdaptiveCard,
+  type CaseCardOptions,
 } from '../cards/render';
 import { verbs, type Verb } from '../cards/verbs';
 import { assertMayActOnRoute, mayActOnRoute, routesFor, type Directory } from '../core/auth/authorise';
 import type { Actor } from '../core/cases/case-events';
 import { closeOutcomes } from '../core/cases/case-events';
 import type { CaseService } from '../core/cases/case-service';
-import type { CaseCommand } from '../core/cases/case-state';
+import type { CaseCommand, CaseState } from '../core/cases/case-state';
 import type { Clock } from '../core/clock';
 import { EsafetyError, fail, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { severities, type PolicyPack } from '../core/policy/policy-pack';
 import { parseReport } from '../core/reports/report-form';
 import type { ConversationStore } from '../core/conversations';
-import type { Outbox } from '../core/outbox';
+import { sweepCasePosts, type Outbox } from '../core/outbox';
 
 export interface BotDeps {
   readonly cases: CaseService;
@@ -63,50 +64,61 @@ const optionalText = (max: number) =>
     .optional()
     .transform((s) => (s ? s : undefined));
 
-/** Card data for each case verb → the command it asks for. Inputs arrive merged into `data`. */
-const commandParsers: Record<
-  Exclude<Verb, 'incident.submit' | 'case.refresh'>,
-  (d: Record<string, unknown>) => CaseCommand
-> = {
-  [verbs.caseClaim]: () => ({ kind: 'claim' }),
-  [verbs.caseSeverity]: (d) => ({ kind: 'setSeverity', severity: z.enum(severities).parse(d['severity']) }),
-  [verbs.caseNote]: (d) => ({ kind: 'addNote', note: text(4000).parse(d['note']) }),
-  [verbs.caseRefer]: (d) => {
-    const reference = optionalText(200).parse(d['reference']);
-    return {
-      kind: 'refer',
-      agency: text(64).parse(d['agency']),
-      ...(reference !== undefined && { reference }),
-    };
-  },
-  [verbs.caseParentInformed]: (d) => ({
-    kind: 'recordParentInformed',
-    note: text(2000).parse(d['parentNote'] ?? d['note']),
-  }),
-  [verbs.caseSanction]: (d) => ({ kind: 'recordSanction', sanction: text(64).parse(d['sanction']) }),
-  [verbs.caseClose]: (d) => {
-    const note = optionalText(2000).parse(d['closeNote'] ?? d['note']);
-    return {
-      kind: 'close',
-      outcome: z.enum(closeOutcomes).parse(d['outcome']),
-      ...(note !== undefined && { note }),
-    };
-  },
-  [verbs.caseReopen]: (d) => {
-    const note = optionalText(2000).parse(d['note']);
-    return { kind: 'reopen', ...(note !== undefined && { note }) };
-  },
-};
+type CaseVerb = Exclude<Verb, 'incident.submit' | 'case.refresh'>;
 
-/** What a person is told when a case action cannot be parsed. */
-const inputProblems: Partial<Record<Verb, string>> = {
-  [verbs.caseNote]: 'Write the note before saving it.',
-  [verbs.caseSeverity]: 'Choose a risk level.',
-  [verbs.caseRefer]: 'Choose the agency you referred to.',
-  [verbs.caseParentInformed]: 'Write who you spoke to and what was said.',
-  [verbs.caseSanction]: 'Choose a sanction from the list.',
-  [verbs.caseClose]: 'Choose an outcome before closing.',
-};
+/**
+ * Each case verb: how its card data (inputs arrive merged into `data`) becomes a command, and what
+ * the person is told when the data does not parse.
+ */
+const caseActions: Record<CaseVerb, { parse: (d: Record<string, unknown>) => CaseCommand; problem: string }> =
+  {
+    [verbs.caseClaim]: { parse: () => ({ kind: 'claim' }), problem: 'Check the form and try again.' },
+    [verbs.caseSeverity]: {
+      parse: (d) => ({ kind: 'setSeverity', severity: z.enum(severities).parse(d['severity']) }),
+      problem: 'Choose a risk level.',
+    },
+    [verbs.caseNote]: {
+      parse: (d) => ({ kind: 'addNote', note: text(4000).parse(d['note']) }),
+      problem: 'Write the note before saving it.',
+    },
+    [verbs.caseRefer]: {
+      parse: (d) => {
+        const reference = optionalText(200).parse(d['reference']);
+        return {
+          kind: 'refer',
+          agency: text(64).parse(d['agency']),
+          ...(reference !== undefined && { reference }),
+        };
+      },
+      problem: 'Choose the agency you referred to.',
+    },
+    [verbs.caseParentInformed]: {
+      parse: (d) => ({ kind: 'recordParentInformed', note: text(2000).parse(d['parentNote'] ?? d['note']) }),
+      problem: 'Write who you spoke to and what was said.',
+    },
+    [verbs.caseSanction]: {
+      parse: (d) => ({ kind: 'recordSanction', sanction: text(64).parse(d['sanction']) }),
+      problem: 'Choose a sanction from the list.',
+    },
+    [verbs.caseClose]: {
+      parse: (d) => {
+        const note = optionalText(2000).parse(d['closeNote'] ?? d['note']);
+        return {
+          kind: 'close',
+          outcome: z.enum(closeOutcomes).parse(d['outcome']),
+          ...(note !== undefined && { note }),
+        };
+      },
+      problem: 'Choose an outcome before closing.',
+    },
+    [verbs.caseReopen]: {
+      parse: (d) => {
+        const note = optionalText(2000).parse(d['note']);
+        return { kind: 'reopen', ...(note !== undefined && { note }) };
+      },
+      problem: 'Check the form and try again.',
+    },
+  };
 
 export class EsafetyBot extends TeamsActivityHandler {
   private readonly log: Logger;
@@ -158,7 +170,7 @@ export class EsafetyBot extends TeamsActivityHandler {
    * home of the route's case cards; every active case not yet posted is then posted.
    */
   private async registerChannel(context: TurnContext, routeName: string): Promise<AdaptiveCard> {
-    const { pack, directory, conversations, cases, outbox } = this.deps;
+    const { pack, directory, conversations } = this.deps;
     const actor = actorOf(context);
     const channelData = (context.activity.channelData ?? {}) as { channel?: { id?: string } };
     const channelId = channelData.channel?.id;
@@ -194,13 +206,7 @@ export class EsafetyBot extends TeamsActivityHandler {
           }
         : { reference },
     );
-    let waiting = 0;
-    for (const c of await cases.list({ status: 'active' })) {
-      if (c.route === route && !(await conversations.casePost(c.id))) {
-        await outbox.send({ kind: 'case.post', caseId: c.id });
-        waiting++;
-      }
-    }
+    const waiting = await sweepCasePosts(this.deps, { route });
     this.log.info(
       { event: 'register.done', route, actorId: actor.id, waiting },
       'channel registered for route',
@@ -255,8 +261,8 @@ export class EsafetyBot extends TeamsActivityHandler {
       if (verb === verbs.incidentSubmit)
         return respond(await this.submitReport(context, actor, data, 'execute'));
       if (verb === verbs.caseRefresh) return respond(await this.currentCard(actor, data));
-      if (typeof verb === 'string' && verb in commandParsers) {
-        return respond(await this.actOnCase(actor, verb as keyof typeof commandParsers, data, log));
+      if (typeof verb === 'string' && verb in caseActions) {
+        return respond(await this.actOnCase(actor, verb as CaseVerb, data, log));
       }
       log.warn({ event: 'card.unknownVerb' }, 'unknown card verb');
       return respond(
@@ -282,12 +288,7 @@ export class EsafetyBot extends TeamsActivityHandler {
         { event: 'report.invalid', actorId: actor.id, fields: Object.keys(parsed.errors).join(',') },
         'report returned for correction',
       );
-      return reportFormCard(pack, {
-        values: parsed.values,
-        errors: parsed.errors,
-        mode,
-        context: contextOf(data),
-      });
+      return reportFormCard(pack, { values: parsed.values, errors: parsed.errors, mode });
     }
     const { state } = await cases.open(
       parsed.input,
@@ -297,53 +298,53 @@ export class EsafetyBot extends TeamsActivityHandler {
     return receiptCard(state, pack);
   }
 
-  private async currentCard(
-    actor: Actor,
-    data: Record<string, unknown>,
-    notice?: Parameters<typeof caseCard>[3],
-  ): Promise<AdaptiveCard> {
+  /** The case a card names, looked up (never trusted) and only for someone who may act on it. */
+  private async authorisedCase(actor: Actor, data: Record<string, unknown>): Promise<CaseState> {
     const { caseId } = parseInput(caseIdSchema, data, 'That card does not name a case.');
     const state =
       (await this.deps.cases.get(caseId)) ?? fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
     await assertMayActOnRoute(this.deps.directory, this.deps.pack, state.route, actor.id);
-    return caseCard(state, await this.deps.cases.chronology(caseId), this.deps.pack, notice);
+    return state;
+  }
+
+  private async renderCase(state: CaseState, options?: CaseCardOptions): Promise<AdaptiveCard> {
+    return caseCard(state, await this.deps.cases.chronology(state.id), this.deps.pack, options);
+  }
+
+  private async currentCard(actor: Actor, data: Record<string, unknown>): Promise<AdaptiveCard> {
+    return this.renderCase(await this.authorisedCase(actor, data));
   }
 
   private async actOnCase(
     actor: Actor,
-    verb: keyof typeof commandParsers,
+    verb: CaseVerb,
     data: Record<string, unknown>,
     log: Logger,
   ): Promise<AdaptiveCard> {
-    const { caseId } = parseInput(caseIdSchema, data, 'That card does not name a case.');
-    const { cases, directory, pack } = this.deps;
-    const state =
-      (await cases.get(caseId)) ?? fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
-    await assertMayActOnRoute(directory, pack, state.route, actor.id);
+    const state = await this.authorisedCase(actor, data);
+    const warn = (text: string) => ({ notice: { text, tone: 'warning' as const } });
     let command: CaseCommand;
     try {
-      command = commandParsers[verb](data);
+      command = caseActions[verb].parse(data);
     } catch {
-      return this.currentCard(actor, data, {
-        notice: { text: inputProblems[verb] ?? 'Check the form and try again.', tone: 'warning' },
-      });
+      return this.renderCase(state, warn(caseActions[verb].problem));
     }
     try {
-      const result = await cases.act(caseId, actor, command);
-      return caseCard(result.state, await cases.chronology(caseId), pack);
+      return this.renderCase((await this.deps.cases.act(state.id, actor, command)).state);
     } catch (err) {
       const e = toEsafetyError(err);
       if (e.code !== 'CASE_TRANSITION_REFUSED' && e.code !== 'CASE_CONFLICT') throw e;
       log.info(
         {
           event: 'case.refusedTransition',
-          caseId,
+          caseId: state.id,
           reason: typeof e.details['reason'] === 'string' ? e.details['reason'] : e.code,
         },
         'action refused',
       );
       // Show the case as it now is, with why: e.g. the DSL who won a claim race.
-      return this.currentCard(actor, data, { notice: { text: e.message, tone: 'warning' } });
+      const now = (await this.deps.cases.get(state.id)) ?? state;
+      return this.renderCase(now, warn(e.message));
     }
   }
 
@@ -395,7 +396,6 @@ export class EsafetyBot extends TeamsActivityHandler {
         platform: 'Microsoft Teams',
         ...(message?.createdDateTime && { occurredAt: message.createdDateTime.slice(0, 10) }),
       },
-      context: { messageId: message?.id ?? '', messageLink: message?.linkToMessage ?? '' },
     });
     this.log.info(
       { event: 'report.fromMessage', actorId: actorOf(context)?.id, messageId: message?.id },
@@ -458,14 +458,4 @@ function parseInput<T>(schema: z.ZodType<T>, data: unknown, message: string): T 
   const r = schema.safeParse(data);
   if (!r.success) throw new EsafetyError('INPUT_INVALID', message);
   return r.data;
-}
-
-/** Context fields a report form carries back (message extension pre-fill), kept as short strings. */
-function contextOf(data: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of ['messageId', 'messageLink']) {
-    const v = data[k];
-    if (typeof v === 'string') out[k] = v.slice(0, 500);
-  }
-  return out;
 }

@@ -75,8 +75,6 @@ export interface ReportFormOptions {
   readonly mode?: 'execute' | 'submit';
   /** Where a pre-filled report came from, shown to the reporter. */
   readonly source?: string;
-  /** Extra data carried back on submit (such as the reported message's id). */
-  readonly context?: Readonly<Record<string, string>>;
 }
 
 export function reportFormCard(pack: PolicyPack, options: ReportFormOptions = {}): AdaptiveCard {
@@ -99,7 +97,7 @@ export function reportFormCard(pack: PolicyPack, options: ReportFormOptions = {}
         .join('; ') || 'any',
     execute,
     verb: verbs.incidentSubmit,
-    submitData: { ...(options.context ?? {}), ...(execute ? {} : { verb: verbs.incidentSubmit }) },
+    submitData: execute ? {} : { verb: verbs.incidentSubmit },
   });
 }
 

@@ -53,26 +53,32 @@ const recentMs = 24 * 60 * 60 * 1000;
 
 /**
  * Re-queues the card post of every case whose card is missing or shows an older version than the
- * case, on routes that have a channel. Run by a timer, it repairs the rare follow-up that could not
- * be queued after a change was committed: nothing a DSL should see is lost.
+ * case, on routes that have a channel (or on one route). Run by a timer, it repairs the rare
+ * follow-up that could not be queued after a change was committed: nothing a DSL should see is lost.
+ * `register <route>` runs it for the new channel's route. Reads the index, not every case.
  */
-export async function sweepCasePosts(deps: SweepDeps): Promise<number> {
+export async function sweepCasePosts(
+  deps: SweepDeps,
+  options: { readonly route?: string } = {},
+): Promise<number> {
   const since = deps.clock.now().getTime() - recentMs;
   const routesWithChannel = new Map<string, boolean>();
   let queued = 0;
   for (const summary of await deps.cases.list({ status: 'all' })) {
+    if (options.route !== undefined && summary.route !== options.route) continue;
     if (summary.status === 'closed' && Date.parse(summary.updatedAt) < since) continue;
-    if (!routesWithChannel.has(summary.route))
+    if (!routesWithChannel.has(summary.route)) {
       routesWithChannel.set(summary.route, !!(await deps.conversations.route(summary.route)));
+    }
     if (!routesWithChannel.get(summary.route)) continue;
-    const [state, post] = await Promise.all([
-      deps.cases.get(summary.id),
-      deps.conversations.casePost(summary.id),
-    ]);
-    if (!state || (post && (post.version ?? 0) >= state.version)) continue;
+    const post = await deps.conversations.casePost(summary.id);
+    // An index row from before versions were indexed reads as 0: then the case itself is asked.
+    const version = summary.version || (await deps.cases.get(summary.id))?.version || 0;
+    if (post && (post.version ?? 0) >= version) continue;
     await deps.outbox.send({ kind: 'case.post', caseId: summary.id });
     queued++;
   }
-  if (queued > 0) deps.log.warn({ queued, event: 'sweep.requeued' }, 'case cards re-queued by the sweep');
+  if (queued > 0)
+    deps.log.info({ queued, route: options.route, event: 'sweep.queued' }, 'case cards queued by the sweep');
   return queued;
 }

@@ -67,42 +67,33 @@ export function playgroundConfig(tenant: LocalTenant, pg: Playground): Record<st
 
 /** Where each route's cases go locally: the channel or chat tenant.yaml gives it, in the Playground that shows it. */
 export function localRoutes(tenant: LocalTenant): { route: string; ref: ConversationRef }[] {
-  const serviceUrlFor = (where: { team?: string; chat?: string }) => {
-    const pg = tenant.playgrounds.find(
-      (p) => (where.team && p.team === where.team) || (where.chat && p.chat === where.chat),
-    );
-    return pg ? `http://localhost:${pg.port}/_connector` : undefined;
-  };
-  const base = { channelId: 'msteams', bot: localBot };
-  const routes: { route: string; ref: ConversationRef }[] = [];
-  for (const team of tenant.teams) {
-    const serviceUrl = serviceUrlFor({ team: team.id });
-    for (const c of team.channels) {
-      if (!c.route || !serviceUrl) continue;
-      const conversation = {
-        id: c.id,
-        isGroup: true,
-        conversationType: 'channel',
-        tenantId: tenant.tenantId,
-      };
-      routes.push({
-        route: c.route,
-        ref: { reference: { ...base, serviceUrl, conversation }, channelId: c.id },
-      });
-    }
-  }
-  for (const chat of tenant.chats) {
-    const serviceUrl = serviceUrlFor({ chat: chat.id });
-    if (!chat.route || !serviceUrl) continue;
-    const conversation = {
-      id: chat.id,
-      isGroup: true,
-      conversationType: 'groupChat',
-      tenantId: tenant.tenantId,
+  // Every channel and chat that tenant.yaml gives a route, with the Playground that shows it.
+  const places = [
+    ...tenant.teams.flatMap((t) =>
+      t.channels.map((c) => ({
+        ...c,
+        kind: 'channel',
+        host: tenant.playgrounds.find((p) => p.team === t.id),
+      })),
+    ),
+    ...tenant.chats.map((c) => ({
+      ...c,
+      kind: 'groupChat',
+      host: tenant.playgrounds.find((p) => p.chat === c.id),
+    })),
+  ];
+  return places.flatMap(({ id, route, kind, host }) => {
+    if (!route || !host) return [];
+    const conversation = { id, isGroup: true, conversationType: kind, tenantId: tenant.tenantId };
+    const reference = {
+      channelId: 'msteams',
+      bot: localBot,
+      serviceUrl: `http://localhost:${host.port}/_connector`,
+      conversation,
     };
-    routes.push({ route: chat.route, ref: { reference: { ...base, serviceUrl, conversation } } });
-  }
-  return routes;
+    // A channel's cases each start a thread (channelId); a chat's go into the chat.
+    return [{ route, ref: kind === 'channel' ? { reference, channelId: id } : { reference } }];
+  });
 }
 
 export async function startPlaygrounds(options: {

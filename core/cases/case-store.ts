@@ -26,6 +26,8 @@ export interface CaseSummary {
   readonly assigneeId?: string;
   readonly openedAt: string;
   readonly updatedAt: string;
+  /** Number of events: tells whether a rendering of the case is current. */
+  readonly version: number;
 }
 
 export interface CaseListFilter {
@@ -78,6 +80,7 @@ export function summarise(s: CaseState): CaseSummary {
     ...(s.assigneeId !== undefined && { assigneeId: s.assigneeId }),
     openedAt: s.openedAt,
     updatedAt: s.updatedAt,
+    version: s.version,
   };
 }
 

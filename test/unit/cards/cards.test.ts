@@ -49,7 +49,6 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
         mode: 'submit',
         source: 'From a message by Alex',
         values: { description: 'hello', platform: 'Microsoft Teams' },
-        context: { messageId: 'm1' },
       }),
     ],
     [
