@@ -1,7 +1,9 @@
 /**
  * The Microsoft Graph gateway: the Graph SDK (@microsoft/microsoft-graph-client) with app-only
  * tokens from @azure/msal-node (client credentials). Throttling and transient failures are handled
- * in one place, the SDK's RetryHandler middleware (429/503/504, honouring Retry-After).
+ * in one place, the SDK's RetryHandler middleware: 429 and every 5xx, honouring Retry-After
+ * (https://learn.microsoft.com/graph/throttling), exponential back-off otherwise. Paging follows
+ * `@odata.nextLink` with the SDK's PageIterator (`allPages`).
  * The authority and Graph base URL are configurable so that, locally, the same code talks to the
  * tenant simulator over HTTPS.
  */
@@ -10,6 +12,10 @@ import {
   Client,
   HTTPMessageHandler,
   MiddlewareFactory,
+  PageIterator,
+  RetryHandler,
+  RetryHandlerOptions,
+  type PageCollection,
   type AuthenticationProvider,
   type Context,
   type Middleware,
@@ -29,6 +35,29 @@ export interface GraphSettings {
   readonly extraCa?: string;
   /** The token scope: Graph's resource, whichever host serves it (national clouds differ). */
   readonly scope?: string;
+  /** Retries of a throttled or failed call (default 3). */
+  readonly maxRetries?: number;
+}
+
+/** The SDK's RetryHandler, widened from 429/503/504 to 429 and every 5xx. */
+function retryHandler(maxRetries: number): RetryHandler {
+  const handler = new RetryHandler(new RetryHandlerOptions(1, maxRetries));
+  // `isRetry` is the SDK's status filter (private in its typings); 500 and 502 are transient too.
+  (handler as unknown as { isRetry: (r: Response) => boolean }).isRetry = (r) =>
+    r.status === 429 || r.status >= 500;
+  return handler;
+}
+
+/** Every item of a Graph collection, following `@odata.nextLink` page by page. */
+export async function allPages<T>(client: Client, path: string): Promise<T[]> {
+  const items: T[] = [];
+  const first = (await client.api(path).version('v1.0').get()) as PageCollection;
+  const pages = new PageIterator(client, first, (item: T) => {
+    items.push(item);
+    return true;
+  });
+  await pages.iterate();
+  return items;
 }
 
 export function createGraphClient(settings: GraphSettings): Client {
@@ -49,7 +78,9 @@ export function createGraphClient(settings: GraphSettings): Client {
       return result?.accessToken ?? fail('STORAGE_UNAVAILABLE', 'No Microsoft Graph token was issued.');
     },
   };
-  const middleware: Middleware[] = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
+  const middleware: Middleware[] = MiddlewareFactory.getDefaultMiddlewareChain(authProvider).map((m) =>
+    m instanceof RetryHandler ? retryHandler(settings.maxRetries ?? 3) : m,
+  );
   if (settings.extraCa) middleware.splice(middleware.length - 1, 1, trustingHttpHandler(settings.extraCa));
   chain(middleware);
   const graphUrl = new URL(settings.graphBaseUrl);

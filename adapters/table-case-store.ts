@@ -74,6 +74,8 @@ const headSchema = z.object({
   referrals: z.string(),
   parentInformed: z.boolean(),
   sanctions: z.string(),
+  /** Absent on heads written before signals were recorded. */
+  signalKeys: z.string().default('[]'),
   version: z.number().int(),
   lastHash: z.string(),
   narrative: z.string(),
@@ -312,13 +314,14 @@ export class TableCaseStore implements CaseStore {
   }
 
   private toHeadEntity(s: CaseState): Entity {
-    const { narrative, referrals, sanctions, id, ...plain } = s;
+    const { narrative, referrals, sanctions, signalKeys, id, ...plain } = s;
     return {
       partitionKey: id,
       rowKey: headRow,
       ...stripUndefined(plain),
       referrals: JSON.stringify(referrals),
       sanctions: JSON.stringify(sanctions),
+      signalKeys: JSON.stringify(signalKeys),
       narrative: this.cipher.encrypt(JSON.stringify(narrative), `${id}|${headRow}`),
     };
   }
@@ -326,13 +329,14 @@ export class TableCaseStore implements CaseStore {
   private fromHeadEntity(caseId: string, entity: Record<string, unknown>): CaseState {
     const parsed = headSchema.safeParse(entity);
     if (!parsed.success) return fail('STORAGE_FAILED', 'stored case head is malformed', { caseId });
-    const { referrals, sanctions, narrative, ...plain } = parsed.data;
+    const { referrals, sanctions, signalKeys, narrative, ...plain } = parsed.data;
     const where = { caseId };
     return {
       id: caseId,
       ...stripUndefined(plain),
       referrals: JSON.parse(referrals) as string[],
       sanctions: JSON.parse(sanctions) as string[],
+      signalKeys: JSON.parse(signalKeys) as string[],
       narrative: JSON.parse(
         this.cipher.decrypt(narrative, `${caseId}|${headRow}`, where),
       ) as CaseState['narrative'],

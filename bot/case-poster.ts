@@ -12,16 +12,19 @@ import {
   CardFactory,
   MessageFactory,
   type Activity,
+  type Attachment,
   type CloudAdapter,
   type ConversationReference,
 } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import { backOff } from 'exponential-backoff';
-import { caseCard } from '../cards/render';
+import { caseCard, messageCard } from '../cards/render';
+import type { CasePost } from '../core/conversations';
+import { fail } from '../core/errors';
 import type { CaseService } from '../core/cases/case-service';
 import type { ConversationStore } from '../core/conversations';
 import type { Logger } from '../core/logger';
-import type { OutboxMessage } from '../core/outbox';
+import { opsNotices, type OutboxMessage } from '../core/outbox';
 import type { PolicyPack } from '../core/policy/policy-pack';
 
 export interface CasePosterDeps {
@@ -55,8 +58,24 @@ export class CasePoster {
   }
 
   async handle(message: OutboxMessage): Promise<void> {
-    if (message.kind === 'case.post') return this.postCase(message.caseId);
-    return this.notifyReporter(message.caseId, message.change);
+    switch (message.kind) {
+      case 'case.post':
+        return this.postCase(message.caseId);
+      case 'reporter.notify':
+        return this.notifyReporter(message.caseId, message.change);
+      case 'ops.notice':
+        return this.postNotice(message.route, message.notice);
+    }
+  }
+
+  /** An operator notice in a route's channel (its own thread), in fixed wording. */
+  private async postNotice(route: string, notice: keyof typeof opsNotices): Promise<void> {
+    const channel = (await this.deps.conversations.route(route)) as RouteChannel | undefined;
+    if (!channel)
+      return this.log.error({ route, notice, event: 'notice.noChannel' }, 'no channel for notice');
+    const { title, lines } = opsNotices[notice];
+    await this.postNew(channel, CardFactory.adaptiveCard(messageCard(title, lines, { tone: 'attention' })));
+    this.log.warn({ route, notice, event: 'notice.posted' }, 'operator notice posted');
   }
 
   private async postCase(caseId: string): Promise<void> {
@@ -88,51 +107,54 @@ export class CasePoster {
         'no channel registered for route',
       );
     }
-    const card = await render();
-    if (!channel.channelId) {
-      await this.send(channel.reference.conversation?.id ?? state.route, () =>
+    const posted = await this.postNew(channel, await render());
+    await conversations.saveCasePost(caseId, { ...posted, version: state.version });
+    this.log.info({ caseId, route: state.route, event: 'post.created' }, 'case card posted');
+  }
+
+  /**
+   * Posts a new message to a route's place: a new thread in a Teams channel, or a message in the
+   * chat that was registered. Returns where it went, so it can be updated later.
+   */
+  private async postNew(channel: RouteChannel, card: Attachment): Promise<CasePost> {
+    const { adapter, appId } = this.deps;
+    let posted: CasePost | undefined;
+    const channelId = channel.channelId;
+    if (!channelId) {
+      await this.send(channel.reference.conversation?.id ?? 'route', () =>
         adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {
           const sent = await ctx.sendActivity(MessageFactory.attachment(card));
-          await conversations.saveCasePost(caseId, {
-            conversation: channel.reference,
-            activityId: sent?.id ?? '',
-            version: state.version,
-          });
+          posted = { conversation: channel.reference, activityId: sent?.id ?? '' };
         }),
       );
-      return this.log.info({ caseId, route: state.route, event: 'post.created' }, 'case card posted to chat');
+    } else {
+      await this.send(channelId, () =>
+        adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {
+          // A new thread in the channel: POST /v3/conversations with the channel id. Its answer carries
+          // the root message's activityId, which later updates need (createConversationAsync drops it).
+          const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+          const created = await client.conversations.createConversation({
+            isGroup: true,
+            bot: channel.reference.bot ?? { id: appId, name: 'E-Safety' },
+            channelData: { channel: { id: channelId } },
+            activity: MessageFactory.attachment(card) as Activity,
+            ...(channel.reference.conversation?.tenantId !== undefined && {
+              tenantId: channel.reference.conversation.tenantId,
+            }),
+            members: [],
+          });
+          const activityId = created.activityId ?? /;messageid=(\d+)/.exec(created.id)?.[1] ?? '';
+          const conversation = {
+            ...channel.reference.conversation,
+            id: created.id,
+            isGroup: true,
+            conversationType: 'channel',
+          };
+          posted = { conversation: { ...channel.reference, conversation }, activityId };
+        }),
+      );
     }
-    const channelId = channel.channelId;
-    await this.send(channelId, () =>
-      adapter.continueConversationAsync(appId, channel.reference, async (ctx) => {
-        // A new thread in the channel: POST /v3/conversations with the channel id. Its answer carries
-        // the root message's activityId, which later updates need (createConversationAsync drops it).
-        const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
-        const created = await client.conversations.createConversation({
-          isGroup: true,
-          bot: channel.reference.bot ?? { id: appId, name: 'E-Safety' },
-          channelData: { channel: { id: channelId } },
-          activity: MessageFactory.attachment(card) as Activity,
-          ...(channel.reference.conversation?.tenantId !== undefined && {
-            tenantId: channel.reference.conversation.tenantId,
-          }),
-          members: [],
-        });
-        const activityId = created.activityId ?? /;messageid=(\d+)/.exec(created.id)?.[1] ?? '';
-        const conversation = {
-          ...channel.reference.conversation,
-          id: created.id,
-          isGroup: true,
-          conversationType: 'channel',
-        };
-        await conversations.saveCasePost(caseId, {
-          conversation: { ...channel.reference, conversation },
-          activityId,
-          version: state.version,
-        });
-      }),
-    );
-    this.log.info({ caseId, route: state.route, event: 'post.created' }, 'case card posted');
+    return posted ?? fail('UNEXPECTED', 'The Bot Connector accepted a post without answering.');
   }
 
   private async notifyReporter(caseId: string, change: 'claimed' | 'closed'): Promise<void> {

@@ -228,6 +228,8 @@ function describe(
       return `${who} closed the case: ${outcomeText[e.data.outcome].toLowerCase()}`;
     case 'reopened':
       return `${who} reopened the case`;
+    case 'signalAdded':
+      return `${who}: ${clip(e.narrative.summary)}`;
   }
 }
 

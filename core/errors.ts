@@ -28,6 +28,11 @@ export const errorCatalogue = {
   CASE_CONFLICT: { kind: 'system', status: 409 },
   CASE_TOO_LARGE: { kind: 'user', status: 413 },
   NOT_AUTHORISED: { kind: 'user', status: 403 },
+  // Microsoft Graph change notifications that fail validation (forged, tampered, not ours).
+  NOTIFICATION_INVALID: { kind: 'user', status: 400 },
+  NOTIFICATION_UNAUTHENTIC: { kind: 'user', status: 401 },
+  // A Microsoft service we depend on (Graph, the identity platform) did not answer.
+  UPSTREAM_UNAVAILABLE: { kind: 'system', status: 503 },
   // Storage and crypto.
   STORAGE_UNAVAILABLE: { kind: 'system', status: 503 },
   STORAGE_FAILED: { kind: 'system', status: 500 },

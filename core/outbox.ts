@@ -12,8 +12,6 @@ import type { Clock } from './clock';
 import type { ConversationStore } from './conversations';
 import type { Logger } from './logger';
 
-export const outboxQueueName = 'case-posts';
-
 export const outboxMessageSchema = z.discriminatedUnion('kind', [
   /** Post the case card to its route's channel, or update it in place if already posted. */
   z.object({ kind: z.literal('case.post'), caseId: z.string().min(1).max(64) }),
@@ -23,7 +21,26 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
     caseId: z.string().min(1).max(64),
     change: z.enum(['claimed', 'closed']),
   }),
+  /**
+   * Tell a route's channel that something needs an operator (a notification that could not be
+   * processed). Fixed wording from `opsNotices`: never message content, names or ids of people.
+   */
+  z.object({
+    kind: z.literal('ops.notice'),
+    route: z.string().min(1).max(64),
+    notice: z.enum(['signalPoisoned']),
+  }),
 ]);
+
+export const opsNotices = {
+  signalPoisoned: {
+    title: 'A monitoring signal could not be processed',
+    lines: [
+      'A Microsoft Teams notification failed five times and was set aside (queue graph-notifications-poison).',
+      'It may hold a safeguarding signal. Ask IT to check the runbook (docs/runbook.md, "Poisoned notifications") and replay it.',
+    ],
+  },
+} as const;
 
 export type OutboxMessage = z.output<typeof outboxMessageSchema>;
 

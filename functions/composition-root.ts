@@ -15,11 +15,24 @@ import { TableCaseStore } from '../adapters/table-case-store';
 import { TableConversationStore } from '../adapters/table-conversation-store';
 import type { Directory } from '../core/auth/authorise';
 import type { ConversationStore } from '../core/conversations';
-import { followUps, outboxQueueName, type Outbox } from '../core/outbox';
-import { QueueOutbox } from '../adapters/queue-outbox';
+import { followUps, type Outbox, type OutboxMessage } from '../core/outbox';
+import { StorageQueue } from '../adapters/storage-queue';
 import { GraphDirectory } from '../adapters/graph-directory';
 import { createGraphClient } from '../adapters/graph-gateway';
-import type { AppConfig } from './config';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { GraphConversationMembers, GraphMessageBackfill } from '../adapters/graph-chats';
+import { notificationCertificate, type NotificationCertificate } from '../adapters/graph-notification-crypto';
+import { GraphSubscriptions } from '../adapters/graph-subscriptions';
+import { ValidationTokenVerifier } from '../adapters/graph-validation-tokens';
+import { TableSignalLedger } from '../adapters/table-signal-ledger';
+import { ChatMonitor } from '../core/monitoring/chat-monitor';
+import {
+  subscriptionPlan,
+  type SubscriptionGateway,
+  type SubscriptionPlan,
+} from '../core/monitoring/subscriptions';
+import { queueName, type AppConfig } from './config';
+import type { GraphQueueMessage } from './graph-notifications';
 
 export interface App {
   readonly config: AppConfig;
@@ -30,6 +43,24 @@ export interface App {
   readonly directory: Directory;
   readonly conversations: ConversationStore;
   readonly outbox: Outbox;
+  readonly clock: Clock;
+  /** Microsoft Graph chat monitoring; absent when not configured (see AppConfig.monitoring). */
+  readonly monitoring?: Monitoring;
+}
+
+export interface Monitoring {
+  readonly tenantId: string;
+  readonly clientState: string;
+  readonly tokens: ValidationTokenVerifier;
+  readonly certificates: readonly NotificationCertificate[];
+  readonly queue: StorageQueue<GraphQueueMessage>;
+  readonly monitor: ChatMonitor;
+  readonly subscriptions: SubscriptionGateway;
+  readonly plan: SubscriptionPlan;
+  readonly backfill: GraphMessageBackfill;
+  /** The Entra group whose members' chats are watched (the pack's protected role). */
+  readonly protectedGroupId: string;
+  readonly graph: Client;
   readonly clock: Clock;
 }
 
@@ -54,7 +85,10 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     log,
   });
   const clock = overrides.clock ?? systemClock;
-  const outbox = new QueueOutbox(config.storage.connectionString, outboxQueueName);
+  const outbox: Outbox = new StorageQueue<OutboxMessage>(
+    config.storage.connectionString,
+    queueName(config.storage, 'case-posts'),
+  );
   const cases = new CaseService({
     store,
     pack,
@@ -66,15 +100,21 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
   });
   const conversations = new TableConversationStore(config.storage);
   const groupIds = [...new Set(Object.values(pack.roles).map((r) => r.groupId))];
-  const directory = config.graph
-    ? new GraphDirectory(
-        createGraphClient({ ...config.graph, ...(overrides.graphCa && { extraCa: overrides.graphCa }) }),
-        groupIds,
-        log,
-      )
-    : denyAll;
+  const graph =
+    config.graph &&
+    createGraphClient({ ...config.graph, ...(overrides.graphCa && { extraCa: overrides.graphCa }) });
+  const directory = graph ? new GraphDirectory(graph, groupIds, log) : denyAll;
   if (!config.graph)
     log.warn({ event: 'directory.missing' }, 'Microsoft Graph is not configured: nobody may act on cases');
+  const monitoring =
+    graph && config.graph && config.monitoring
+      ? composeMonitoring({ config, graph, pack, cases, directory, clock, log, graphCa: overrides.graphCa })
+      : undefined;
+  if (!monitoring)
+    log.warn(
+      { event: 'monitoring.missing' },
+      'chat monitoring is not configured: Teams chats are not watched',
+    );
   log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
   return {
     config,
@@ -85,6 +125,55 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     directory,
     conversations,
     outbox,
+    clock,
+    ...(monitoring && { monitoring }),
+  };
+}
+
+function composeMonitoring(deps: {
+  config: AppConfig;
+  graph: Client;
+  pack: PolicyPack;
+  cases: CaseService;
+  directory: Directory;
+  clock: Clock;
+  log: Logger;
+  graphCa: string | undefined;
+}): Monitoring | undefined {
+  const { config, graph, pack, cases, directory, clock, log } = deps;
+  const settings = config.graph;
+  const watch = config.monitoring;
+  if (!settings || !watch) return undefined;
+  const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
+  const protectedRole = pack.detection.externalContact.protectedRole;
+  return {
+    tenantId: settings.tenantId,
+    clientState: watch.clientState,
+    tokens: new ValidationTokenVerifier({
+      appId: settings.clientId,
+      tenantId: settings.tenantId,
+      authorityHost: settings.authorityHost,
+      ...(deps.graphCa && { extraCa: deps.graphCa }),
+    }),
+    certificates: [certificate],
+    queue: new StorageQueue<GraphQueueMessage>(
+      config.storage.connectionString,
+      queueName(config.storage, 'graph-notifications'),
+    ),
+    monitor: new ChatMonitor({
+      pack,
+      cases,
+      ledger: new TableSignalLedger(config.storage),
+      members: new GraphConversationMembers(graph, settings.tenantId),
+      directory,
+      clock,
+      log,
+    }),
+    subscriptions: new GraphSubscriptions(graph, { clientState: watch.clientState, certificate }),
+    plan: subscriptionPlan(pack, watch.publicUrl),
+    backfill: new GraphMessageBackfill(graph),
+    protectedGroupId: pack.roles[protectedRole]?.groupId ?? '',
+    graph,
     clock,
   };
 }

@@ -30,6 +30,19 @@ export function azuriteConnectionString(tablePort: number, queuePort: number, ho
  */
 const localOnlyFieldKey = 'bG9jYWwtb25seS1lc2FmZXR5LWRldi1rZXktMzJieXQ=';
 
+/** Local mode only: a published clientState so `npm start` needs no set-up. Azure mode refuses it. */
+export const localOnlyClientState = 'local-only-esafety-client-state';
+
+/** PEM text, or base64 of PEM text (Key Vault secrets and app settings are single-line). */
+const pem = (kind: string) =>
+  z
+    .string()
+    .transform((s) => (s.includes('-----BEGIN') ? s : Buffer.from(s, 'base64').toString('utf8')))
+    .refine(
+      (s) => s.includes(`-----BEGIN ${kind}`) || s.includes('-----BEGIN PRIVATE KEY'),
+      `must be a PEM ${kind}`,
+    );
+
 const base64Key = z
   .string()
   .refine(
@@ -68,11 +81,16 @@ const envSchema = z
     ESAFETY_GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
     ESAFETY_GRAPH_AUTHORITY_HOST: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
     ESAFETY_GRAPH_BASE_URL: z.url({ protocol: /^https$/ }).default('https://graph.microsoft.com'),
+    ESAFETY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ESAFETY_GRAPH_CLIENT_STATE: z.string().min(16, 'at least 16 characters').max(128).optional(),
+    ESAFETY_GRAPH_NOTIFICATION_CERT: pem('CERTIFICATE').optional(),
+    ESAFETY_GRAPH_NOTIFICATION_KEY: pem('PRIVATE KEY').optional(),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
     ESAFETY_LOCAL_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(7071),
     ESAFETY_LOCAL_TABLE_PORT: z.coerce.number().int().min(0).max(65535).default(10002),
     ESAFETY_LOCAL_QUEUE_PORT: z.coerce.number().int().min(0).max(65535).default(10001),
+    ESAFETY_LOCAL_GRAPH_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
   })
   .superRefine((env, ctx) => {
     if (env.ESAFETY_MODE !== 'azure') return;
@@ -122,6 +140,30 @@ const envSchema = z
           message: 'required when ESAFETY_MODE=azure (Microsoft Graph app registration)',
         });
     }
+    if (!env.ESAFETY_PUBLIC_URL?.startsWith('https://')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_PUBLIC_URL'],
+        message: 'required when ESAFETY_MODE=azure: the Function App https URL Graph sends notifications to',
+      });
+    }
+    if (!env.ESAFETY_GRAPH_CLIENT_STATE || env.ESAFETY_GRAPH_CLIENT_STATE === localOnlyClientState) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_GRAPH_CLIENT_STATE'],
+        message:
+          'required when ESAFETY_MODE=azure: a random secret (openssl rand -hex 32), not the local one',
+      });
+    }
+    for (const name of ['ESAFETY_GRAPH_NOTIFICATION_CERT', 'ESAFETY_GRAPH_NOTIFICATION_KEY'] as const) {
+      if (!env[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message:
+            'required when ESAFETY_MODE=azure: the Graph notification certificate from Key Vault (PEM)',
+        });
+    }
     if (!env.ESAFETY_FIELD_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -158,13 +200,38 @@ export interface AppConfig {
     readonly authorityHost: string;
     readonly graphBaseUrl: string;
   };
+  /**
+   * Microsoft Graph chat monitoring: present when Graph is configured and a notification
+   * certificate is given (always in Azure mode; locally `npm start` makes one).
+   */
+  readonly monitoring?: {
+    /** Where Graph reaches this app: `<publicUrl>/api/graph/notify` and `/api/graph/lifecycle`. */
+    readonly publicUrl: string;
+    readonly clientState: string;
+    readonly certificatePem: string;
+    readonly privateKeyPem: string;
+  };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly local: {
     readonly dataDir: string;
     readonly hostPort: number;
     readonly tablePort: number;
     readonly queuePort: number;
+    /** The tenant simulator (Microsoft Graph and the identity platform) over https. */
+    readonly graphPort: number;
   };
+}
+
+/**
+ * A work queue's name: the table prefix in lower case, then the queue's purpose
+ * (`esafety-case-posts`, `esafety-graph-notifications`), so deployments sharing an account, and
+ * test runs sharing an Azurite, never take each other's messages.
+ */
+export function queueName(
+  storage: { readonly tablePrefix: string },
+  purpose: 'case-posts' | 'graph-notifications',
+): string {
+  return `${storage.tablePrefix.toLowerCase()}-${purpose}`;
 }
 
 /** Validates the environment; a missing or malformed value stops start-up with its name. */
@@ -212,12 +279,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
           }),
         }
       : {}),
+    ...(e.ESAFETY_GRAPH_TENANT_ID &&
+    e.ESAFETY_GRAPH_CLIENT_ID &&
+    e.ESAFETY_GRAPH_CLIENT_SECRET &&
+    e.ESAFETY_GRAPH_NOTIFICATION_CERT &&
+    e.ESAFETY_GRAPH_NOTIFICATION_KEY
+      ? {
+          monitoring: Object.freeze({
+            publicUrl: e.ESAFETY_PUBLIC_URL ?? `http://127.0.0.1:${e.ESAFETY_LOCAL_HOST_PORT}`,
+            clientState: e.ESAFETY_GRAPH_CLIENT_STATE ?? localOnlyClientState,
+            certificatePem: e.ESAFETY_GRAPH_NOTIFICATION_CERT,
+            privateKeyPem: e.ESAFETY_GRAPH_NOTIFICATION_KEY,
+          }),
+        }
+      : {}),
     logLevel: e.ESAFETY_LOG_LEVEL,
     local: Object.freeze({
       dataDir: e.ESAFETY_LOCAL_DATA_DIR,
       hostPort: e.ESAFETY_LOCAL_HOST_PORT,
       tablePort: e.ESAFETY_LOCAL_TABLE_PORT,
       queuePort: e.ESAFETY_LOCAL_QUEUE_PORT,
+      graphPort: e.ESAFETY_LOCAL_GRAPH_PORT,
     }),
   });
 }

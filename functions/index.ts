@@ -27,5 +27,9 @@ for (const q of queues) {
   });
 }
 for (const t of timers) {
-  functionsApp.timer(t.name, { schedule: t.schedule, handler: (_timer, ctx) => t.handler(ctx) });
+  functionsApp.timer(t.name, {
+    schedule: t.schedule,
+    ...(t.runOnStartup && { runOnStartup: true }),
+    handler: (_timer, ctx) => t.handler(ctx),
+  });
 }

@@ -13,11 +13,33 @@ import type {
 import { createBotAdapter } from '../bot/bot-adapter';
 import { CasePoster } from '../bot/case-poster';
 import { EsafetyBot } from '../bot/esafety-bot';
-import { outboxQueueName, sweepCasePosts } from '../core/outbox';
+import { sweepCasePosts } from '../core/outbox';
+import { queueName } from './config';
 import { botMessagesHandler } from './bot-messages';
 import { casePostsHandler } from './case-posts';
 import type { App } from './composition-root';
 import { healthHandler } from './health';
+import { graphNotificationsHandler } from './graph-notifications';
+import { graphLifecycleHandler, graphNotifyHandler } from './graph-webhooks';
+import type { Monitoring } from './composition-root';
+import type { Logger } from '../core/logger';
+import { reconcileSubscriptions } from '../core/monitoring/subscriptions';
+
+export function subscriptionTimer(monitoring: Monitoring, log: Logger): TimerRegistration {
+  return {
+    name: 'graphSubscriptions',
+    schedule: '0 */30 * * * *',
+    runOnStartup: true,
+    handler: async () => {
+      await reconcileSubscriptions(
+        monitoring.subscriptions,
+        monitoring.plan,
+        monitoring.clock,
+        log.child({ component: 'subscriptions' }),
+      );
+    },
+  };
+}
 
 export interface HttpRegistration {
   readonly name: string;
@@ -38,6 +60,8 @@ export interface TimerRegistration {
   readonly name: string;
   /** NCRONTAB with seconds, as Azure Functions timers take it. */
   readonly schedule: string;
+  /** Also run once when the host starts (Azure's `runOnStartup`). */
+  readonly runOnStartup?: boolean;
   readonly handler: (ctx: InvocationContext) => Promise<void>;
 }
 
@@ -57,6 +81,18 @@ export function registrations(app: App): Registrations {
     http: [
       { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) },
       {
+        name: 'graphNotify',
+        route: 'graph/notify',
+        methods: ['POST'],
+        handler: graphNotifyHandler(app.monitoring, log),
+      },
+      {
+        name: 'graphLifecycle',
+        route: 'graph/lifecycle',
+        methods: ['POST'],
+        handler: graphLifecycleHandler(app.monitoring, log),
+      },
+      {
         name: 'messages',
         route: 'messages',
         methods: ['POST'],
@@ -66,11 +102,22 @@ export function registrations(app: App): Registrations {
     queues: [
       {
         name: 'casePosts',
-        queueName: outboxQueueName,
+        queueName: queueName(config.storage, 'case-posts'),
         handler: casePostsHandler(poster, log.child({ component: 'case-posts' })),
+      },
+      {
+        name: 'graphNotifications',
+        queueName: queueName(config.storage, 'graph-notifications'),
+        handler: graphNotificationsHandler(
+          app.monitoring,
+          { outbox: app.outbox, route: app.pack.routing.default },
+          log,
+        ),
       },
     ],
     timers: [
+      // Every half hour: one subscription per watched resource, renewed with half a day to spare.
+      ...(app.monitoring ? [subscriptionTimer(app.monitoring, log)] : []),
       // Every five minutes: re-queue any case card that is missing or behind its case.
       {
         name: 'casePostSweep',

@@ -3,6 +3,7 @@
  * the Azure Functions routes and queue triggers, and one Agents Playground per sample person.
  * Ctrl-C stops everything cleanly; data persists under `.local/` between runs.
  */
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail, toEsafetyError } from '../core/errors';
 import { createLogger } from '../adapters/pino-logger';
@@ -14,6 +15,7 @@ import { startDevHost } from './dev-host';
 import { localRoutes, startPlaygrounds } from './playground';
 import { startQueueRunner } from './queue-runner';
 import { startTimers } from './timer-runner';
+import { certificateSettings, localNotificationCertificate } from './notification-certificate';
 import { loadTenant } from './tenant';
 import { simulatorSettings, startTenantSimulator, localGraphApp } from './tenant-simulator';
 
@@ -46,10 +48,27 @@ async function main(): Promise<void> {
     );
     stops.push(() => azurite.stop());
 
-    const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
+    const simulator = await startTenantSimulator({
+      tenant,
+      app: localGraphApp,
+      port: baseConfig.local.graphPort,
+      dataDir: join(dataDir, 'tenant-simulator'),
+    }).catch((err: unknown) =>
+      fail(
+        'CONFIG_INVALID',
+        `The tenant simulator could not listen on 127.0.0.1:${baseConfig.local.graphPort} (${(err as Error).message}). Set ESAFETY_LOCAL_GRAPH_PORT.`,
+      ),
+    );
     stops.push(() => simulator.stop());
+    // `npm run simulate` trusts the simulator's certificate from here.
+    writeFileSync(join(dataDir, 'tenant-simulator-ca.pem'), simulator.ca);
     // Microsoft Graph is the tenant simulator locally: the real Graph SDK and msal-node run against it.
-    const config = loadConfig({ ...simulatorSettings(simulator, tenant), ...env });
+    const cert = await localNotificationCertificate(dataDir);
+    const config = loadConfig({
+      ...simulatorSettings(simulator, tenant),
+      ...certificateSettings(cert),
+      ...env,
+    });
     const app = compose(config, { log, root, graphCa: simulator.ca });
     for (const { route, ref } of localRoutes(tenant)) await app.conversations.saveRoute(route, ref);
     const regs = registrations(app);
@@ -87,16 +106,18 @@ async function main(): Promise<void> {
         ...playgrounds.map((p) => `    ${p.url.padEnd(width)}  ${p.user} (${p.as})`),
         '',
         `  Bot endpoint and Azure Functions routes   ${host.url}/api/messages, ${host.url}/api/health`,
+        `  Microsoft Graph webhooks                  ${host.url}/api/graph/notify, ${host.url}/api/graph/lifecycle`,
         `  Queue triggers                            ${regs.queues.map((q) => q.queueName).join(', ')} (poison after 5 tries)`,
         `  Timers                                    ${regs.timers.map((t) => `${t.name} (${t.schedule})`).join(', ')}`,
-        `  Microsoft Graph (tenant simulator)        ${simulator.url} (users and groups from local/tenant.yaml)`,
+        `  Microsoft Graph (tenant simulator)        ${simulator.url} (people from local/tenant.yaml; chats, subscriptions)`,
         `  Azurite Table / Queue                     127.0.0.1:${azurite.tablePort} / 127.0.0.1:${azurite.queuePort}`,
         `  Policy pack                               ${config.policyPackPath} (${app.pack.organisation.name})`,
         `  Data                                      ${dataDir}`,
         `  Admin CLI                                 npx esafety cases list`,
         '',
         'Try it: in the first Playground type "report" and send the form; the case card appears in the',
-        'DSL channel of the second. Press Ctrl-C to stop.',
+        'DSL channel of the second. Watch a chat: npm run simulate -- external-contact',
+        '(npm run simulate -- --help lists the scenarios). Press Ctrl-C to stop.',
         '',
       ].join('\n'),
     );

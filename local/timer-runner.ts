@@ -29,5 +29,8 @@ export function startTimers(registrations: readonly TimerRegistration[], log: Lo
         }
       }),
   );
+  registrations.forEach((t, i) => {
+    if (t.runOnStartup) void jobs[i]?.trigger();
+  });
   return { stop: () => jobs.forEach((j) => j.stop()) };
 }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { SignalKind } from '../detection/chat-signal';
 import type { Severity, SubjectType } from '../policy/policy-pack';
 
 export const caseSources = ['staffReport', 'chatSignal', 'sharingSignal', 'monitoringAlert'] as const;
@@ -47,12 +48,24 @@ export interface OpenedData {
   readonly platform?: string;
   /** The inbound signal's idempotency key (hashed), for dedupe and tracing. */
   readonly signalKey: string;
+  /** Automated signals: what was detected and who took part (ids only; names are narrative). */
+  readonly signal?: SignalData;
+}
+
+export interface SignalData {
+  readonly kind: SignalKind;
+  /** Hashed conversation key (never the chat id itself). */
+  readonly conversation: string;
+  readonly participantIds: readonly string[];
 }
 
 export interface OpenedNarrative {
   readonly subjectName?: string;
   readonly description: string;
   readonly actionsTaken?: string;
+  /** Automated signals: a short excerpt of what was said, and where (a Teams link). */
+  readonly excerpt?: string;
+  readonly link?: string;
 }
 
 /** Every event body: `type`, plain `data`, encrypted `narrative`. */
@@ -69,7 +82,13 @@ export type CaseEventBody =
       narrative: { note?: string };
     }
   | { type: 'closed'; data: { outcome: CloseOutcome }; narrative: { note?: string } }
-  | { type: 'reopened'; data: Record<string, never>; narrative: { note?: string } };
+  | { type: 'reopened'; data: Record<string, never>; narrative: { note?: string } }
+  | {
+      /** A further automated signal in the same conversation, appended while the case is open. */
+      type: 'signalAdded';
+      data: { kind: SignalKind; category: string; severity: Severity; signalKey: string };
+      narrative: { summary: string; excerpt?: string; link?: string };
+    };
 
 export type CaseEventType = CaseEventBody['type'];
 

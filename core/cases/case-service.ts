@@ -8,7 +8,7 @@ import { fail, isErrorCode, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { findCategory, routeFor } from '../policy/routing';
-import type { Actor, CaseEvent, CaseEventBody, CaseSource, Under18 } from './case-events';
+import type { Actor, CaseEvent, CaseEventBody, CaseSource, SignalData, Under18 } from './case-events';
 import { caseIdFor, genesisHash, sealEvent, signalKeyHash } from './case-events';
 import type { CaseCommand, CaseState } from './case-state';
 import { decide, evolve } from './case-state';
@@ -29,6 +29,15 @@ export interface OpenCaseInput {
   readonly occurredAt?: string;
   readonly platform?: string;
   readonly immediateRisk: boolean;
+  /** Automated signals: what was detected, a short excerpt and where. */
+  readonly signal?: SignalData;
+  readonly excerpt?: string;
+  readonly link?: string;
+  /**
+   * The key of the signal recorded as the opening one, when it differs from the idempotency key
+   * (a signal opening the case of an aggregation window another signal claimed).
+   */
+  readonly signalKey?: string;
 }
 
 export interface CaseServiceDeps {
@@ -97,12 +106,15 @@ export class CaseService {
         immediateRisk: input.immediateRisk,
         ...(input.occurredAt !== undefined && { occurredAt: input.occurredAt }),
         ...(input.platform !== undefined && { platform: input.platform }),
-        signalKey: signalKeyHash(idempotencyKey),
+        signalKey: signalKeyHash(input.signalKey ?? idempotencyKey),
+        ...(input.signal !== undefined && { signal: input.signal }),
       },
       narrative: {
         description: input.description,
         ...(input.subjectName !== undefined && { subjectName: input.subjectName }),
         ...(input.actionsTaken !== undefined && { actionsTaken: input.actionsTaken }),
+        ...(input.excerpt !== undefined && { excerpt: input.excerpt }),
+        ...(input.link !== undefined && { link: input.link }),
       },
     });
     const { created, snapshot } = await store.create(evolve(undefined, event), event);

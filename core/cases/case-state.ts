@@ -5,6 +5,8 @@
 import { fail } from '../errors';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { severities } from '../policy/policy-pack';
+import { severityRank } from '../policy/routing';
+import type { SignalKind } from '../detection/chat-signal';
 import type { Actor, CaseEvent, CaseEventBody, CaseSource, CloseOutcome, Under18 } from './case-events';
 import { closeOutcomes } from './case-events';
 
@@ -32,6 +34,8 @@ export interface CaseState {
   readonly referrals: readonly string[];
   readonly parentInformed: boolean;
   readonly sanctions: readonly string[];
+  /** Hashed keys of every inbound signal recorded on the case: a repeat is recognised and ignored. */
+  readonly signalKeys: readonly string[];
   /** Number of events: the version the next commit must build on. */
   readonly version: number;
   readonly lastHash: string;
@@ -41,6 +45,8 @@ export interface CaseState {
     readonly reporterName?: string;
     readonly assigneeName?: string;
     readonly summary: string;
+    /** Where an automated signal was seen (a Teams message link). */
+    readonly link?: string;
   };
 }
 
@@ -69,10 +75,12 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       referrals: [],
       parentInformed: false,
       sanctions: [],
+      signalKeys: [d.signalKey],
       narrative: {
         ...(event.narrative.subjectName !== undefined && { subjectName: event.narrative.subjectName }),
         ...(event.actorName !== undefined && { reporterName: event.actorName }),
         summary: truncate(event.narrative.description, summaryLength),
+        ...(event.narrative.link !== undefined && { link: event.narrative.link }),
       },
       ...base,
     };
@@ -93,6 +101,16 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return { ...state, ...base, sanctions: [...state.sanctions, event.data.sanction] };
     case 'closed':
       return { ...state, ...base, status: 'closed', closedAt: event.at, outcome: event.data.outcome };
+    case 'signalAdded':
+      return {
+        ...state,
+        ...base,
+        severity:
+          severityRank(event.data.severity) > severityRank(state.severity)
+            ? event.data.severity
+            : state.severity,
+        signalKeys: [...state.signalKeys, event.data.signalKey],
+      };
     case 'reopened': {
       const { closedAt: _c, outcome: _o, ...rest } = state;
       return { ...assignTo(rest, event), ...base };
@@ -124,7 +142,14 @@ export type CaseCommand =
   | { kind: 'recordParentInformed'; note: string }
   | { kind: 'recordSanction'; sanction: string; note?: string }
   | { kind: 'close'; outcome: CloseOutcome; note?: string }
-  | { kind: 'reopen'; note?: string };
+  | { kind: 'reopen'; note?: string }
+  | {
+      kind: 'addSignal';
+      signal: { kind: SignalKind; category: string; severity: Severity; signalKey: string };
+      summary: string;
+      excerpt?: string;
+      link?: string;
+    };
 
 /**
  * Decides the event a command produces on the current state, or refuses it with a coded error.
@@ -203,6 +228,18 @@ export function decide(
         type: 'closed',
         data: { outcome: command.outcome },
         narrative: optional({ note: command.note }),
+      };
+    case 'addSignal':
+      notClosed();
+      if (state.signalKeys.includes(command.signal.signalKey))
+        refuse('duplicateSignal', `That signal is already recorded on ${state.reference}.`);
+      return {
+        type: 'signalAdded',
+        data: command.signal,
+        narrative: {
+          summary: command.summary,
+          ...optional({ excerpt: command.excerpt, link: command.link }),
+        },
       };
     case 'reopen':
       if (state.status !== 'closed') refuse('notClosed', `Case ${state.reference} is not closed.`);

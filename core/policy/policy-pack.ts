@@ -130,6 +130,11 @@ const phraseRuleSchema = z.strictObject({
 });
 
 const detectionSchema = z.strictObject({
+  /** Which Teams messages Microsoft Graph subscriptions watch: 1:1 and group chats, team channels. */
+  watch: z
+    .array(z.enum(['chats', 'channels']))
+    .min(1)
+    .default(['chats', 'channels']),
   aggregationWindowMinutes: z
     .int()
     .min(1)

@@ -40,7 +40,9 @@ describe('case card sweep', () => {
     });
 
     expect(await sweepCasePosts(deps)).toBe(2);
-    expect(sent.map((m) => m.caseId).sort()).toEqual([unposted.id, stale.id].sort());
+    expect(sent.map((m) => (m.kind === 'case.post' ? m.caseId : m.kind)).sort()).toEqual(
+      [unposted.id, stale.id].sort(),
+    );
   });
 
   it('leaves cases on a route with no channel to `register`', async () => {

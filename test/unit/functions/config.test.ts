@@ -12,6 +12,13 @@ const validAzure = {
   ESAFETY_GRAPH_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
   ESAFETY_GRAPH_CLIENT_ID: '4a8b7c6d-1b2c-4d5e-8f90-123456789abc',
   ESAFETY_GRAPH_CLIENT_SECRET: 'from-key-vault',
+  ESAFETY_PUBLIC_URL: 'https://func-esafety.azurewebsites.net',
+  ESAFETY_GRAPH_CLIENT_STATE: 'a3f9c2e1b7d84f60a1c5e9b2d7f3a8c4',
+  ESAFETY_GRAPH_NOTIFICATION_CERT: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+  // Key Vault secrets are single-line: base64 of the PEM is accepted too.
+  ESAFETY_GRAPH_NOTIFICATION_KEY: Buffer.from(
+    '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n',
+  ).toString('base64'),
 };
 
 function problem(env: Record<string, string>): string {
@@ -33,8 +40,15 @@ describe('configuration', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
-  it('accepts a complete Azure configuration', () => {
-    expect(loadConfig(validAzure).mode).toBe('azure');
+  it('accepts a complete Azure configuration, with chat monitoring on', () => {
+    const c = loadConfig(validAzure);
+    expect(c.mode).toBe('azure');
+    expect(c.monitoring?.publicUrl).toBe('https://func-esafety.azurewebsites.net');
+    expect(c.monitoring?.privateKeyPem).toContain('-----BEGIN PRIVATE KEY-----');
+  });
+
+  it('leaves chat monitoring off locally until a notification certificate is given', () => {
+    expect(loadConfig({}).monitoring).toBeUndefined();
   });
 
   it.each([
@@ -58,6 +72,16 @@ describe('configuration', () => {
     ['ESAFETY_GRAPH_BASE_URL', { ESAFETY_GRAPH_BASE_URL: 'http://graph.local' }],
     ['ESAFETY_TABLE_PREFIX', { ESAFETY_TABLE_PREFIX: 'bad-prefix!' }],
     ['ESAFETY_LOCAL_HOST_PORT', { ESAFETY_LOCAL_HOST_PORT: 'seventy' }],
+    ['ESAFETY_PUBLIC_URL', { ...validAzure, ESAFETY_PUBLIC_URL: '' }],
+    ['ESAFETY_PUBLIC_URL', { ...validAzure, ESAFETY_PUBLIC_URL: 'http://func-esafety.azurewebsites.net' }],
+    ['ESAFETY_GRAPH_CLIENT_STATE', { ...validAzure, ESAFETY_GRAPH_CLIENT_STATE: '' }],
+    [
+      'ESAFETY_GRAPH_CLIENT_STATE',
+      { ...validAzure, ESAFETY_GRAPH_CLIENT_STATE: 'local-only-esafety-client-state' },
+    ],
+    ['ESAFETY_GRAPH_NOTIFICATION_CERT', { ...validAzure, ESAFETY_GRAPH_NOTIFICATION_CERT: '' }],
+    ['ESAFETY_GRAPH_NOTIFICATION_CERT', { ...validAzure, ESAFETY_GRAPH_NOTIFICATION_CERT: 'not a pem' }],
+    ['ESAFETY_GRAPH_NOTIFICATION_KEY', { ...validAzure, ESAFETY_GRAPH_NOTIFICATION_KEY: '' }],
   ])('stops start-up naming %s when it is missing or malformed', (name, env) => {
     expect(problem(env)).toContain(name);
   });

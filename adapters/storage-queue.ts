@@ -1,0 +1,39 @@
+/**
+ * A JSON message queue on Azure Queue Storage. Messages are base64-encoded JSON, the encoding the
+ * Azure Functions queue trigger expects by default (host.json `messageEncoding: base64`).
+ * A message is acknowledged to its sender only once the queue has stored it.
+ */
+import { QueueClient } from '@azure/storage-queue';
+import { fail } from '../core/errors';
+
+/** Azure Queue Storage takes 64 KiB per message; base64 makes 48 KiB of JSON the limit. */
+export const maxQueueJsonBytes = 48 * 1024;
+
+export class StorageQueue<T extends object> {
+  private readonly queue: QueueClient;
+  private ready: Promise<unknown> | undefined;
+
+  constructor(
+    connectionString: string,
+    readonly name: string,
+  ) {
+    this.queue = new QueueClient(connectionString, name);
+  }
+
+  async send(message: T): Promise<void> {
+    const json = Buffer.from(JSON.stringify(message), 'utf8');
+    if (json.length > maxQueueJsonBytes)
+      fail('INPUT_INVALID', `A message for ${this.name} is over ${maxQueueJsonBytes} bytes.`, {
+        queue: this.name,
+        bytes: json.length,
+      });
+    try {
+      this.ready ??= this.queue.createIfNotExists();
+      await this.ready;
+      await this.queue.sendMessage(json.toString('base64'));
+    } catch (err) {
+      this.ready = undefined;
+      fail('STORAGE_UNAVAILABLE', `Could not queue a message on ${this.name}.`, { queue: this.name }, err);
+    }
+  }
+}

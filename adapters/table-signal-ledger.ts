@@ -1,0 +1,108 @@
+/**
+ * SignalLedger on Table Storage: one table, partition `window` (one row per conversation, guarded
+ * by its ETag so concurrent workers agree on one case key) and partition `signal` (one row per
+ * recorded signal key, hashed).
+ */
+import { createHash } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { fail } from '../core/errors';
+import type { SignalLedger } from '../core/monitoring/signal-ledger';
+import { statusOf, storageFailure, tablesOnce } from './table-errors';
+
+interface WindowRow {
+  readonly caseKey: string;
+  readonly lastAt: number;
+  readonly etag: string;
+}
+
+/** A window claim that keeps losing races is a system problem, not a reason to loop forever. */
+const maxAttempts = 20;
+
+export class TableSignalLedger implements SignalLedger {
+  private readonly table: TableClient;
+  private readonly ensureTable: () => Promise<void>;
+
+  constructor(options: { readonly connectionString: string; readonly tablePrefix: string }) {
+    this.table = TableClient.fromConnectionString(options.connectionString, `${options.tablePrefix}signals`, {
+      allowInsecureConnection: true,
+    });
+    this.ensureTable = tablesOnce([this.table]);
+  }
+
+  async claimWindow(conversation: string, candidate: string, now: Date, windowMs: number): Promise<string> {
+    await this.ensureTable();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const row = await this.window(conversation);
+      const open = row !== undefined && now.getTime() - row.lastAt <= windowMs;
+      const caseKey = open ? row.caseKey : candidate;
+      if (await this.write(conversation, caseKey, now, row?.etag)) return caseKey;
+    }
+    return fail('STORAGE_FAILED', 'Could not claim the aggregation window.', { conversation });
+  }
+
+  async replaceWindow(conversation: string, previous: string, candidate: string, now: Date): Promise<string> {
+    await this.ensureTable();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const row = await this.window(conversation);
+      if (row && row.caseKey !== previous) return row.caseKey;
+      if (await this.write(conversation, candidate, now, row?.etag)) return candidate;
+    }
+    return fail('STORAGE_FAILED', 'Could not replace the aggregation window.', { conversation });
+  }
+
+  async recorded(keys: readonly string[]): Promise<Set<string>> {
+    await this.ensureTable();
+    const found = await Promise.all(
+      keys.map(async (key) => {
+        try {
+          await this.table.getEntity('signal', rowKey(key), { queryOptions: { select: ['caseId'] } });
+          return key;
+        } catch (err) {
+          if (statusOf(err) === 404) return undefined;
+          return storageFailure(err, 'read signal');
+        }
+      }),
+    );
+    return new Set(found.filter((k): k is string => k !== undefined));
+  }
+
+  async record(keys: readonly string[], caseId: string): Promise<void> {
+    await this.ensureTable();
+    await Promise.all(
+      keys.map((key) =>
+        this.table
+          .upsertEntity({ partitionKey: 'signal', rowKey: rowKey(key), caseId }, 'Replace')
+          .catch((err: unknown) => storageFailure(err, 'record signal')),
+      ),
+    );
+  }
+
+  private async window(conversation: string): Promise<WindowRow | undefined> {
+    try {
+      const e = await this.table.getEntity<{ caseKey: string; lastAt: number }>('window', conversation);
+      return { caseKey: e.caseKey, lastAt: e.lastAt, etag: e.etag };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      return storageFailure(err, 'read window');
+    }
+  }
+
+  /** Creates (no etag) or replaces (etag) the window row; false when another worker got there first. */
+  private async write(conversation: string, caseKey: string, now: Date, etag?: string): Promise<boolean> {
+    const entity = { partitionKey: 'window', rowKey: conversation, caseKey, lastAt: now.getTime() };
+    try {
+      if (etag === undefined) await this.table.createEntity(entity);
+      else await this.table.updateEntity(entity, 'Replace', { etag });
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 409 || status === 412) return false;
+      return storageFailure(err, 'write window');
+    }
+  }
+}
+
+/** Signal keys embed message and user ids and may hold characters Table keys forbid: hash them. */
+function rowKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}

@@ -1,0 +1,164 @@
+/**
+ * Chat signals: what in a Teams message is a safeguarding concern under the policy pack's
+ * detection rules. Pure: the message, its conversation's members and who is protected are facts
+ * passed in (resolved from Microsoft Graph by adapters); the rules come from the pack.
+ *
+ * Three kinds of signal:
+ * - `externalContact`: a protected person (a learner) shares a conversation with an outsider —
+ *   a guest, a user of another organisation (federated), an anonymous guest or a personal account —
+ *   unless the outsider's domain is one the pack trusts;
+ * - `phrase`: the message text matches a safeguarding phrase rule;
+ * - `dlp`: Microsoft Purview DLP attached a policy violation to the message.
+ * Phrases and external contact are only looked for where a protected person is in the
+ * conversation; DLP violations always count.
+ */
+import { createHash } from 'node:crypto';
+import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
+import { severityRank } from '../policy/routing';
+import type { PhraseMatcher } from './phrase-matcher';
+
+/** How a participant's identity relates to this organisation. */
+export const identityKinds = [
+  'internal',
+  'external',
+  'federated',
+  'anonymous',
+  'personal',
+  'unknown',
+] as const;
+export type IdentityKind = (typeof identityKinds)[number];
+
+export interface Participant {
+  /** Entra object id, or the id the other identity system gives (anonymous guest id …). */
+  readonly id: string;
+  readonly displayName?: string;
+  readonly identity: IdentityKind;
+  readonly email?: string;
+}
+
+export type ConversationRefFacts =
+  | { readonly kind: 'chat'; readonly chatId: string }
+  | { readonly kind: 'channel'; readonly teamId: string; readonly channelId: string };
+
+export interface ChatMessageFacts {
+  readonly messageId: string;
+  readonly conversation: ConversationRefFacts;
+  readonly sender: Participant;
+  /** Plain text (HTML already stripped). */
+  readonly text: string;
+  readonly createdAt: string;
+  /** The DLP action Purview took, when it flagged the message. */
+  readonly dlpAction?: string;
+  readonly link?: string;
+}
+
+export type SignalKind = 'externalContact' | 'phrase' | 'dlp';
+
+export interface SignalHit {
+  readonly kind: SignalKind;
+  readonly category: string;
+  readonly severity: Severity;
+  /**
+   * Deterministic per thing observed: a message's phrase hit, a message's DLP flag, or one
+   * outsider's presence in one conversation. The same key twice is the same signal.
+   */
+  readonly key: string;
+  /** The outsiders, for external contact. */
+  readonly outsiders?: readonly Participant[];
+}
+
+export interface ChatAssessment {
+  readonly hits: readonly SignalHit[];
+  /** Members of the conversation in the protected role. */
+  readonly protectedMembers: readonly Participant[];
+}
+
+/** A stable, non-reversible key for a conversation (ids never appear in keys in the clear). */
+export function conversationKey(c: ConversationRefFacts): string {
+  const raw = c.kind === 'chat' ? `chat:${c.chatId}` : `channel:${c.teamId}:${c.channelId}`;
+  return createHash('sha256').update(raw, 'utf8').digest('hex').slice(0, 40);
+}
+
+export function assessChatMessage(
+  pack: PolicyPack,
+  phrases: PhraseMatcher,
+  message: ChatMessageFacts,
+  members: readonly Participant[],
+  isProtected: (p: Participant) => boolean,
+): ChatAssessment {
+  const rules = pack.detection;
+  const conv = conversationKey(message.conversation);
+  const everyone = uniqueById([message.sender, ...members]);
+  const protectedMembers = everyone.filter((p) => p.identity === 'internal' && isProtected(p));
+  const hits: SignalHit[] = [];
+
+  if (protectedMembers.length > 0) {
+    const trusted = rules.externalContact.trustedDomains.map((d) => d.toLowerCase());
+    const outsiders = everyone.filter(
+      (p) =>
+        p.identity !== 'internal' &&
+        p.identity !== 'unknown' &&
+        rules.externalContact.flag.includes(p.identity) &&
+        !isTrusted(p, trusted),
+    );
+    for (const outsider of outsiders) {
+      hits.push({
+        kind: 'externalContact',
+        category: rules.externalContact.category,
+        severity: rules.externalContact.severity,
+        key: `external:${conv}:${outsider.id}`,
+        outsiders: [outsider],
+      });
+    }
+    for (const hit of phrases.match(message.text)) {
+      hits.push({
+        kind: 'phrase',
+        category: hit.category,
+        severity: hit.severity,
+        key: `phrase:${conv}:${message.messageId}:${hit.rule}`,
+      });
+    }
+  }
+  if (message.dlpAction !== undefined && message.dlpAction !== 'none') {
+    hits.push({
+      kind: 'dlp',
+      category: rules.dlp.category,
+      severity: rules.dlp.severity,
+      key: `dlp:${conv}:${message.messageId}`,
+    });
+  }
+  return { hits, protectedMembers };
+}
+
+/** The hit a new case opens with: the most severe, external contact first among equals. */
+export function leadingHit(hits: readonly SignalHit[]): SignalHit | undefined {
+  return [...hits].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
+}
+
+/**
+ * Who a chat case is about: an insider who sent a flagged message (a learner or a member of
+ * staff), otherwise the protected learner the outsider was talking to.
+ */
+export function chatSubject(
+  message: ChatMessageFacts,
+  lead: SignalHit,
+  protectedMembers: readonly Participant[],
+): { subjectType: SubjectType; subject?: Participant } {
+  const senderProtected = protectedMembers.some((p) => p.id === message.sender.id);
+  if (lead.kind !== 'externalContact' && message.sender.identity === 'internal') {
+    return { subjectType: senderProtected ? 'learner' : 'staff', subject: message.sender };
+  }
+  const learner = protectedMembers.find((p) => p.id !== message.sender.id) ?? protectedMembers[0];
+  return learner ? { subjectType: 'learner', subject: learner } : { subjectType: 'unknown' };
+}
+
+function isTrusted(p: Participant, trustedDomains: readonly string[]): boolean {
+  const domain = p.email?.split('@')[1]?.toLowerCase();
+  return domain !== undefined && trustedDomains.includes(domain);
+}
+
+function uniqueById(people: readonly Participant[]): Participant[] {
+  const seen = new Map<string, Participant>();
+  for (const p of people) if (!seen.has(p.id)) seen.set(p.id, p);
+  return [...seen.values()];
+}

@@ -1,0 +1,144 @@
+/**
+ * Queue trigger on `graph-notifications`: everything the Graph webhooks accepted, processed with
+ * retries. A change notification is signature-checked, decrypted, parsed and handed to the chat
+ * monitor; a lifecycle event reauthorizes, recreates or backfills; a backfilled message goes
+ * straight to the monitor.
+ *
+ * Failures: input that proves forged or tampered (bad signature, not a chat message) is dropped
+ * with a log line naming why — retrying cannot fix it. Anything else (Graph or storage down) is
+ * thrown: the host retries it and after 5 dequeues moves it to `graph-notifications-poison`
+ * (host.json `maxDequeueCount`). The last try also tells the DSL channel, in fixed wording, so a
+ * possibly missed signal never goes unnoticed; the poisoned message stays for an operator to replay.
+ */
+import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { chatMessageSchema, parseChatMessage } from '../adapters/graph-chats';
+import { decryptResourceData } from '../adapters/graph-notification-crypto';
+import { graphCall } from '../adapters/graph-chats';
+import { fail, toEsafetyError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { reauthorizeSubscription, reconcileSubscriptions } from '../core/monitoring/subscriptions';
+import type { Outbox } from '../core/outbox';
+import type { Monitoring } from './composition-root';
+import { changeNotificationSchema, lifecycleNotificationSchema } from './graph-webhooks';
+
+export const graphQueueMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('notification'), item: changeNotificationSchema }),
+  z.object({ kind: z.literal('lifecycle'), item: lifecycleNotificationSchema }),
+  /** A message read back from Graph (backfill): plain, no encryption. */
+  z.object({ kind: z.literal('message'), message: chatMessageSchema }),
+]);
+export type GraphQueueMessage = z.output<typeof graphQueueMessageSchema>;
+
+/** How far back a backfill reads after missed notifications or a removed subscription. */
+export const backfillHours = 24;
+
+/** The host's `maxDequeueCount` (host.json; the local queue runner uses the same). */
+export const maxDequeueCount = 5;
+
+export function graphNotificationsHandler(
+  monitoring: Monitoring | undefined,
+  ops: { readonly outbox: Outbox; readonly route: string },
+  log: Logger,
+) {
+  const logger = log.child({ component: 'graph-notifications' });
+  return async (message: unknown, ctx: InvocationContext): Promise<void> => {
+    const dequeueCount = Number(ctx.triggerMetadata?.['dequeueCount'] ?? 0);
+    const parsed = graphQueueMessageSchema.safeParse(message);
+    if (!parsed.success) {
+      logger.error({ event: 'graph.queueMalformed', dequeueCount }, 'malformed queue message dropped');
+      return;
+    }
+    try {
+      // Not dropped when unconfigured: once monitoring is configured the retry (or a replay) works.
+      if (!monitoring) fail('CONFIG_INVALID', 'Chat monitoring is not configured.');
+      await process(parsed.data, monitoring, logger);
+    } catch (err) {
+      const e = toEsafetyError(err);
+      if (e.kind === 'user') {
+        logger.warn(
+          {
+            event: 'graph.dropped',
+            code: e.code,
+            reason: typeof e.details['reason'] === 'string' ? e.details['reason'] : undefined,
+            dequeueCount,
+          },
+          `notification dropped: ${e.message}`,
+        );
+        return;
+      }
+      if (dequeueCount >= maxDequeueCount) {
+        logger.error(
+          { event: 'graph.poisoning', code: e.code, dequeueCount },
+          'last try failed; telling the DSLs',
+        );
+        await ops.outbox
+          .send({ kind: 'ops.notice', route: ops.route, notice: 'signalPoisoned' })
+          .catch(() => logger.error({ event: 'graph.noticeFailed' }, 'operator notice not queued'));
+      }
+      throw e;
+    }
+  };
+}
+
+async function process(message: GraphQueueMessage, m: Monitoring, log: Logger): Promise<void> {
+  switch (message.kind) {
+    case 'message': {
+      const facts = parseChatMessage(message.message, m.tenantId);
+      if (facts) await m.monitor.handle(facts);
+      return;
+    }
+    case 'notification': {
+      const item = message.item;
+      if (item.changeType === 'deleted') return;
+      const resource: unknown = item.encryptedContent
+        ? decryptResourceData(item.encryptedContent, m.certificates)
+        : // Without resource data (or if a large item was queued without it) read the message back.
+          await graphCall(
+            () =>
+              m.graph
+                .api(`/${item.resource.replace(/^\//, '')}`)
+                .version('v1.0')
+                .get(),
+            'read a message',
+          );
+      const facts = parseChatMessage(resource, m.tenantId);
+      if (!facts) {
+        log.debug(
+          { subscriptionId: item.subscriptionId, event: 'graph.notAMessage' },
+          "not a person's message",
+        );
+        return;
+      }
+      await m.monitor.handle(facts);
+      return;
+    }
+    case 'lifecycle': {
+      const { subscriptionId, lifecycleEvent } = message.item;
+      log.warn({ subscriptionId, lifecycleEvent, event: 'graph.lifecycle' }, 'Graph lifecycle event');
+      if (lifecycleEvent === 'reauthorizationRequired') {
+        try {
+          await reauthorizeSubscription(m.subscriptions, subscriptionId, m.clock);
+          return;
+        } catch (err) {
+          // Gone already: reconciling recreates it, and the gap is backfilled.
+          log.warn(
+            { subscriptionId, code: toEsafetyError(err).code, event: 'graph.reauthorizeFailed' },
+            'reauthorize failed',
+          );
+        }
+      }
+      if (lifecycleEvent !== 'missed') await reconcileSubscriptions(m.subscriptions, m.plan, m.clock, log);
+      await backfill(m, log);
+      return;
+    }
+  }
+}
+
+/** Queues every protected person's chat message of the last `backfillHours` for the monitor. */
+async function backfill(m: Monitoring, log: Logger): Promise<void> {
+  const since = new Date(m.clock.now().getTime() - backfillHours * 3600_000);
+  const messages = await m.backfill.since(m.protectedGroupId, since);
+  for (const message of messages) await m.queue.send({ kind: 'message', message });
+  log.info({ queued: messages.length, event: 'graph.backfilled' }, 'messages queued from backfill');
+}

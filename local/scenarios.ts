@@ -1,0 +1,226 @@
+/**
+ * Chat-monitoring scenarios, acted out through the tenant simulator's Microsoft Graph API with the
+ * real Graph SDK: create a chat, send messages into it; the simulator then notifies the app as
+ * Graph would. Used by `npm run simulate -- <scenario>` and by the end-to-end tests, so what a
+ * person tries by hand is what CI checks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { fail } from '../core/errors';
+import type { LocalTenant } from './tenant';
+
+export interface ScenarioContext {
+  readonly graph: Client;
+  readonly tenant: LocalTenant;
+  /** Calls a `/_simulator/...` control route; resolves with its JSON answer. */
+  control(path: string, body?: unknown): Promise<Record<string, unknown>>;
+}
+
+export interface ScenarioRun {
+  /** What a DSL should see. */
+  readonly expect: 'case' | 'noCase';
+  /** The chat the scenario used (to find its case). */
+  readonly chatId?: string;
+  /** Statuses the app's webhook answered to forged or replayed deliveries. */
+  readonly webhookStatuses?: readonly number[];
+  readonly steps: readonly string[];
+}
+
+export interface Scenario {
+  readonly description: string;
+  run(ctx: ScenarioContext): Promise<ScenarioRun>;
+}
+
+const lee = '66666666-6666-4666-8666-666666666661';
+const lola = '66666666-6666-4666-8666-666666666662';
+const tariq = '55555555-5555-4555-8555-555555555555';
+const sam = '11111111-1111-4111-8111-111111111111';
+
+const aad = (id: string) => ({
+  '@odata.type': '#microsoft.graph.aadUserConversationMember',
+  roles: ['owner'],
+  'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
+});
+
+/** A stranger with a personal Microsoft account (as Teams external access allows). */
+const stranger = (id: string) => ({
+  '@odata.type': '#microsoft.graph.microsoftAccountUserConversationMember',
+  userId: id,
+  displayName: 'Alex (personal account)',
+});
+
+export async function createChat(
+  ctx: ScenarioContext,
+  chatType: 'oneOnOne' | 'group',
+  members: object[],
+  topic?: string,
+): Promise<string> {
+  const chat = (await ctx.graph
+    .api('/chats')
+    .version('v1.0')
+    .post({ chatType, members, ...(topic && { topic }) })) as { id: string };
+  return chat.id;
+}
+
+export async function sendMessage(
+  ctx: ScenarioContext,
+  chatId: string,
+  from: string,
+  html: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string }> {
+  return (await ctx.graph
+    .api(`/chats/${encodeURIComponent(chatId)}/messages`)
+    .version('v1.0')
+    .post({ body: { contentType: 'html', content: html }, from: { user: { id: from } }, ...extra })) as {
+    id: string;
+  };
+}
+
+/** The newest delivery the simulator made for a chat's message. */
+export async function lastDeliveryFor(ctx: ScenarioContext, chatId: string): Promise<string> {
+  const { value } = (await ctx.control('/_simulator/deliveries')) as {
+    value: { id: string; body: { value: { resource: string }[] } }[];
+  };
+  const mine = value.filter((d) => d.body.value[0]?.resource.includes(chatId));
+  const last = mine[mine.length - 1];
+  if (!last)
+    return fail('UNEXPECTED', `No delivery was made for chat ${chatId}: is a subscription in place?`);
+  return last.id;
+}
+
+export const scenarios: Record<string, Scenario> = {
+  'external-contact': {
+    description: 'a stranger with a personal account grooms a learner in a 1:1 chat',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:alex.stranger')]);
+      await sendMessage(
+        ctx,
+        chatId,
+        '8:live:alex.stranger',
+        '<p>hey Lee, saw your post 😊 what school do you go to?</p>',
+      );
+      return {
+        expect: 'case',
+        chatId,
+        steps: [
+          'Created a 1:1 chat: Lee Learner and Alex, a personal Microsoft account outside the college.',
+          'Alex sent: "hey Lee, saw your post, what school do you go to?"',
+        ],
+      };
+    },
+  },
+  bullying: {
+    description: 'one learner tells another to kill themselves in a class group chat',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'group', [aad(lee), aad(lola), aad(tariq)], 'Level 3 IT group');
+      await sendMessage(ctx, chatId, tariq, '<p>Reminder: coursework is due on Friday.</p>');
+      await sendMessage(ctx, chatId, lola, '<p>nobody likes you lee. just k.y.s</p>');
+      return {
+        expect: 'case',
+        chatId,
+        steps: [
+          'Created a group chat "Level 3 IT group": Lee, Lola (learners) and Tariq (tutor).',
+          'Tariq sent a coursework reminder (no signal).',
+          'Lola sent: "nobody likes you lee. just k.y.s" (disguised phrase).',
+        ],
+      };
+    },
+  },
+  dlp: {
+    description: 'Purview DLP blocks a message carrying learner data',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(sam), aad(tariq)]);
+      await sendMessage(
+        ctx,
+        chatId,
+        sam,
+        '<p>Here is the class list with dates of birth and addresses.</p>',
+        {
+          policyViolation: { dlpAction: 'blockAccess', verdictDetails: 'none' },
+        },
+      );
+      return {
+        expect: 'case',
+        chatId,
+        steps: [
+          'Created a 1:1 chat: Sam (staff) and Tariq (tutor).',
+          'Sam sent learner personal data; Purview DLP blocked it (policyViolation: blockAccess).',
+        ],
+      };
+    },
+  },
+  benign: {
+    description: 'a tutor and a learner talk about coursework',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(tariq), aad(lee)]);
+      await sendMessage(ctx, chatId, tariq, '<p>Hi Lee, well done on the presentation today.</p>');
+      await sendMessage(ctx, chatId, lee, '<p>Thanks! Can I send you my essay before Friday?</p>');
+      return {
+        expect: 'noCase',
+        chatId,
+        steps: [
+          'Created a 1:1 chat: Tariq (tutor) and Lee (learner).',
+          'They exchanged two ordinary messages.',
+        ],
+      };
+    },
+  },
+  'forged-token': {
+    description: 'someone posts forged and tampered notifications to the webhook',
+    async run(ctx) {
+      const message = {
+        id: String(Date.now()),
+        chatId: `19:${randomUUID().replace(/-/g, '')}@thread.v2`,
+        messageType: 'message',
+        createdDateTime: new Date().toISOString(),
+        from: {
+          user: {
+            id: '8:live:attacker',
+            displayName: 'Attacker',
+            userIdentityType: 'personalMicrosoftAccountUser',
+          },
+        },
+        body: { contentType: 'text', content: 'keep this between us. send nudes' },
+      };
+      const statuses: number[] = [];
+      for (const fault of ['token', 'clientState', 'ciphertext', 'signature'])
+        statuses.push(
+          ...((await ctx.control('/_simulator/forge', { fault, message }))['statuses'] as number[]),
+        );
+      return {
+        expect: 'noCase',
+        chatId: message.chatId,
+        webhookStatuses: statuses,
+        steps: [
+          'Posted a notification about a message that does not exist, four ways:',
+          '  a validation token signed with a key Microsoft never published (expect 401),',
+          '  a wrong clientState (expect 202, dropped),',
+          '  tampered ciphertext and a tampered signature (expect 202, then dropped by the worker).',
+        ],
+      };
+    },
+  },
+  replay: {
+    description: 'Graph delivers the same notification again (a retry or a replay)',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(lola), stranger('8:live:sam.replay')]);
+      await sendMessage(ctx, chatId, '8:live:sam.replay', '<p>our little secret ok?</p>');
+      const delivery = await lastDeliveryFor(ctx, chatId);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          Number((await ctx.control(`/_simulator/deliveries/${delivery}/redeliver`, {}))['status']),
+        );
+      return {
+        expect: 'case',
+        chatId,
+        webhookStatuses: statuses,
+        steps: [
+          'A stranger wrote "our little secret ok?" to Lola in a new 1:1 chat.',
+          'The simulator delivered that same notification three more times.',
+        ],
+      };
+    },
+  },
+};

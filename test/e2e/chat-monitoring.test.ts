@@ -1,0 +1,363 @@
+/**
+ * Chat monitoring end to end: messages sent through the tenant simulator's Graph API reach the
+ * app's webhook as encrypted, signed change notifications, go through the queue, and become DSL
+ * case cards — or, for ordinary talk and forged input, nothing. Every scenario of
+ * `npm run simulate` runs here exactly as a person would run it.
+ */
+import { InvocationContext } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+import type { CaseSummary } from '../../core/cases/case-store';
+import { conversationKey } from '../../core/detection/chat-signal';
+import { queueName } from '../../functions/config';
+import { createChat, scenarios, sendMessage, type ScenarioContext } from '../../local/scenarios';
+import { httpsRequest } from '../../adapters/https-transport';
+import { repoRoot, testStorage } from '../support/fixtures';
+import { loadTenant } from '../../local/tenant';
+import { startStack, type LocalStack } from '../support/local-stack';
+import { RecordingLogger } from '../support/recording-logger';
+import { message } from '../support/teams-activities';
+import { waitFor } from '../support/wait-for';
+
+const dana = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'Dana DSL' };
+const dslChannelId = '19:dsl-channel@thread.tacv2';
+const lee = '66666666-6666-4666-8666-666666666661';
+const tariq = '55555555-5555-4555-8555-555555555555';
+
+let stack: LocalStack;
+let ctx: ScenarioContext;
+const log = new RecordingLogger();
+
+beforeAll(async () => {
+  stack = await startStack({ queues: true, log });
+  ctx = {
+    graph: stack.graph,
+    tenant: loadTenant(repoRoot),
+    async control(path, body) {
+      const res = await httpsRequest(`${stack.simulator.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        ca: stack.simulator.ca,
+        timeoutMs: 30_000,
+      });
+      return JSON.parse(res.body) as Record<string, unknown>;
+    },
+  };
+  // The DSL channel, as `register dsl` typed by a DSL in Teams sets it.
+  const register = message(dana, stack.connector.url, '<at>E-Safety</at> register dsl', {
+    id: `${dslChannelId};messageid=1`,
+    conversationType: 'channel',
+  });
+  await stack.post({
+    ...register,
+    channelData: { channel: { id: dslChannelId }, team: { id: '19:safeguarding-team@thread.tacv2' } },
+    entities: [
+      { type: 'mention', text: '<at>E-Safety</at>', mentioned: { id: '28:esafety-bot', name: 'E-Safety' } },
+    ],
+  });
+  await runTimer('graphSubscriptions');
+});
+afterAll(() => stack.stop());
+
+async function runTimer(name: string) {
+  const timer = stack.regs.timers.find((t) => t.name === name);
+  if (!timer) throw new RangeError(`no timer ${name}`);
+  await timer.handler(new InvocationContext({ functionName: name }));
+}
+
+const graphQueue = () =>
+  new QueueClient(testStorage(), queueName(stack.app.config.storage, 'graph-notifications'));
+
+/** Waits until the graph queue holds nothing, in flight or waiting (every message deleted). */
+async function drained() {
+  await waitFor(
+    async () => (await graphQueue().getProperties()).approximateMessagesCount === 0,
+    'the queue to drain',
+  );
+}
+
+async function casesForChat(chatId: string): Promise<CaseSummary[]> {
+  const key = conversationKey({ kind: 'chat', chatId });
+  const found: CaseSummary[] = [];
+  for (const c of await stack.app.cases.list({ status: 'all' })) {
+    if (c.source !== 'chatSignal') continue;
+    const [opened] = await stack.app.cases.chronology(c.id);
+    if (opened?.type === 'opened' && opened.data.signal?.conversation === key) found.push(c);
+  }
+  return found;
+}
+
+const cardPostedFor = (reference: string) =>
+  stack.connector.calls.find(
+    (c) =>
+      c.method === 'POST' && c.path === '/v3/conversations' && JSON.stringify(c.body).includes(reference),
+  );
+
+describe('the Graph webhook', () => {
+  it('answers the validation handshake with the decoded token as plain text, for URL-encoded tokens', async () => {
+    for (const route of ['notify', 'lifecycle']) {
+      const token = 'Validation: Testing client application reachability Request-Id: 4f1b+a&b=c%d';
+      const res = await fetch(
+        `${stack.host.url}/api/graph/${route}?validationToken=${encodeURIComponent(token)}`,
+        {
+          method: 'POST',
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await res.text()).toBe(token);
+    }
+  });
+
+  it('creates one subscription per watched resource, with resource data, a lifecycle URL and our certificate', async () => {
+    const list = (await stack.graph.api('/subscriptions').version('v1.0').get()) as {
+      value: {
+        resource: string;
+        notificationUrl: string;
+        lifecycleNotificationUrl: string;
+        includeResourceData: boolean;
+      }[];
+    };
+    expect(list.value.map((s) => s.resource).sort()).toEqual([
+      '/chats/getAllMessages',
+      '/teams/getAllMessages',
+    ]);
+    for (const s of list.value) {
+      expect(s.notificationUrl).toBe(`${stack.host.url}/api/graph/notify`);
+      expect(s.lifecycleNotificationUrl).toBe(`${stack.host.url}/api/graph/lifecycle`);
+      expect(s.includeResourceData).toBe(true);
+    }
+    // Running the timer again keeps them (nothing to renew yet): still two.
+    await runTimer('graphSubscriptions');
+    expect(
+      ((await stack.graph.api('/subscriptions').version('v1.0').get()) as { value: unknown[] }).value,
+    ).toHaveLength(2);
+  });
+
+  it('refuses a malformed body with 400 and queues nothing', async () => {
+    const res = await fetch(`${stack.host.url}/api/graph/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: [{ nonsense: true }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(log.find({ event: 'graph.malformed', reason: 'schema' }).length).toBeGreaterThan(0);
+  });
+});
+
+describe('chat signals become DSL cases', () => {
+  it('external contact: a stranger messaging a learner opens a case whose card reaches the DSL channel', async () => {
+    const run = await scenarios['external-contact']!.run(ctx);
+    const [found] = await waitFor(async () => {
+      const cases = await casesForChat(run.chatId ?? '');
+      return cases.length > 0 && cases;
+    }, 'a case for the chat');
+    // The grooming phrase (high) leads; the stranger's presence (external contact) is on the same case.
+    expect(found).toMatchObject({
+      category: 'grooming',
+      severity: 'high',
+      subjectType: 'learner',
+      subjectId: lee,
+      route: 'dsl',
+    });
+    const events = await stack.app.cases.chronology(found!.id);
+    expect(events.map((e) => (e.type === 'signalAdded' ? e.data.kind : e.type))).toEqual([
+      'opened',
+      'externalContact',
+    ]);
+    const state = await stack.app.cases.get(found!.id);
+    expect(state?.narrative.link).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/message\//);
+    const card = await waitFor(() => cardPostedFor(found!.reference), 'the card in the DSL channel');
+    expect(JSON.stringify(card.body)).toContain(dslChannelId);
+    expect(JSON.stringify(card.body)).toContain('personal (consumer) Microsoft account');
+  });
+
+  it('bullying in a class group chat, written in disguise, opens a case about the sender', async () => {
+    const run = await scenarios['bullying']!.run(ctx);
+    const [found] = await waitFor(async () => {
+      const cases = await casesForChat(run.chatId ?? '');
+      return cases.length > 0 && cases;
+    }, 'a case for the group chat');
+    expect(found).toMatchObject({
+      category: 'cyberbullying',
+      subjectType: 'learner',
+      subjectId: '66666666-6666-4666-8666-666666666662',
+    });
+  });
+
+  it('a DLP-blocked message opens a data-breach case', async () => {
+    const run = await scenarios['dlp']!.run(ctx);
+    const [found] = await waitFor(async () => {
+      const cases = await casesForChat(run.chatId ?? '');
+      return cases.length > 0 && cases;
+    }, 'a DLP case');
+    expect(found).toMatchObject({ category: 'data-breach', subjectType: 'staff' });
+  });
+
+  it('an ordinary tutor–learner chat opens nothing', async () => {
+    const run = await scenarios['benign']!.run(ctx);
+    await drained();
+    expect(await casesForChat(run.chatId ?? '')).toEqual([]);
+    expect(log.find({ event: 'chat.noSignal' }).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a notification delivered four times makes one case with each signal recorded once', async () => {
+    const run = await scenarios['replay']!.run(ctx);
+    expect(run.webhookStatuses).toEqual([202, 202, 202]);
+    await drained();
+    const cases = await casesForChat(run.chatId ?? '');
+    expect(cases).toHaveLength(1);
+    // The phrase opened it; the stranger's presence was added once: two events, not eight.
+    const events = await stack.app.cases.chronology(cases[0]!.id);
+    expect(events.map((e) => e.type)).toEqual(['opened', 'signalAdded']);
+  });
+
+  it('further signals in the same chat within the window join the open case instead of a new card', async () => {
+    const chatId = await createChat(ctx, 'group', [
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
+      },
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${tariq}')`,
+      },
+    ]);
+    await sendMessage(ctx, chatId, lee, '<p>everyone hates you</p>');
+    await sendMessage(ctx, chatId, lee, '<p>seriously, kys</p>');
+    const msg = await sendMessage(ctx, chatId, lee, '<p>are you alone tonight?</p>');
+    await drained();
+    const cases = await casesForChat(chatId);
+    expect(cases).toHaveLength(1);
+    const events = await stack.app.cases.chronology(cases[0]!.id);
+    expect(events.filter((e) => e.type === 'signalAdded')).toHaveLength(2);
+    expect((await stack.app.cases.get(cases[0]!.id))?.severity).toBe('high');
+
+    // Editing a flagged message (Graph sends `updated`) adds nothing.
+    await ctx.graph
+      .api(`/chats/${encodeURIComponent(chatId)}/messages/${msg.id}`)
+      .version('v1.0')
+      .patch({ body: { contentType: 'html', content: '<p>are you alone tonight?? x</p>' } });
+    await drained();
+    expect(await stack.app.cases.chronology(cases[0]!.id)).toHaveLength(events.length);
+    expect(await casesForChat(chatId)).toHaveLength(1);
+  });
+});
+
+describe('forged and tampered input', () => {
+  it('opens no case from a forged token, a wrong clientState, tampered ciphertext or a tampered signature, and logs why', async () => {
+    const run = await scenarios['forged-token']!.run(ctx);
+    // Forged token: refused at the door. The others: accepted (as Graph's docs ask), then dropped.
+    expect(run.webhookStatuses).toEqual([401, 202, 202, 202]);
+    await drained();
+    expect(await casesForChat(run.chatId ?? '')).toEqual([]);
+    expect(
+      log.find({ event: 'graph.rejected', reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }),
+    ).not.toHaveLength(0);
+    expect(log.find({ event: 'graph.rejected', reason: 'clientState' })).not.toHaveLength(0);
+    expect(
+      log.find({ event: 'graph.dropped', reason: 'data' }).length +
+        log.find({ event: 'graph.dropped', reason: 'dataSignature' }).length,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('never logs message text or names', () => {
+    const all = JSON.stringify(log.entries);
+    for (const secret of [
+      'what school do you go to',
+      'nobody likes you',
+      'Lee Learner',
+      'Alex (personal account)',
+      'class list',
+    ])
+      expect(all).not.toContain(secret);
+  });
+});
+
+describe('a killed worker', () => {
+  it('processes every queued notification once after a restart, with no duplicate case', async () => {
+    await stack.stopQueues();
+    const chats: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const chatId = await createChat(ctx, 'oneOnOne', [
+        {
+          '@odata.type': '#microsoft.graph.aadUserConversationMember',
+          roles: ['owner'],
+          'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
+        },
+        { '@odata.type': '#microsoft.graph.anonymousGuestConversationMember', displayName: `Guest ${i}` },
+      ]);
+      const guest =
+        (
+          (await ctx.graph
+            .api(`/chats/${encodeURIComponent(chatId)}/members`)
+            .version('v1.0')
+            .get()) as { value: { anonymousGuestId?: string }[] }
+        ).value.find((m) => m.anonymousGuestId)?.anonymousGuestId ?? '';
+      await sendMessage(ctx, chatId, guest, '<p>delete this chat after reading</p>');
+      chats.push(chatId);
+    }
+    expect((await graphQueue().getProperties()).approximateMessagesCount).toBe(3);
+    await stack.startQueues();
+    await drained();
+    for (const chatId of chats) expect(await casesForChat(chatId)).toHaveLength(1);
+  });
+});
+
+describe('lifecycle events', () => {
+  it('reauthorizes and renews a subscription when Graph asks', async () => {
+    const { value } = (await stack.graph.api('/subscriptions').version('v1.0').get()) as {
+      value: { id: string; expirationDateTime: string }[];
+    };
+    const sub = value[0]!;
+    await ctx.control(`/_simulator/subscriptions/${sub.id}/lifecycle`, {
+      lifecycleEvent: 'reauthorizationRequired',
+    });
+    await drained();
+    const after = (await stack.graph.api(`/subscriptions/${sub.id}`).version('v1.0').get()) as {
+      expirationDateTime: string;
+    };
+    expect(Date.parse(after.expirationDateTime)).toBeGreaterThan(Date.parse(sub.expirationDateTime));
+  });
+
+  it('recreates a removed subscription and backfills the messages it missed', async () => {
+    const { value } = (await stack.graph.api('/subscriptions').version('v1.0').get()) as {
+      value: { id: string; resource: string }[];
+    };
+    const chats = value.find((s) => s.resource === '/chats/getAllMessages')!;
+    await stack.graph.api(`/subscriptions/${chats.id}`).version('v1.0').delete();
+    // Said while nobody was subscribed: no notification is ever sent for it.
+    const chatId = await createChat(ctx, 'oneOnOne', [
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
+      },
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        tenantId: '0c0c0000-0000-4000-8000-000000000bad',
+        displayName: 'Other Org User',
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('7f7f7f7f-0000-4000-8000-000000000001')`,
+      },
+    ]);
+    await sendMessage(ctx, chatId, '7f7f7f7f-0000-4000-8000-000000000001', '<p>hi there</p>');
+    await ctx.control(`/_simulator/subscriptions/${chats.id}/lifecycle`, {
+      lifecycleEvent: 'subscriptionRemoved',
+    });
+    const [found] = await waitFor(async () => {
+      const cases = await casesForChat(chatId);
+      return cases.length > 0 && cases;
+    }, 'a backfilled case');
+    expect(found?.category).toBe('external-contact');
+    const now = (await stack.graph.api('/subscriptions').version('v1.0').get()) as {
+      value: { resource: string }[];
+    };
+    expect(now.value.map((s) => s.resource).sort()).toEqual([
+      '/chats/getAllMessages',
+      '/teams/getAllMessages',
+    ]);
+  });
+});

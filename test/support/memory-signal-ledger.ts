@@ -1,0 +1,30 @@
+/** In-memory SignalLedger for unit tests; passes the same contract as the Table adapter. */
+import type { SignalLedger } from '../../core/monitoring/signal-ledger';
+
+export class MemorySignalLedger implements SignalLedger {
+  private readonly windows = new Map<string, { caseKey: string; lastAt: number }>();
+  private readonly signals = new Map<string, string>();
+
+  claimWindow(conversation: string, candidate: string, now: Date, windowMs: number): Promise<string> {
+    const row = this.windows.get(conversation);
+    const caseKey = row && now.getTime() - row.lastAt <= windowMs ? row.caseKey : candidate;
+    this.windows.set(conversation, { caseKey, lastAt: now.getTime() });
+    return Promise.resolve(caseKey);
+  }
+
+  replaceWindow(conversation: string, previous: string, candidate: string, now: Date): Promise<string> {
+    const row = this.windows.get(conversation);
+    if (row && row.caseKey !== previous) return Promise.resolve(row.caseKey);
+    this.windows.set(conversation, { caseKey: candidate, lastAt: now.getTime() });
+    return Promise.resolve(candidate);
+  }
+
+  recorded(keys: readonly string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(keys.filter((k) => this.signals.has(k))));
+  }
+
+  record(keys: readonly string[], caseId: string): Promise<void> {
+    for (const k of keys) this.signals.set(k, caseId);
+    return Promise.resolve();
+  }
+}
