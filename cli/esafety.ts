@@ -7,17 +7,29 @@
  *   esafety audit verify [--json]
  *   esafety policy validate <files…> [--json]
  *   esafety index rebuild
+ *   esafety subscriptions list [--json]
+ *   esafety subscriptions renew [--json]
+ *
+ * Locally, while `npm start` runs, the CLI finds Microsoft Graph (the tenant simulator) through
+ * `<data dir>/local-runtime.json`, which `npm start` writes; in Azure it uses the app settings.
  *
  * Exit codes: 0 success; 1 a check failed or the request was refused; 2 usage error.
  */
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { verifyAllCases } from '../core/cases/audit';
-import { toEsafetyError } from '../core/errors';
+import { fail, toEsafetyError } from '../core/errors';
+import { silentLogger } from '../core/logger';
+import {
+  reauthorizeSubscription,
+  reconcileSubscriptions,
+  type Subscription,
+} from '../core/monitoring/subscriptions';
 import type { CaseEvent } from '../core/cases/case-events';
 import { parsePolicyFile } from '../adapters/policy-files';
 import { compose, type App } from '../functions/composition-root';
-import { loadConfig } from '../functions/config';
+import { loadConfig, type AppConfig } from '../functions/config';
 import { formatTable, shortTime } from './table';
 
 export interface CliIo {
@@ -30,8 +42,22 @@ export interface CliIo {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   let app: App | undefined;
-  const getApp = () =>
-    (app ??= compose(loadConfig({ ESAFETY_LOG_LEVEL: 'warn', ...io.env }), { root: io.cwd }));
+  const getApp = () => {
+    if (app) return app;
+    const env = { ESAFETY_LOG_LEVEL: 'warn', ...io.env };
+    const runtime = localRuntime(loadConfig(env), env, io.cwd);
+    app = compose(loadConfig({ ...runtime?.env, ...env }), {
+      root: io.cwd,
+      ...(runtime && { graphCa: runtime.graphCa }),
+    });
+    return app;
+  };
+  const monitoring = () =>
+    getApp().monitoring ??
+    fail(
+      'CONFIG_INVALID',
+      'Chat monitoring is not configured: set ESAFETY_GRAPH_* and ESAFETY_GRAPH_NOTIFICATION_CERT/KEY (locally, start the system with npm start first).',
+    );
   const print = (json: boolean, value: unknown, human: () => string) =>
     io.out(json ? JSON.stringify(value, null, 2) : human());
 
@@ -172,6 +198,46 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(`Rebuilt indexes for ${n} cases.`);
     });
 
+  const subscriptions = program
+    .command('subscriptions')
+    .description('The Microsoft Graph subscriptions that watch Teams messages.');
+  const describeSubscriptions = (list: readonly Subscription[]) =>
+    list.length === 0
+      ? 'No subscriptions. Run `esafety subscriptions renew` to create them.'
+      : formatTable(
+          ['Id', 'Resource', 'Expires', 'Notification URL'],
+          list.map((x) => [x.id, x.resource, shortTime(x.expirationDateTime), x.notificationUrl]),
+        );
+  subscriptions
+    .command('list')
+    .description("This app's subscriptions as Microsoft Graph reports them.")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await monitoring().subscriptions.list();
+      print(!!opts.json, list, () => describeSubscriptions(list));
+    });
+  subscriptions
+    .command('renew')
+    .description(
+      'Create what the policy pack asks for, remove strays, and renew every subscription now (the timer does this every 30 minutes).',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const m = monitoring();
+      const report = await reconcileSubscriptions(m.subscriptions, m.plan, m.clock, silentLogger);
+      for (const id of report.kept) await reauthorizeSubscription(m.subscriptions, id, m.clock);
+      const list = await m.subscriptions.list();
+      print(
+        !!opts.json,
+        { ...report, renewed: [...report.renewed, ...report.kept], kept: [], subscriptions: list },
+        () =>
+          [
+            `Created ${report.created.length}, renewed ${report.renewed.length + report.kept.length}, removed ${report.removed.length}.`,
+            describeSubscriptions(list),
+          ].join('\n'),
+      );
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -200,9 +266,27 @@ function describeEvent(e: CaseEvent): string {
       return `${head}: ${e.data.sanction}`;
     case 'closed':
       return `${head}: ${e.data.outcome}${e.narrative.note ? ` — ${e.narrative.note}` : ''}`;
+    case 'signalAdded':
+      return `${head}: ${e.data.kind}, ${e.data.category}, ${e.data.severity} — ${e.narrative.summary}`;
     default:
       return head;
   }
+}
+
+/** What `npm start` writes so local tools reach its tenant simulator (local mode only). */
+interface LocalRuntime {
+  readonly env: Record<string, string>;
+  readonly graphCa: string;
+}
+
+function localRuntime(
+  config: AppConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): LocalRuntime | undefined {
+  if (config.mode !== 'local' || env['ESAFETY_GRAPH_TENANT_ID']) return undefined;
+  const path = join(resolve(cwd, config.local.dataDir), 'local-runtime.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LocalRuntime) : undefined;
 }
 
 /** Entry point for `bin/esafety.js`. */

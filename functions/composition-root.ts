@@ -51,10 +51,10 @@ export interface App {
 export interface Monitoring {
   readonly tenantId: string;
   readonly clientState: string;
-  readonly tokens: ValidationTokenVerifier;
+  readonly tokens: Pick<ValidationTokenVerifier, 'verifyAll'>;
   readonly certificates: readonly NotificationCertificate[];
-  readonly queue: StorageQueue<GraphQueueMessage>;
-  readonly monitor: ChatMonitor;
+  readonly queue: { send(message: GraphQueueMessage): Promise<void> };
+  readonly monitor: Pick<ChatMonitor, 'handle'>;
   readonly subscriptions: SubscriptionGateway;
   readonly plan: SubscriptionPlan;
   readonly backfill: GraphMessageBackfill;

@@ -6,6 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
+import type { CaseService } from '../core/cases/case-service';
+import type { CaseSummary } from '../core/cases/case-store';
+import { conversationKey } from '../core/detection/chat-signal';
 import { fail } from '../core/errors';
 import type { LocalTenant } from './tenant';
 
@@ -34,7 +37,6 @@ export interface Scenario {
 const lee = '66666666-6666-4666-8666-666666666661';
 const lola = '66666666-6666-4666-8666-666666666662';
 const tariq = '55555555-5555-4555-8555-555555555555';
-const sam = '11111111-1111-4111-8111-111111111111';
 
 const aad = (id: string) => ({
   '@odata.type': '#microsoft.graph.aadUserConversationMember',
@@ -89,6 +91,21 @@ export async function lastDeliveryFor(ctx: ScenarioContext, chatId: string): Pro
   return last.id;
 }
 
+/** The chat-signal cases opened for a chat (found through the hashed conversation key). */
+export async function casesForChat(
+  cases: Pick<CaseService, 'list' | 'chronology'>,
+  chatId: string,
+): Promise<CaseSummary[]> {
+  const key = conversationKey({ kind: 'chat', chatId });
+  const found: CaseSummary[] = [];
+  for (const c of await cases.list({ status: 'all' })) {
+    if (c.source !== 'chatSignal') continue;
+    const [opened] = await cases.chronology(c.id);
+    if (opened?.type === 'opened' && opened.data.signal?.conversation === key) found.push(c);
+  }
+  return found;
+}
+
 export const scenarios: Record<string, Scenario> = {
   'external-contact': {
     description: 'a stranger with a personal account grooms a learner in a 1:1 chat',
@@ -128,14 +145,14 @@ export const scenarios: Record<string, Scenario> = {
     },
   },
   dlp: {
-    description: 'Purview DLP blocks a message carrying learner data',
+    description: "Purview DLP blocks a learner posting a classmate's address and phone number",
     async run(ctx) {
-      const chatId = await createChat(ctx, 'oneOnOne', [aad(sam), aad(tariq)]);
+      const chatId = await createChat(ctx, 'group', [aad(lee), aad(lola), aad(tariq)], 'Level 3 IT group');
       await sendMessage(
         ctx,
         chatId,
-        sam,
-        '<p>Here is the class list with dates of birth and addresses.</p>',
+        lola,
+        "<p>lee's address is 14 Mill Lane and his number is 07700 900123</p>",
         {
           policyViolation: { dlpAction: 'blockAccess', verdictDetails: 'none' },
         },
@@ -144,8 +161,8 @@ export const scenarios: Record<string, Scenario> = {
         expect: 'case',
         chatId,
         steps: [
-          'Created a 1:1 chat: Sam (staff) and Tariq (tutor).',
-          'Sam sent learner personal data; Purview DLP blocked it (policyViolation: blockAccess).',
+          'Created a group chat: Lee, Lola (learners) and Tariq (tutor).',
+          "Lola posted Lee's address and phone number; Purview DLP blocked it (policyViolation: blockAccess).",
         ],
       };
     },

@@ -60,15 +60,18 @@ async function main(): Promise<void> {
       ),
     );
     stops.push(() => simulator.stop());
-    // `npm run simulate` trusts the simulator's certificate from here.
-    writeFileSync(join(dataDir, 'tenant-simulator-ca.pem'), simulator.ca);
     // Microsoft Graph is the tenant simulator locally: the real Graph SDK and msal-node run against it.
     const cert = await localNotificationCertificate(dataDir);
-    const config = loadConfig({
-      ...simulatorSettings(simulator, tenant),
-      ...certificateSettings(cert),
-      ...env,
-    });
+    const localEnv = { ...simulatorSettings(simulator, tenant), ...certificateSettings(cert) };
+    const config = loadConfig({ ...localEnv, ...env });
+    // The admin CLI and `npm run simulate` find the running simulator through this file.
+    writeFileSync(
+      join(dataDir, 'local-runtime.json'),
+      JSON.stringify({ env: localEnv, graphCa: simulator.ca }),
+      {
+        mode: 0o600,
+      },
+    );
     const app = compose(config, { log, root, graphCa: simulator.ca });
     for (const { route, ref } of localRoutes(tenant)) await app.conversations.saveRoute(route, ref);
     const regs = registrations(app);
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
         `  Azurite Table / Queue                     127.0.0.1:${azurite.tablePort} / 127.0.0.1:${azurite.queuePort}`,
         `  Policy pack                               ${config.policyPackPath} (${app.pack.organisation.name})`,
         `  Data                                      ${dataDir}`,
-        `  Admin CLI                                 npx esafety cases list`,
+        `  Admin CLI                                 npx esafety cases list, npx esafety subscriptions list`,
         '',
         'Try it: in the first Playground type "report" and send the form; the case card appears in the',
         'DSL channel of the second. Watch a chat: npm run simulate -- external-contact',

@@ -6,10 +6,14 @@
  */
 import { InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
-import type { CaseSummary } from '../../core/cases/case-store';
-import { conversationKey } from '../../core/detection/chat-signal';
 import { queueName } from '../../functions/config';
-import { createChat, scenarios, sendMessage, type ScenarioContext } from '../../local/scenarios';
+import {
+  casesForChat as casesForChatIn,
+  createChat,
+  scenarios,
+  sendMessage,
+  type ScenarioContext,
+} from '../../local/scenarios';
 import { httpsRequest } from '../../adapters/https-transport';
 import { repoRoot, testStorage } from '../support/fixtures';
 import { loadTenant } from '../../local/tenant';
@@ -76,16 +80,7 @@ async function drained() {
   );
 }
 
-async function casesForChat(chatId: string): Promise<CaseSummary[]> {
-  const key = conversationKey({ kind: 'chat', chatId });
-  const found: CaseSummary[] = [];
-  for (const c of await stack.app.cases.list({ status: 'all' })) {
-    if (c.source !== 'chatSignal') continue;
-    const [opened] = await stack.app.cases.chronology(c.id);
-    if (opened?.type === 'opened' && opened.data.signal?.conversation === key) found.push(c);
-  }
-  return found;
-}
+const casesForChat = (chatId: string) => casesForChatIn(stack.app.cases, chatId);
 
 const cardPostedFor = (reference: string) =>
   stack.connector.calls.find(
@@ -191,7 +186,12 @@ describe('chat signals become DSL cases', () => {
       const cases = await casesForChat(run.chatId ?? '');
       return cases.length > 0 && cases;
     }, 'a DLP case');
-    expect(found).toMatchObject({ category: 'data-breach', subjectType: 'staff' });
+    expect(found).toMatchObject({
+      category: 'data-breach',
+      subjectType: 'learner',
+      subjectId: '66666666-6666-4666-8666-666666666662',
+      route: 'dsl',
+    });
   });
 
   it('an ordinary tutor–learner chat opens nothing', async () => {

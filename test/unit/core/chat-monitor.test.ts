@@ -1,0 +1,108 @@
+import { CaseService } from '../../../core/cases/case-service';
+import type { ChatMessageFacts, Participant } from '../../../core/detection/chat-signal';
+import { silentLogger } from '../../../core/logger';
+import { ChatMonitor } from '../../../core/monitoring/chat-monitor';
+import { MemoryCaseStore } from '../../support/memory-case-store';
+import { MemorySignalLedger } from '../../support/memory-signal-ledger';
+import { defaultPack, dslA } from '../../support/fixtures';
+
+const learnersGroup = defaultPack.roles['learners']!.groupId;
+const lee: Participant = { id: 'lee', displayName: 'Lee Learner', identity: 'internal' };
+const stranger: Participant = { id: '8:live:x', displayName: 'Alex', identity: 'personal' };
+
+function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
+  let now = start;
+  const clock = { now: () => new Date(now) };
+  const store = new MemoryCaseStore();
+  const cases = new CaseService({ store, pack: defaultPack, clock, log: silentLogger });
+  const monitor = new ChatMonitor({
+    pack: defaultPack,
+    cases,
+    ledger: new MemorySignalLedger(),
+    members: { members: () => Promise.resolve([lee, stranger]) },
+    directory: { isMember: (user, group) => Promise.resolve(group === learnersGroup && user === 'lee') },
+    clock,
+    log: silentLogger,
+  });
+  return { monitor, cases, store, advance: (ms: number) => (now += ms) };
+}
+
+let seq = 1_700_000_000_000;
+function message(text: string, chatId = '19:chat-a@thread.v2'): ChatMessageFacts {
+  return {
+    messageId: String(seq++),
+    conversation: { kind: 'chat', chatId },
+    sender: stranger,
+    text,
+    createdAt: '2026-11-23T09:00:00Z',
+    link: `https://teams.microsoft.com/l/message/${chatId}/1`,
+  };
+}
+
+describe('chat monitor', () => {
+  it('opens one case for a message, with the other signals in it on the chronology', async () => {
+    const { monitor, cases } = setup();
+    const result = await monitor.handle(message('what school do you go to?'));
+    expect(result).toMatchObject({ outcome: 'opened', added: 2 });
+    const [summary] = await cases.list();
+    expect(summary).toMatchObject({ source: 'chatSignal', category: 'grooming', subjectId: 'lee' });
+    const events = await cases.chronology(summary!.id);
+    expect(events.map((e) => e.type)).toEqual(['opened', 'signalAdded']);
+    const opened = events[0]!;
+    expect(opened.type === 'opened' && opened.narrative.excerpt).toBe('what school do you go to?');
+    expect(opened.type === 'opened' && opened.data.signal?.participantIds).toEqual(['8:live:x', 'lee']);
+  });
+
+  it('treats a redelivered message as already recorded', async () => {
+    const { monitor, cases } = setup();
+    const m = message('are you alone');
+    await monitor.handle(m);
+    expect(await monitor.handle(m)).toEqual({ outcome: 'alreadyRecorded' });
+    expect(await cases.list()).toHaveLength(1);
+  });
+
+  it('processes the same message arriving five times at once into one case and one set of events', async () => {
+    const { monitor, cases } = setup();
+    const m = message('delete this chat');
+    await Promise.all(Array.from({ length: 5 }, () => monitor.handle(m)));
+    const all = await cases.list();
+    expect(all).toHaveLength(1);
+    expect((await cases.chronology(all[0]!.id)).map((e) => e.type)).toEqual(['opened', 'signalAdded']);
+  });
+
+  it('adds later signals in the chat to the open case within the window, and opens a new case after it', async () => {
+    const { monitor, cases, advance } = setup();
+    await monitor.handle(message('are you alone'));
+    advance(30 * 60_000);
+    expect(await monitor.handle(message('send me a pic'))).toMatchObject({ outcome: 'appended', added: 1 });
+    expect(await cases.list()).toHaveLength(1);
+    advance(61 * 60_000);
+    expect(await monitor.handle(message('our little secret'))).toMatchObject({ outcome: 'opened' });
+    expect(await cases.list()).toHaveLength(2);
+  });
+
+  it('opens a new case when the DSL closed the chat’s case, instead of writing to a closed one', async () => {
+    const { monitor, cases } = setup();
+    const first = await monitor.handle(message('are you alone'));
+    const caseId = first.outcome === 'opened' ? first.caseId : '';
+    await cases.act(caseId, dslA, { kind: 'close', outcome: 'noFurtherAction' });
+    const next = await monitor.handle(message('send me a pic'));
+    expect(next).toMatchObject({ outcome: 'opened' });
+    expect(next.outcome === 'opened' && next.caseId).not.toBe(caseId);
+  });
+
+  it('keeps different chats apart', async () => {
+    const { monitor, cases } = setup();
+    await monitor.handle(message('are you alone', '19:chat-a@thread.v2'));
+    await monitor.handle(message('are you alone', '19:chat-b@thread.v2'));
+    expect(await cases.list()).toHaveLength(2);
+  });
+
+  it('raises the case to the most severe signal added', async () => {
+    const { monitor, cases } = setup();
+    await monitor.handle(message('hi there'));
+    expect((await cases.list())[0]?.severity).toBe('medium');
+    await monitor.handle(message('our little secret'));
+    expect((await cases.list())[0]?.severity).toBe('high');
+  });
+});

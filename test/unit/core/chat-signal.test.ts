@@ -1,0 +1,100 @@
+import {
+  assessChatMessage,
+  chatSubject,
+  leadingHit,
+  type ChatMessageFacts,
+  type Participant,
+} from '../../../core/detection/chat-signal';
+import { PhraseMatcher } from '../../../core/detection/phrase-matcher';
+import type { PolicyPack } from '../../../core/policy/policy-pack';
+import { defaultPack } from '../../support/fixtures';
+
+const lee: Participant = { id: 'lee', displayName: 'Lee Learner', identity: 'internal' };
+const tariq: Participant = { id: 'tariq', displayName: 'Tariq Tutor', identity: 'internal' };
+const learners = new Set(['lee', 'lola']);
+const isLearner = (p: Participant) => learners.has(p.id);
+
+function msg(sender: Participant, text: string, extra: Partial<ChatMessageFacts> = {}): ChatMessageFacts {
+  return {
+    messageId: '1700000000001',
+    conversation: { kind: 'chat', chatId: '19:abc@thread.v2' },
+    sender,
+    text,
+    createdAt: '2026-11-23T09:00:00Z',
+    ...extra,
+  };
+}
+
+function assess(message: ChatMessageFacts, members: Participant[], pack: PolicyPack = defaultPack) {
+  return assessChatMessage(pack, new PhraseMatcher(pack), message, members, isLearner);
+}
+
+describe('chat signals', () => {
+  it.each([
+    ['a guest from outside the college', 'external'],
+    ['a user of another organisation', 'federated'],
+    ['an anonymous guest', 'anonymous'],
+    ['a personal Microsoft account', 'personal'],
+  ] as const)('flags a learner in a chat with %s', (_who, identity) => {
+    const outsider: Participant = { id: 'x', identity };
+    const { hits } = assess(msg(lee, 'hello'), [lee, outsider]);
+    expect(hits).toEqual([
+      expect.objectContaining({ kind: 'externalContact', category: 'external-contact', severity: 'medium' }),
+    ]);
+  });
+
+  it('does not flag outsiders where no learner is present, nor colleagues talking with a learner', () => {
+    expect(assess(msg(tariq, 'hello'), [tariq, { id: 'x', identity: 'personal' }]).hits).toEqual([]);
+    expect(assess(msg(tariq, 'hello'), [tariq, lee]).hits).toEqual([]);
+  });
+
+  it("trusts outsiders from the pack's partner domains", () => {
+    const pack: PolicyPack = {
+      ...defaultPack,
+      detection: {
+        ...defaultPack.detection,
+        externalContact: { ...defaultPack.detection.externalContact, trustedDomains: ['employer.example'] },
+      },
+    };
+    const mentor: Participant = { id: 'm', identity: 'federated', email: 'mentor@Employer.example' };
+    expect(assess(msg(lee, 'hi'), [lee, mentor], pack).hits).toEqual([]);
+  });
+
+  it('keys an outsider in a chat the same for every message, and a phrase per message', () => {
+    const outsider: Participant = { id: 'x', identity: 'personal' };
+    const a = assess(msg(outsider, 'keep this between us'), [lee, outsider]).hits;
+    const b = assess(msg(outsider, 'keep this between us', { messageId: '1700000000002' }), [
+      lee,
+      outsider,
+    ]).hits;
+    expect(a.map((h) => h.kind)).toEqual(['externalContact', 'phrase']);
+    expect(a[0]?.key).toBe(b[0]?.key);
+    expect(a[1]?.key).not.toBe(b[1]?.key);
+  });
+
+  it('counts a DLP violation wherever it happens, but not "none"', () => {
+    expect(assess(msg(tariq, 'x', { dlpAction: 'blockAccess' }), [tariq]).hits).toEqual([
+      expect.objectContaining({ kind: 'dlp', category: 'data-breach' }),
+    ]);
+    expect(assess(msg(tariq, 'x', { dlpAction: 'none' }), [tariq]).hits).toEqual([]);
+  });
+
+  it('leads with the most severe hit and is about the insider who wrote it, or the learner an outsider wrote to', () => {
+    const outsider: Participant = { id: 'x', identity: 'anonymous' };
+    const fromOutsider = msg(outsider, 'our little secret');
+    const a = assess(fromOutsider, [lee, outsider]);
+    const lead = leadingHit(a.hits)!;
+    expect(lead).toMatchObject({ kind: 'phrase', category: 'grooming', severity: 'high' });
+    expect(chatSubject(fromOutsider, lead, a.protectedMembers)).toEqual({
+      subjectType: 'learner',
+      subject: lee,
+    });
+
+    const fromTutor = msg(tariq, 'our little secret');
+    const b = assess(fromTutor, [lee, tariq]);
+    expect(chatSubject(fromTutor, leadingHit(b.hits)!, b.protectedMembers)).toEqual({
+      subjectType: 'staff',
+      subject: tariq,
+    });
+  });
+});
