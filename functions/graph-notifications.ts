@@ -15,15 +15,20 @@ import { z } from 'zod';
 import { chatMessageSchema, parseChatMessage } from '../adapters/graph-chats';
 import { decryptResourceData } from '../adapters/graph-notification-crypto';
 import { graphCall } from '../adapters/graph-chats';
-import { fail, toEsafetyError } from '../core/errors';
+import { fail, toEsafetyError, type EsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { reauthorizeSubscription, reconcileSubscriptions } from '../core/monitoring/subscriptions';
 import type { Outbox } from '../core/outbox';
 import type { Monitoring } from './composition-root';
-import { changeNotificationSchema, lifecycleNotificationSchema } from './graph-webhooks';
+import {
+  changeNotificationSchema,
+  lifecycleNotificationSchema,
+  type ChangeNotification,
+} from './graph-webhooks';
 
 export const graphQueueMessageSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('notification'), item: changeNotificationSchema }),
+  /** The change notifications of one webhook POST (or part of one), processed in order. */
+  z.object({ kind: z.literal('notifications'), items: z.array(changeNotificationSchema).min(1) }),
   z.object({ kind: z.literal('lifecycle'), item: lifecycleNotificationSchema }),
   /** A message read back from Graph (backfill): plain, no encryption. */
   z.object({ kind: z.literal('message'), message: chatMessageSchema }),
@@ -55,18 +60,7 @@ export function graphNotificationsHandler(
       await process(parsed.data, monitoring, logger);
     } catch (err) {
       const e = toEsafetyError(err);
-      if (e.kind === 'user') {
-        logger.warn(
-          {
-            event: 'graph.dropped',
-            code: e.code,
-            reason: typeof e.details['reason'] === 'string' ? e.details['reason'] : undefined,
-            dequeueCount,
-          },
-          `notification dropped: ${e.message}`,
-        );
-        return;
-      }
+      if (e.kind === 'user') return logDropped(logger, e);
       if (dequeueCount >= maxDequeueCount) {
         logger.error(
           { event: 'graph.poisoning', code: e.code, dequeueCount },
@@ -88,31 +82,20 @@ async function process(message: GraphQueueMessage, m: Monitoring, log: Logger): 
       if (facts) await m.monitor.handle(facts);
       return;
     }
-    case 'notification': {
-      const item = message.item;
-      if (item.changeType === 'deleted') return;
-      const resource: unknown = item.encryptedContent
-        ? decryptResourceData(item.encryptedContent, m.certificates)
-        : // Without resource data (or if a large item was queued without it) read the message back.
-          await graphCall(
-            () =>
-              m.graph
-                .api(`/${item.resource.replace(/^\//, '')}`)
-                .version('v1.0')
-                .get(),
-            'read a message',
-          );
-      const facts = parseChatMessage(resource, m.tenantId);
-      if (!facts) {
-        log.debug(
-          { subscriptionId: item.subscriptionId, event: 'graph.notAMessage' },
-          "not a person's message",
-        );
-        return;
+    case 'notifications':
+      // In order, so aggregation sees a chat's messages as they came. A failure retries the lot;
+      // items already handled are then recognised and skipped (idempotent processing).
+      // An item proven forged or tampered is dropped alone; the others still count.
+      for (const item of message.items) {
+        try {
+          await processNotification(item, m, log);
+        } catch (err) {
+          const e = toEsafetyError(err);
+          if (e.kind !== 'user') throw e;
+          logDropped(log, e, item.subscriptionId);
+        }
       }
-      await m.monitor.handle(facts);
       return;
-    }
     case 'lifecycle': {
       const { subscriptionId, lifecycleEvent } = message.item;
       log.warn({ subscriptionId, lifecycleEvent, event: 'graph.lifecycle' }, 'Graph lifecycle event');
@@ -133,6 +116,39 @@ async function process(message: GraphQueueMessage, m: Monitoring, log: Logger): 
       return;
     }
   }
+}
+
+function logDropped(log: Logger, e: EsafetyError, subscriptionId?: string): void {
+  log.warn(
+    {
+      event: 'graph.dropped',
+      code: e.code,
+      reason: typeof e.details['reason'] === 'string' ? e.details['reason'] : undefined,
+      subscriptionId,
+    },
+    `notification dropped: ${e.message}`,
+  );
+}
+
+async function processNotification(item: ChangeNotification, m: Monitoring, log: Logger): Promise<void> {
+  if (item.changeType === 'deleted') return;
+  const resource: unknown = item.encryptedContent
+    ? decryptResourceData(item.encryptedContent, m.certificates)
+    : // Without resource data (or if a large item was queued without it) read the message back.
+      await graphCall(
+        () =>
+          m.graph
+            .api(`/${item.resource.replace(/^\//, '')}`)
+            .version('v1.0')
+            .get(),
+        'read a message',
+      );
+  const facts = parseChatMessage(resource, m.tenantId);
+  if (!facts) {
+    log.debug({ subscriptionId: item.subscriptionId, event: 'graph.notAMessage' }, "not a person's message");
+    return;
+  }
+  await m.monitor.handle(facts);
 }
 
 /** Queues every protected person's chat message of the last `backfillHours` for the monitor. */

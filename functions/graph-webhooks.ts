@@ -15,6 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { encryptedContentSchema } from '../adapters/graph-notification-crypto';
+import { maxQueueJsonBytes } from '../adapters/storage-queue';
 import { isErrorCode, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { Monitoring } from './composition-root';
@@ -57,17 +58,46 @@ const problem = (status: number, code: string, message: string): HttpResponseIni
 });
 
 export function graphNotifyHandler(monitoring: Monitoring | undefined, log: Logger) {
-  return webhook(monitoring, log.child({ component: 'graph-notify' }), notifySchema, (item) => ({
-    kind: 'notification',
-    item,
-  }));
+  return webhook(monitoring, log.child({ component: 'graph-notify' }), notifySchema, notificationMessages);
 }
 
 export function graphLifecycleHandler(monitoring: Monitoring | undefined, log: Logger) {
-  return webhook(monitoring, log.child({ component: 'graph-lifecycle' }), lifecycleSchema, (item) => ({
-    kind: 'lifecycle',
-    item,
-  }));
+  return webhook(monitoring, log.child({ component: 'graph-lifecycle' }), lifecycleSchema, (items) =>
+    items.map((item) => ({ kind: 'lifecycle', item })),
+  );
+}
+
+/** Room left in a queue message for the envelope around the items. */
+const chunkBytes = maxQueueJsonBytes - 1024;
+
+/**
+ * The items of one POST, packed into as few queue messages as fit (one queue write per chunk, not
+ * per notification: Graph batches notifications under load, and each write is the webhook's main
+ * cost). An item too big for a message on its own (a very long chat message) is queued without its
+ * resource data; the worker reads the message back from Graph instead.
+ */
+export function notificationMessages(items: readonly ChangeNotification[]): GraphQueueMessage[] {
+  const messages: GraphQueueMessage[] = [];
+  let chunk: ChangeNotification[] = [];
+  let size = 0;
+  for (const original of items) {
+    let item = original;
+    let bytes = Buffer.byteLength(JSON.stringify(item));
+    if (bytes > chunkBytes) {
+      const { encryptedContent: _tooBig, ...reference } = item;
+      item = reference;
+      bytes = Buffer.byteLength(JSON.stringify(item));
+    }
+    if (chunk.length > 0 && size + bytes > chunkBytes) {
+      messages.push({ kind: 'notifications', items: chunk });
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(item);
+    size += bytes + 1;
+  }
+  if (chunk.length > 0) messages.push({ kind: 'notifications', items: chunk });
+  return messages;
 }
 
 function webhook<
@@ -76,7 +106,7 @@ function webhook<
   monitoring: Monitoring | undefined,
   log: Logger,
   schema: z.ZodType<{ value: T[]; validationTokens?: string[] | undefined }>,
-  toMessage: (item: T) => GraphQueueMessage,
+  toMessages: (items: T[]) => GraphQueueMessage[],
 ) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     // The handshake comes first, whatever else is configured. URLSearchParams has already
@@ -159,7 +189,7 @@ function webhook<
       }
     }
     try {
-      await Promise.all(accepted.map((item) => monitoring.queue.send(toMessage(item))));
+      await Promise.all(toMessages(accepted).map((m) => monitoring.queue.send(m)));
     } catch (err) {
       const e = toEsafetyError(err);
       log.error(

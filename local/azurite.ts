@@ -60,7 +60,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       undefined,
       at('__azurite_db_queue__.json'),
       at('__azurite_db_queue_extent__.json'),
-      [{ locationId: 'Default', locationPath: at('__queuestorage__'), maxConcurrency: 1 }],
+      [{ locationId: 'Default', locationPath: at('__queuestorage__'), maxConcurrency: 16 }],
       false,
       undefined,
       false,

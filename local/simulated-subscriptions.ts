@@ -335,7 +335,8 @@ export class SimulatedSubscriptions {
     return body;
   }
 
-  private token(forgedWith?: KeyObject): Promise<string> {
+  /** A genuine validation token for this app, as Graph attaches to each delivery. */
+  token(forgedWith?: KeyObject): Promise<string> {
     const claims = { azp: graphPublisherAppId, tid: this.options.tenantId };
     if (!forgedWith) return this.options.sign(claims, this.options.appId);
     return new SignJWT(claims)
@@ -358,7 +359,20 @@ export class SimulatedSubscriptions {
 }
 
 function encrypt(s: StoredSubscription, resource: unknown): Record<string, string> {
-  const cert = new X509Certificate(Buffer.from(s.encryptionCertificate ?? '', 'base64'));
+  return encryptResource(s.encryptionCertificate ?? '', s.encryptionCertificateId ?? '', resource);
+}
+
+/**
+ * Encrypts a resource as Graph does for a subscription's certificate (base64 DER): the
+ * `encryptedContent` of a change notification. Exported for the benchmark, which sends at rates
+ * the delivery loop is not built for.
+ */
+export function encryptResource(
+  certificateBase64: string,
+  certificateId: string,
+  resource: unknown,
+): Record<string, string> {
+  const cert = new X509Certificate(Buffer.from(certificateBase64, 'base64'));
   const key = randomBytes(32);
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
   const data = Buffer.concat([cipher.update(JSON.stringify(resource), 'utf8'), cipher.final()]);
@@ -369,7 +383,7 @@ function encrypt(s: StoredSubscription, resource: unknown): Record<string, strin
       { key: cert.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
       key,
     ).toString('base64'),
-    encryptionCertificateId: s.encryptionCertificateId ?? '',
+    encryptionCertificateId: certificateId,
     encryptionCertificateThumbprint: cert.fingerprint.replace(/:/g, ''),
   };
 }

@@ -237,6 +237,8 @@ export async function startTenantSimulator(options: {
         return json(res, 400, { error: `fault must be one of ${faults.join(', ')}` });
       return json(res, 200, { status: await subscriptions.redeliver(redeliver[1] ?? '', fault) });
     }
+    if (req.method === 'GET' && url.pathname === '/_simulator/validation-token')
+      return json(res, 200, { token: await subscriptions.token() });
     if (req.method === 'POST' && url.pathname === '/_simulator/forge') {
       const fault = (input.fault ?? 'token') as Fault;
       if (!faults.includes(fault))

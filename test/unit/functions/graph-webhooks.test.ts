@@ -3,7 +3,12 @@ import { fail } from '../../../core/errors';
 import type { OutboxMessage } from '../../../core/outbox';
 import type { Monitoring } from '../../../functions/composition-root';
 import { graphNotificationsHandler, type GraphQueueMessage } from '../../../functions/graph-notifications';
-import { graphLifecycleHandler, graphNotifyHandler } from '../../../functions/graph-webhooks';
+import {
+  changeNotificationSchema,
+  graphLifecycleHandler,
+  graphNotifyHandler,
+  notificationMessages,
+} from '../../../functions/graph-webhooks';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const tenantId = '5a1e0000-0000-4000-8000-00000000c011';
@@ -110,6 +115,36 @@ describe('the notify webhook', () => {
   });
 });
 
+describe('packing notifications into queue messages', () => {
+  it('packs a batch into as few messages as fit, and queues an oversized item without its resource data', () => {
+    const big = 'A'.repeat(20_000);
+    const items = [1, 2, 3, 4, 5].map((n) =>
+      changeNotificationSchema.parse(
+        item({
+          subscriptionId: `s${n}`,
+          encryptedContent: { data: big, dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' },
+        }),
+      ),
+    );
+    const huge = changeNotificationSchema.parse(
+      item({
+        encryptedContent: {
+          data: 'A'.repeat(60_000),
+          dataKey: 'k',
+          dataSignature: 's',
+          encryptionCertificateId: 'c',
+        },
+      }),
+    );
+    const messages = notificationMessages([...items, huge]);
+    const all = messages.flatMap((m) => (m.kind === 'notifications' ? m.items : []));
+    expect(all.map((i) => i.subscriptionId)).toEqual(['s1', 's2', 's3', 's4', 's5', 's1']);
+    expect(all.at(-1)?.encryptedContent).toBeUndefined();
+    expect(messages.map((m) => (m.kind === 'notifications' ? m.items.length : 0))).toEqual([2, 2, 2]);
+    for (const m of messages) expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(48 * 1024);
+  });
+});
+
 describe('the lifecycle webhook', () => {
   it('queues lifecycle events with a matching clientState', async () => {
     const { m, queued } = monitoring();
@@ -158,7 +193,7 @@ describe('the notifications queue trigger', () => {
     const { m } = monitoring({ certificates: [] });
     const outbox = { send: () => Promise.resolve() };
     const handler = graphNotificationsHandler(m, { outbox, route: 'dsl' }, log);
-    await handler({ kind: 'notification', item: item() }, queueCtx(1));
-    expect(log.find({ event: 'graph.dropped', reason: 'unknownCertificate' })).toHaveLength(1);
+    await handler({ kind: 'notifications', items: [item(), item({ subscriptionId: 's2' })] }, queueCtx(1));
+    expect(log.find({ event: 'graph.dropped', reason: 'unknownCertificate' })).toHaveLength(2);
   });
 });

@@ -1,0 +1,276 @@
+/**
+ * The Graph notification pipeline, measured on the running stack: the dev host's webhook, Azurite
+ * on disk (a temp folder), the tenant simulator for keys and chat members, the queue runner.
+ *
+ *   ack        notifications POSTed to /api/graph/notify at a steady rate (open loop: one every
+ *              1000/rate ms, whatever the answers do), one notification per request, each with
+ *              encrypted resource data and a validation token; latency from send to 202. A 202 is
+ *              only sent after the queue stored the item; the queue's count is checked against
+ *              the acks afterwards.
+ *   process    the queued notifications drained by the queue trigger: signature check, RSA-OAEP
+ *              key unwrap, AES decrypt, parse, members (cached per chat), detection, cases.
+ *   rsa        this machine's RSA-2048 OAEP (SHA-1) private-key decrypt rate, single thread: the
+ *              unavoidable cost per notification.
+ */
+import {
+  constants,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueClient } from '@azure/storage-queue';
+import { createGraphClient } from '../../adapters/graph-gateway';
+import { httpsRequest } from '../../adapters/https-transport';
+import { notificationCertificate } from '../../adapters/graph-notification-crypto';
+import { silentLogger } from '../../core/logger';
+import { compose } from '../../functions/composition-root';
+import { loadConfig, queueName } from '../../functions/config';
+import { registrations } from '../../functions/registrations';
+import { startDevHost } from '../../local/dev-host';
+import { certificateSettings, makeNotificationCertificate } from '../../local/notification-certificate';
+import { startQueueRunner } from '../../local/queue-runner';
+import { createChat, casesForChat } from '../../local/scenarios';
+import { encryptResource } from '../../local/simulated-subscriptions';
+import { loadTenant } from '../../local/tenant';
+import { localGraphApp, simulatorSettings, startTenantSimulator } from '../../local/tenant-simulator';
+
+export interface GraphBenchRow {
+  readonly name: string;
+  readonly perSecond: string;
+  readonly p50: string;
+  readonly p99: string;
+  readonly notes: string;
+}
+
+const lee = '66666666-6666-4666-8666-666666666661';
+const tariq = '55555555-5555-4555-8555-555555555555';
+const aad = (id: string) => ({
+  '@odata.type': '#microsoft.graph.aadUserConversationMember',
+  roles: ['owner'],
+  'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
+});
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export async function graphNotificationBench(
+  root: string,
+  options: { phases: { rate: number; perPost: number }[]; seconds: number },
+): Promise<GraphBenchRow[]> {
+  const rows: GraphBenchRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'esafety-bench-'));
+  const azurite = await forkAzurite(join(dir, 'azurite'));
+  const tenant = loadTenant(root);
+  const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
+  const pem = await makeNotificationCertificate();
+  const config = loadConfig({
+    ...simulatorSettings(simulator, tenant),
+    ...certificateSettings(pem),
+    ESAFETY_MODE: 'local',
+    ESAFETY_LOG_LEVEL: 'silent',
+    ESAFETY_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    ESAFETY_TABLE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+  });
+  const composed = compose(config, { root, log: silentLogger, graphCa: simulator.ca });
+  // Count what the worker hands to the chat monitor: each acknowledged notification exactly once.
+  let handled = 0;
+  const monitoring = composed.monitoring!;
+  const app = {
+    ...composed,
+    monitoring: {
+      ...monitoring,
+      monitor: {
+        handle: (facts: Parameters<typeof monitoring.monitor.handle>[0]) => {
+          handled++;
+          return monitoring.monitor.handle(facts);
+        },
+      },
+    },
+  };
+  const regs = registrations(app);
+  const host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
+  const graph = createGraphClient({ ...config.graph!, extraCa: simulator.ca });
+  const ctl = async (path: string) =>
+    JSON.parse((await httpsRequest(`${simulator.url}${path}`, { method: 'GET', ca: simulator.ca })).body) as {
+      token: string;
+    };
+  const { token } = await ctl('/_simulator/validation-token');
+  const cert = notificationCertificate(pem.certificatePem, pem.privateKeyPem);
+
+  // 20 tutor–learner chats: 1 message in 10 carries a safeguarding phrase.
+  const ctx = { graph, tenant, control: () => Promise.resolve({}) };
+  const chats: string[] = [];
+  for (let i = 0; i < 20; i++) chats.push(await createChat(ctx, 'oneOnOne', [aad(tariq), aad(lee)]));
+  let messageId = Date.now();
+  const notification = (i: number) => {
+    // Every chat gets one flagged message in each run of 200 (1 in 10 overall).
+    const chatId = chats[i % chats.length] ?? '';
+    const flagged = i % 200 < 20;
+    const id = String(messageId++);
+    const resource = {
+      id,
+      chatId,
+      messageType: 'message',
+      createdDateTime: new Date().toISOString(),
+      from: {
+        user: {
+          id: tariq,
+          displayName: 'Tariq Tutor',
+          userIdentityType: 'aadUser',
+          tenantId: tenant.tenantId,
+        },
+      },
+      body: {
+        contentType: 'html',
+        content: flagged
+          ? '<p>this is our little secret</p>'
+          : '<p>Remember the coursework is due on Friday, well done today.</p>',
+      },
+    };
+    const path = `chats('${chatId}')/messages('${id}')`;
+    return {
+      subscriptionId: 'bench',
+      changeType: 'created',
+      clientState: config.monitoring!.clientState,
+      tenantId: tenant.tenantId,
+      resource: path,
+      resourceData: { id, '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.id': path },
+      encryptedContent: encryptResource(cert.certificateBase64, cert.id, resource),
+    };
+  };
+  const postBody = (items: object[]) => JSON.stringify({ value: items, validationTokens: [token] });
+
+  const url = `${host.url}/api/graph/notify`;
+  const send = async (body: string) => {
+    const t = performance.now();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await res.arrayBuffer();
+    return { ms: performance.now() - t, status: res.status };
+  };
+  // Warm up: key set fetched, connections open, queue created.
+  let n = 0;
+  for (let i = 0; i < 50; i++) await send(postBody([notification(n++)]));
+  let acked = 50;
+
+  for (const { rate, perPost } of options.phases) {
+    const total = rate * options.seconds;
+    const posts = Array.from({ length: total / perPost }, () =>
+      postBody(Array.from({ length: perPost }, () => notification(n++))),
+    );
+    const postsPerSecond = rate / perPost;
+    const started = performance.now();
+    const results = await Promise.all(
+      posts.map(async (body, i) => {
+        const due = started + (i * 1000) / postsPerSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        return send(body);
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    const ok = results.filter((r) => r.status === 202).length;
+    acked += ok * perPost;
+    const latencies = results.map((r) => r.ms).sort((x, y) => x - y);
+    rows.push({
+      name: `ack ${rate}/s, ${perPost} per POST, ${options.seconds} s`,
+      perSecond: (total / elapsed).toFixed(0),
+      p50: percentile(latencies, 50).toFixed(1),
+      p99: percentile(latencies, 99).toFixed(1),
+      notes: `${ok}/${posts.length} POSTs answered 202`,
+    });
+  }
+
+  const queue = new QueueClient(
+    config.storage.connectionString,
+    queueName(config.storage, 'graph-notifications'),
+  );
+  const queued = (await queue.getProperties()).approximateMessagesCount ?? 0;
+
+  const graphQueue = regs.queues.filter((q) => q.queueName === queue.name);
+  const started = performance.now();
+  const runner = await startQueueRunner({
+    connectionString: config.storage.connectionString,
+    registrations: graphQueue,
+    log: silentLogger,
+    pollMs: 20,
+  });
+  for (;;) {
+    if ((await queue.getProperties()).approximateMessagesCount === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const processSeconds = (performance.now() - started) / 1000;
+  await runner.stop();
+  rows.push({
+    name: 'acknowledged, queued, processed',
+    perSecond: '',
+    p50: '',
+    p99: '',
+    notes: `${acked} acked in ${queued} queue messages; ${handled} processed${handled === acked ? ' (every ack durably queued, none lost or repeated)' : ' (MISMATCH)'}`,
+  });
+  let opened = 0;
+  for (const chatId of chats) opened += (await casesForChat(app.cases, chatId)).length;
+  const throughput = handled / processSeconds;
+  rows.push({
+    name: `process ${handled} notifications`,
+    perSecond: throughput.toFixed(0),
+    p50: '',
+    p99: '',
+    notes: `${processSeconds.toFixed(1)} s; 1 in 10 flagged, aggregated into ${opened} cases over ${chats.length} chats`,
+  });
+
+  const rsa = rsaDecryptRate(cert.certificateBase64, cert.privateKey);
+  rows.push({
+    name: 'RSA-2048 OAEP decrypt (1 core)',
+    perSecond: rsa.toFixed(0),
+    p50: (1000 / rsa).toFixed(2),
+    p99: '',
+    notes: `pipeline throughput = ${((throughput / rsa) * 100).toFixed(1)}% of this rate`,
+  });
+
+  await host.stop();
+  await simulator.stop();
+  await azurite.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return rows;
+}
+
+/** Azurite in a child process (see azurite-child.ts). */
+function forkAzurite(location: string): Promise<{ connectionString: string; stop(): Promise<void> }> {
+  const child = fork(join(__dirname, 'azurite-child.js'), [location], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new RangeError(`azurite child exited (${code ?? 'signal'})`)));
+    child.once('message', (m: { connectionString: string }) =>
+      resolve({
+        connectionString: m.connectionString,
+        stop: () =>
+          new Promise<void>((r) => {
+            child.once('exit', () => r());
+            child.disconnect();
+          }),
+      }),
+    );
+  });
+}
+
+function rsaDecryptRate(certificateBase64: string, key: KeyObject): number {
+  const publicKey = new X509Certificate(Buffer.from(certificateBase64, 'base64')).publicKey;
+  const options = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' };
+  const wrapped = publicEncrypt({ key: publicKey, ...options }, randomBytes(32));
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < 1500) {
+    privateDecrypt({ key, ...options }, wrapped);
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
