@@ -4,7 +4,7 @@
  * custom channel, one group chat; the user field is spelled `userPrincipleName`).
  * The Playground opens a browser with xdg-open at start; a no-op stands in so it runs headless.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -114,9 +114,15 @@ export async function startPlaygrounds(options: {
       mkdirSync(dir, { recursive: true });
       const configPath = join(dir, '.m365agentsplayground.yml');
       writeFileSync(configPath, stringify(playgroundConfig(options.tenant, pg)));
-      const child: ChildProcess = spawn(
-        process.execPath,
-        [cli, '-e', options.botEndpoint, '-c', 'msteams', '-p', String(pg.port), '--dt'],
+      if (await portOpen(pg.port))
+        fail(
+          'CONFIG_INVALID',
+          `Port ${pg.port} is already in use (a Playground left from an earlier run?). Stop it or change the port in local/tenant.yaml.`,
+        );
+      // Through the guard, so a Playground never outlives npm start, however it ends.
+      const child: ChildProcess = fork(
+        join(__dirname, 'child-guard.js'),
+        [process.execPath, cli, '-e', options.botEndpoint, '-c', 'msteams', '-p', String(pg.port), '--dt'],
         {
           cwd: dir,
           env: {
@@ -125,7 +131,7 @@ export async function startPlaygrounds(options: {
             M365_AGENTS_PLAYGROUND_CONFIG_PATH: configPath,
             BROWSER: 'none',
           },
-          stdio: 'ignore',
+          stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
         },
       );
       const user = options.tenant.users.find((u) => u.id === pg.user)?.displayName ?? pg.user;
@@ -134,7 +140,9 @@ export async function startPlaygrounds(options: {
         port: pg.port,
         user,
         as: pg.as,
-        stop: () => void child.kill('SIGTERM'),
+        stop: () => {
+          if (child.connected) child.disconnect();
+        },
       });
       await waitForPort(pg.port, child, join(dir, 'devTools', 'm365agentsplayground.log'));
     }
@@ -145,6 +153,16 @@ export async function startPlaygrounds(options: {
   return started;
 }
 
+function portOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function waitForPort(port: number, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   let exited = false;
@@ -152,14 +170,7 @@ async function waitForPort(port: number, child: ChildProcess, logFile: string): 
   while (Date.now() < deadline) {
     if (exited)
       fail('CONFIG_INVALID', `The Agents Playground on port ${port} exited at start; see ${logFile}.`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await portOpen(port)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   fail('CONFIG_INVALID', `The Agents Playground on port ${port} did not start within 30 s; see ${logFile}.`);

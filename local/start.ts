@@ -10,7 +10,7 @@ import { createLogger } from '../adapters/pino-logger';
 import { compose } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
 import { registrations } from '../functions/registrations';
-import { startAzurite } from './azurite';
+import { startAzuriteProcess } from './azurite-process';
 import { startDevHost } from './dev-host';
 import { localRoutes, startPlaygrounds } from './playground';
 import { startQueueRunner } from './queue-runner';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    const azurite = await startAzurite({
+    const azurite = await startAzuriteProcess({
       location: join(dataDir, 'azurite'),
       tablePort: baseConfig.local.tablePort,
       queuePort: baseConfig.local.queuePort,

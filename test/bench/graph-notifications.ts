@@ -20,7 +20,6 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +31,7 @@ import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
 import { loadConfig, queueName } from '../../functions/config';
 import { registrations } from '../../functions/registrations';
+import { startAzuriteProcess } from '../../local/azurite-process';
 import { startDevHost } from '../../local/dev-host';
 import { certificateSettings, makeNotificationCertificate } from '../../local/notification-certificate';
 import { startQueueRunner } from '../../local/queue-runner';
@@ -66,7 +66,7 @@ export async function graphNotificationBench(
 ): Promise<GraphBenchRow[]> {
   const rows: GraphBenchRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'esafety-bench-'));
-  const azurite = await forkAzurite(join(dir, 'azurite'));
+  const azurite = await startAzuriteProcess({ location: join(dir, 'azurite') });
   const tenant = loadTenant(root);
   const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
   const pem = await makeNotificationCertificate();
@@ -239,27 +239,6 @@ export async function graphNotificationBench(
   await azurite.stop();
   rmSync(dir, { recursive: true, force: true });
   return rows;
-}
-
-/** Azurite in a child process (see azurite-child.ts). */
-function forkAzurite(location: string): Promise<{ connectionString: string; stop(): Promise<void> }> {
-  const child = fork(join(__dirname, 'azurite-child.js'), [location], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new RangeError(`azurite child exited (${code ?? 'signal'})`)));
-    child.once('message', (m: { connectionString: string }) =>
-      resolve({
-        connectionString: m.connectionString,
-        stop: () =>
-          new Promise<void>((r) => {
-            child.once('exit', () => r());
-            child.disconnect();
-          }),
-      }),
-    );
-  });
 }
 
 function rsaDecryptRate(certificateBase64: string, key: KeyObject): number {
