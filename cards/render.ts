@@ -172,6 +172,8 @@ export function caseCard(
     notice: options.notice?.text ?? '',
     noticeStyle: options.notice?.tone === 'warning' ? 'warning' : 'accent',
     summary: state.narrative.summary,
+    // Only a Teams message link (automated signals); anything else is not rendered as a link.
+    link: state.narrative.link?.startsWith('https://teams.microsoft.com/') ? state.narrative.link : '',
     facts,
     recent: events
       .filter((e) => e.type !== 'opened')

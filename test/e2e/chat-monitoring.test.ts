@@ -6,6 +6,7 @@
  */
 import { InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
+import { conversationKey } from '../../core/detection/chat-signal';
 import { queueName } from '../../functions/config';
 import {
   casesForChat as casesForChatIn,
@@ -243,6 +244,32 @@ describe('chat signals become DSL cases', () => {
     await drained();
     expect(await stack.app.cases.chronology(cases[0]!.id)).toHaveLength(events.length);
     expect(await casesForChat(chatId)).toHaveLength(1);
+  });
+});
+
+describe('team channels', () => {
+  it('watches channel messages too: bullying in a class team channel opens a case', async () => {
+    const team = '19:class-team@thread.tacv2';
+    await ctx.graph
+      .api(`/teams/${encodeURIComponent(team)}/channels/${encodeURIComponent(team)}/messages`)
+      .version('v1.0')
+      .post({
+        body: { contentType: 'html', content: '<p>everyone hates you, lee</p>' },
+        from: { user: { id: '66666666-6666-4666-8666-666666666662' } },
+      });
+    const key = conversationKey({ kind: 'channel', teamId: team, channelId: team });
+    const found = await waitFor(async () => {
+      for (const c of await stack.app.cases.list({ status: 'all' })) {
+        const [opened] = await stack.app.cases.chronology(c.id);
+        if (opened?.type === 'opened' && opened.data.signal?.conversation === key) return c;
+      }
+      return undefined;
+    }, 'a case for the channel');
+    expect(found).toMatchObject({
+      category: 'cyberbullying',
+      subjectType: 'learner',
+      subjectId: '66666666-6666-4666-8666-666666666662',
+    });
   });
 });
 

@@ -39,6 +39,28 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
     category: 'inappropriate-staff-contact',
     under18: 'no',
   });
+  const chatSignal = await caseAfter(
+    [
+      {
+        kind: 'addSignal',
+        signal: {
+          kind: 'externalContact',
+          category: 'external-contact',
+          severity: 'medium',
+          signalKey: 's2',
+        },
+        summary:
+          'External contact: a learner is in a conversation with a personal (consumer) Microsoft account.',
+        link: 'https://teams.microsoft.com/l/message/19%3Aabc%40thread.v2/1700000000000',
+      },
+    ],
+    {
+      source: 'chatSignal',
+      category: 'grooming',
+      link: 'https://teams.microsoft.com/l/message/19%3Aabc%40thread.v2/1700000000000',
+      excerpt: 'what school do you go to?',
+    },
+  );
   const momentum = parsePolicyFile(policyPath('momentum'));
   if (!momentum.ok) throw new Error('momentum pack');
   return [
@@ -68,6 +90,10 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
       ),
     ],
     ['case card, open', caseCard(open.state, open.events, defaultPack)],
+    [
+      'case card, chat signal with a further signal',
+      caseCard(chatSignal.state, chatSignal.events, defaultPack),
+    ],
     [
       'case card, worked',
       caseCard(worked.state, worked.events, defaultPack, {
@@ -169,5 +195,34 @@ describe('cards', () => {
     expect(text).toContain('Dana DSL: four');
     expect(text).toContain('Dana DSL: two');
     expect(text).not.toContain('Dana DSL: one');
+  });
+});
+
+describe('chat-signal case cards', () => {
+  const link = 'https://teams.microsoft.com/l/message/19%3Aabc%40thread.v2/1700000000000';
+
+  it('link to the Teams message and list a further signal in the chronology', async () => {
+    const { state, events } = await caseAfter(
+      [
+        {
+          kind: 'addSignal',
+          signal: { kind: 'phrase', category: 'grooming', severity: 'high', signalKey: 's2' },
+          summary: 'Safeguarding phrase (Grooming, high) in a message from Alex.',
+        },
+      ],
+      { source: 'chatSignal', link },
+    );
+    const text = JSON.stringify(caseCard(state, events, defaultPack));
+    expect(text).toContain(`[Open the message in Teams](${link})`);
+    expect(text).toContain('Safeguarding phrase (Grooming, high) in a message from Alex.');
+  });
+
+  it('never renders a link that is not a Teams message link', async () => {
+    const { state, events } = await caseAfter([], { source: 'chatSignal', link: 'https://evil.example/x' });
+    expect(JSON.stringify(caseCard(state, events, defaultPack))).not.toContain('Open the message in Teams');
+    const report = await caseAfter([]);
+    expect(JSON.stringify(caseCard(report.state, report.events, defaultPack))).not.toContain(
+      'Open the message',
+    );
   });
 });
