@@ -130,8 +130,15 @@ function logDropped(log: Logger, e: EsafetyError, subscriptionId?: string): void
   );
 }
 
+/** The only resources this app reads back: a chat or channel message (or reply), by id. */
+const messageResource =
+  /^\/?(?:chats\('[^'/]+'\)|teams\('[^'/]+'\)\/channels\('[^'/]+'\))\/messages\('[^'/]+'\)(?:\/replies\('[^'/]+'\))?$/;
+
 async function processNotification(item: ChangeNotification, m: Monitoring, log: Logger): Promise<void> {
   if (item.changeType === 'deleted') return;
+  // Without resource data the message is read back from Graph: only ever a message path.
+  if (!item.encryptedContent && !messageResource.test(item.resource))
+    fail('NOTIFICATION_INVALID', 'The resource is not a Teams message.', { reason: 'resource' });
   const resource: unknown = item.encryptedContent
     ? decryptResourceData(item.encryptedContent, m.certificates)
     : // Without resource data (or if a large item was queued without it) read the message back.

@@ -25,11 +25,20 @@ import type { Monitoring } from './composition-root';
 import type { Logger } from '../core/logger';
 import { reconcileSubscriptions } from '../core/monitoring/subscriptions';
 
-export function subscriptionTimer(monitoring: Monitoring, log: Logger): TimerRegistration {
+/**
+ * Locally the subscriptions are made at start-up. In Azure `runOnStartup` would run on every
+ * scale-out (Microsoft advises against it); run `esafety subscriptions renew` once after deploying,
+ * then the timer keeps them.
+ */
+export function subscriptionTimer(
+  monitoring: Monitoring,
+  log: Logger,
+  runOnStartup: boolean,
+): TimerRegistration {
   return {
     name: 'graphSubscriptions',
     schedule: '0 */30 * * * *',
-    runOnStartup: true,
+    runOnStartup,
     handler: async () => {
       await reconcileSubscriptions(
         monitoring.subscriptions,
@@ -117,7 +126,7 @@ export function registrations(app: App): Registrations {
     ],
     timers: [
       // Every half hour: one subscription per watched resource, renewed with half a day to spare.
-      ...(app.monitoring ? [subscriptionTimer(app.monitoring, log)] : []),
+      ...(app.monitoring ? [subscriptionTimer(app.monitoring, log, config.mode === 'local')] : []),
       // Every five minutes: re-queue any case card that is missing or behind its case.
       {
         name: 'casePostSweep',

@@ -7,7 +7,8 @@
  * bearer token for Graph; `POST /v1.0/users/{id}/checkMemberGroups` answers from tenant.yaml; chats,
  * channel and chat messages (simulated-teams.ts); subscriptions and change notifications with
  * encrypted resource data (simulated-subscriptions.ts). Collections page 20 items at a time.
- * Control routes for scenarios live under `/_simulator/`. Loopback only. With `dataDir`, chats and
+ * Control routes for scenarios live under `/_simulator/` (deliveries, replays with faults, forged
+ * notifications, lifecycle events, an outage of member lists). Loopback only. With `dataDir`, chats and
  * subscriptions survive a restart (as they would in a real tenant).
  */
 import { randomUUID } from 'node:crypto';
@@ -92,6 +93,7 @@ export async function startTenantSimulator(options: {
         .setExpirationTime('1h')
         .sign(privateKey),
   });
+  let membersOutageUntil = 0;
   const teams = new SimulatedTeams(
     tenant,
     (change, resource) => subscriptions.publish(change, resource),
@@ -162,6 +164,12 @@ export async function startTenantSimulator(options: {
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0) || 0;
     const parts = (re: RegExp) => re.exec(path)?.slice(1).map(decodeURIComponent);
     const input = () => (body ? (JSON.parse(body) as unknown) : {});
+    if (method === 'GET' && /\/members$/.test(path) && Date.now() < membersOutageUntil) {
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' })
+        .end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'Simulated outage.' } }));
+      return true;
+    }
     const collection = (result: { value: unknown[]; next?: number }) => {
       const next = new URL(url.toString());
       next.searchParams.set('$skiptoken', String(result.next));
@@ -239,6 +247,11 @@ export async function startTenantSimulator(options: {
     }
     if (req.method === 'GET' && url.pathname === '/_simulator/validation-token')
       return json(res, 200, { token: await subscriptions.token() });
+    if (req.method === 'POST' && url.pathname === '/_simulator/outage') {
+      // Member lists answer 503 for this many seconds (0 ends it): processing fails and retries.
+      membersOutageUntil = Date.now() + Number((input as { seconds?: number }).seconds ?? 0) * 1000;
+      return json(res, 200, { until: new Date(membersOutageUntil).toISOString() });
+    }
     if (req.method === 'POST' && url.pathname === '/_simulator/forge') {
       const fault = (input.fault ?? 'token') as Fault;
       if (!faults.includes(fault))

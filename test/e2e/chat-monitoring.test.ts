@@ -156,6 +156,8 @@ describe('chat signals become DSL cases', () => {
       subjectId: lee,
       route: 'dsl',
     });
+    // The case is opened first and the stranger's presence appended right after: wait for both.
+    await drained();
     const events = await stack.app.cases.chronology(found!.id);
     expect(events.map((e) => (e.type === 'signalAdded' ? e.data.kind : e.type))).toEqual([
       'opened',
@@ -331,6 +333,54 @@ describe('a killed worker', () => {
     await drained();
     for (const chatId of chats) expect(await casesForChat(chatId)).toHaveLength(1);
   });
+});
+
+describe('an outage that outlasts the retries', () => {
+  it('poisons the notification, tells the DSL channel, and loses nothing: replayed, it becomes the case', async () => {
+    const chatId = await createChat(ctx, 'oneOnOne', [
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
+      },
+      {
+        '@odata.type': '#microsoft.graph.microsoftAccountUserConversationMember',
+        userId: '8:live:outage',
+        displayName: 'X',
+      },
+    ]);
+    await ctx.control('/_simulator/outage', { seconds: 120 });
+    await sendMessage(ctx, chatId, '8:live:outage', '<p>are you alone?</p>');
+    const notice = await waitFor(
+      () =>
+        stack.connector.calls.find(
+          (c) =>
+            c.method === 'POST' &&
+            c.path === '/v3/conversations' &&
+            JSON.stringify(c.body).includes('A monitoring signal could not be processed'),
+        ),
+      'the operator notice in the DSL channel',
+      30_000,
+    );
+    expect(JSON.stringify(notice.body)).toContain(dslChannelId);
+    const poison = new QueueClient(
+      testStorage(),
+      `${queueName(stack.app.config.storage, 'graph-notifications')}-poison`,
+    );
+    const { receivedMessageItems: poisoned } = await poison.receiveMessages({ numberOfMessages: 32 });
+    expect(poisoned).toHaveLength(1);
+    expect(await casesForChat(chatId)).toEqual([]);
+
+    // The runbook: end the outage, move the message back; it is processed as if nothing happened.
+    await ctx.control('/_simulator/outage', { seconds: 0 });
+    await graphQueue().sendMessage(poisoned[0]!.messageText);
+    await poison.deleteMessage(poisoned[0]!.messageId, poisoned[0]!.popReceipt);
+    const cases = await waitFor(async () => {
+      const found = await casesForChat(chatId);
+      return found.length > 0 && found;
+    }, 'the replayed notification to become a case');
+    expect(cases).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('lifecycle events', () => {

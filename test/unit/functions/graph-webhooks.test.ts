@@ -188,6 +188,48 @@ describe('the notifications queue trigger', () => {
     expect(sent).toEqual([{ kind: 'ops.notice', route: 'dsl', notice: 'signalPoisoned' }]);
   });
 
+  it('reads a message back from Graph when the item came without resource data, and only a message', async () => {
+    const requested: string[] = [];
+    const handled: unknown[] = [];
+    const chatMessage = {
+      id: '1700000000000',
+      chatId: '19:a@thread.v2',
+      createdDateTime: '2026-11-23T09:00:00Z',
+      from: { user: { id: 'u1', displayName: 'U', userIdentityType: 'aadUser', tenantId } },
+      body: { contentType: 'html', content: '<p>hello <b>there</b></p>' },
+    };
+    const graph = {
+      api: (path: string) => {
+        requested.push(path);
+        return { version: () => ({ get: () => Promise.resolve(chatMessage) }) };
+      },
+    };
+    const log = new RecordingLogger();
+    const { m } = monitoring({
+      graph: graph as unknown as Monitoring['graph'],
+      monitor: {
+        handle: (facts) =>
+          Promise.resolve(void handled.push(facts)).then(() => ({ outcome: 'noSignal' as const })),
+      },
+    });
+    const handler = graphNotificationsHandler(
+      m,
+      { outbox: { send: () => Promise.resolve() }, route: 'dsl' },
+      log,
+    );
+    const { encryptedContent: _none, ...bare } = item();
+    await handler(
+      {
+        kind: 'notifications',
+        items: [bare, { ...bare, resource: 'users/someone/mailFolders/inbox/messages' }],
+      },
+      queueCtx(1),
+    );
+    expect(requested).toEqual(["/chats('19:a@thread.v2')/messages('1')"]);
+    expect(handled).toEqual([expect.objectContaining({ messageId: '1700000000000', text: 'hello there' })]);
+    expect(log.find({ event: 'graph.dropped', reason: 'resource' })).toHaveLength(1);
+  });
+
   it('drops tampered input with a log line instead of retrying it five times', async () => {
     const log = new RecordingLogger();
     const { m } = monitoring({ certificates: [] });
