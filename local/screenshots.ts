@@ -1,13 +1,17 @@
 /**
  * `npm run screenshots` (with `npm start` running): drives the local Agents Playgrounds in headless
  * Chromium through the first scenario — a member of staff reports a concern, the DSL claims the
- * case card in the DSL channel, the reporter is told — and saves the README's screenshots.
+ * case card in the DSL channel, the reporter is told — then a stranger messages a learner in a
+ * Teams chat (the simulator's Graph API) and the chat-signal card arrives in the DSL channel; it
+ * saves the README's screenshots.
  * Needs Debian's chromium (`apt-get install -y chromium`); playwright-core downloads no browser.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { fail, toEsafetyError } from '../core/errors';
+import { connectToLocalRuntime } from './local-runtime';
+import { scenarios } from './scenarios';
 import { loadTenant } from './tenant';
 
 const root = resolve(__dirname, '..', '..');
@@ -83,7 +87,14 @@ async function main(): Promise<void> {
     await shot(dsl, 'dsl-case-claimed');
     await staff.getByText(`${reference} has been picked up`).first().waitFor({ timeout: 15_000 });
     await shot(staff, 'reporter-told');
-    process.stdout.write(`Scenario passed for ${reference}; screenshots in ${out}\n`);
+
+    // Chat monitoring: a message sent through the simulator's Graph API becomes a card by itself.
+    await scenarios['external-contact']?.run(connectToLocalRuntime(root).scenario);
+    const signal = dsl.locator('.ac-adaptiveCard', { hasText: 'Open the message in Teams' }).last();
+    await signal.waitFor({ timeout: 15_000 });
+    await signal.scrollIntoViewIfNeeded();
+    await shot(dsl, 'dsl-chat-signal');
+    process.stdout.write(`Scenario passed for ${reference} and a chat signal; screenshots in ${out}\n`);
   } finally {
     await browser.close();
   }

@@ -4,19 +4,16 @@
  * watches what the app does: a case and its card in the DSL channel, or nothing. It prints what
  * happened and how long it took, and exits 1 if the outcome is not the one the scenario expects.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { Command, CommanderError } from 'commander';
-import { createGraphClient } from '../adapters/graph-gateway';
-import { httpsRequest } from '../adapters/https-transport';
 import type { CaseSummary } from '../core/cases/case-store';
 import { fail, toEsafetyError } from '../core/errors';
 import { silentLogger } from '../core/logger';
 import { compose } from '../functions/composition-root';
-import { loadConfig, queueName } from '../functions/config';
-import { casesForChat, scenarios, type ScenarioContext } from './scenarios';
-import { loadTenant } from './tenant';
+import { queueName } from '../functions/config';
+import { connectToLocalRuntime } from './local-runtime';
+import { casesForChat, scenarios } from './scenarios';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -50,40 +47,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function simulate(name: string): Promise<number> {
   const scenario = scenarios[name] ?? fail('INPUT_INVALID', `No scenario "${name}". Try --help.`);
-  const base = loadConfig({ ESAFETY_MODE: 'local', ESAFETY_LOG_LEVEL: 'silent', ...process.env });
-  const runtimePath = join(resolve(root, base.local.dataDir), 'local-runtime.json');
-  if (!existsSync(runtimePath))
-    fail('CONFIG_INVALID', 'The local system is not running: start it with npm start in another terminal.');
-  const runtime = JSON.parse(readFileSync(runtimePath, 'utf8')) as {
-    env: Record<string, string>;
-    graphCa: string;
-  };
-  const config = loadConfig({
-    ESAFETY_MODE: 'local',
-    ESAFETY_LOG_LEVEL: 'silent',
-    ...runtime.env,
-    ...process.env,
-  });
-  const app = compose(config, { root, log: silentLogger, graphCa: runtime.graphCa });
-  const graph = createGraphClient({
-    ...(config.graph ?? fail('CONFIG_INVALID', 'No Graph settings.')),
-    extraCa: runtime.graphCa,
-  });
-  const simulatorUrl = config.graph?.graphBaseUrl ?? '';
-  const ctx: ScenarioContext = {
-    graph,
-    tenant: loadTenant(root),
-    async control(path, body) {
-      const res = await httpsRequest(`${simulatorUrl}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        ca: runtime.graphCa,
-        timeoutMs: 30_000,
-      });
-      return JSON.parse(res.body) as Record<string, unknown>;
-    },
-  };
+  const { config, graphCa, scenario: ctx } = connectToLocalRuntime(root);
+  const app = compose(config, { root, log: silentLogger, graphCa });
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say(`Scenario ${name}: ${scenario.description}.`);
   const started = performance.now();

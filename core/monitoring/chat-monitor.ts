@@ -55,6 +55,12 @@ export const chatMonitorActor: Actor = { id: 'system:chat-monitor', name: 'Teams
 
 const excerptLength = 200;
 
+const kindText = {
+  externalContact: 'external contact',
+  phrase: 'a safeguarding phrase',
+  dlp: 'a DLP flag',
+} as const;
+
 const identityText: Record<IdentityKind, string> = {
   internal: 'a member of the college',
   external: 'a guest from outside the college',
@@ -189,6 +195,10 @@ export class ChatMonitor {
     };
   }
 
+  /**
+   * What the DSL reads first on the card (the card shows 280 characters): what was found, the
+   * words themselves, who sent them and to whom.
+   */
   private describe(
     message: ChatMessageFacts,
     lead: SignalHit,
@@ -196,13 +206,15 @@ export class ChatMonitor {
     protectedMembers: readonly Participant[],
   ): string {
     const where = message.conversation.kind === 'chat' ? 'a Teams chat' : 'a Teams channel';
-    const learners = names(protectedMembers);
-    const sender = `${message.sender.displayName ?? 'someone'} (${identityText[message.sender.identity]})`;
+    const sender = message.sender.displayName ?? 'someone';
+    const learners = names(protectedMembers.filter((p) => p.id !== message.sender.id));
     const lines = [this.hitSummary(lead, message)];
-    if (learners) lines.push(`Learners in the conversation: ${learners}.`);
-    lines.push(`Message sent by ${sender} in ${where}.`);
-    if (hits.length > 1) lines.push(`${hits.length} signals in this message.`);
-    if (lead.kind !== 'externalContact') lines.push(`Excerpt: "${excerpt(message.text)}"`);
+    if (lead.kind !== 'externalContact') lines.push(`"${excerpt(message.text)}"`);
+    lines.push(
+      `Sent by ${sender} (${identityText[message.sender.identity]}) in ${where}${learners ? ` with ${learners}` : ''}.`,
+    );
+    const others = hits.filter((h) => h !== lead).map((h) => kindText[h.kind]);
+    if (others.length > 0) lines.push(`Also in this message: ${[...new Set(others)].join(', ')}.`);
     return lines.join(' ');
   }
 
@@ -211,12 +223,12 @@ export class ChatMonitor {
     switch (hit.kind) {
       case 'externalContact': {
         const who = hit.outsiders?.[0];
-        return `External contact: a learner is in a conversation with ${identityText[who?.identity ?? 'unknown']}${who?.displayName ? `, ${who.displayName}` : ''}.`;
+        return `External contact: a learner is in a conversation with ${identityText[who?.identity ?? 'unknown']}${who?.displayName ? ` (${who.displayName})` : ''}.`;
       }
       case 'phrase':
-        return `Safeguarding phrase (${category}, ${hit.severity}) in a message from ${message.sender.displayName ?? 'someone'}.`;
+        return `Safeguarding phrase (${category}) from ${message.sender.displayName ?? 'someone'}.`;
       case 'dlp':
-        return `Data loss prevention: Microsoft Purview flagged a message (${message.dlpAction ?? 'policy violation'}).`;
+        return `Microsoft Purview DLP flagged a message (${message.dlpAction ?? 'policy violation'}).`;
     }
   }
 
