@@ -24,7 +24,7 @@ import type {
 } from '../core/detection/chat-signal';
 import { fail } from '../core/errors';
 import type { ConversationMembers } from '../core/monitoring/chat-monitor';
-import { allPages } from './graph-gateway';
+import { allPages, graphCall } from './graph-gateway';
 
 const identitySchema = z
   .object({
@@ -227,23 +227,5 @@ export class GraphMessageBackfill {
       }
     }
     return [...seen.values()];
-  }
-}
-
-/** Runs a Graph call; a failure that is left after the retry middleware becomes a coded error. */
-export async function graphCall<T>(call: () => Promise<T>, operation: string): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    return fail(
-      'UPSTREAM_UNAVAILABLE',
-      `Microsoft Graph could not ${operation} (${status ?? 'no answer'}).`,
-      {
-        operation,
-        status,
-      },
-      err,
-    );
   }
 }

@@ -142,3 +142,21 @@ function msalNetwork(ca: string): INetworkModule {
     sendPostRequestAsync: (url, options) => send('POST', url, options),
   };
 }
+
+/** Runs a Graph call; a failure that is left after the retry middleware becomes a coded error. */
+export async function graphCall<T>(call: () => Promise<T>, operation: string): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    return fail(
+      'UPSTREAM_UNAVAILABLE',
+      `Microsoft Graph could not ${operation} (${status ?? 'no answer'}).`,
+      {
+        operation,
+        status,
+      },
+      err,
+    );
+  }
+}

@@ -6,8 +6,7 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { NewSubscription, Subscription, SubscriptionGateway } from '../core/monitoring/subscriptions';
-import { allPages } from './graph-gateway';
-import { graphCall } from './graph-chats';
+import { allPages, graphCall } from './graph-gateway';
 import type { NotificationCertificate } from './graph-notification-crypto';
 
 export class GraphSubscriptions implements SubscriptionGateway {

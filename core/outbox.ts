@@ -36,8 +36,9 @@ export const opsNotices = {
   signalPoisoned: {
     title: 'A monitoring signal could not be processed',
     lines: [
-      'A Microsoft Teams notification failed five times and was set aside (queue graph-notifications-poison).',
-      'It may hold a safeguarding signal. Ask IT to check the runbook (docs/runbook.md, "Poisoned notifications") and replay it.',
+      'One or more Microsoft Teams notifications failed five times and were set aside (the graph-notifications-poison queue).',
+      'They may hold safeguarding signals. Ask IT to follow the runbook (docs/runbook.md, "Poisoned notifications") and replay them.',
+      'While this keeps happening, this card is posted at most once an hour.',
     ],
   },
 } as const;

@@ -26,6 +26,7 @@ import { GraphSubscriptions } from '../adapters/graph-subscriptions';
 import { ValidationTokenVerifier } from '../adapters/graph-validation-tokens';
 import { TableSignalLedger } from '../adapters/table-signal-ledger';
 import { ChatMonitor } from '../core/monitoring/chat-monitor';
+import type { SignalLedger } from '../core/monitoring/signal-ledger';
 import {
   subscriptionPlan,
   type SubscriptionGateway,
@@ -55,6 +56,8 @@ export interface Monitoring {
   readonly certificates: readonly NotificationCertificate[];
   readonly queue: { send(message: GraphQueueMessage): Promise<void> };
   readonly monitor: Pick<ChatMonitor, 'handle'>;
+  /** Aggregation windows and recorded signals (also paces operator notices). */
+  readonly ledger: SignalLedger;
   readonly subscriptions: SubscriptionGateway;
   readonly plan: SubscriptionPlan;
   readonly backfill: GraphMessageBackfill;
@@ -145,6 +148,7 @@ function composeMonitoring(deps: {
   const watch = config.monitoring;
   if (!settings || !watch) return undefined;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
+  const ledger = new TableSignalLedger(config.storage);
   const protectedRole = pack.detection.externalContact.protectedRole;
   return {
     tenantId: settings.tenantId,
@@ -163,12 +167,13 @@ function composeMonitoring(deps: {
     monitor: new ChatMonitor({
       pack,
       cases,
-      ledger: new TableSignalLedger(config.storage),
+      ledger,
       members: new GraphConversationMembers(graph, settings.tenantId),
       directory,
       clock,
       log,
     }),
+    ledger,
     subscriptions: new GraphSubscriptions(graph, { clientState: watch.clientState, certificate }),
     plan: subscriptionPlan(pack, watch.publicUrl),
     backfill: new GraphMessageBackfill(graph),

@@ -10,11 +10,12 @@
  * (host.json `maxDequeueCount`). The last try also tells the DSL channel, in fixed wording, so a
  * possibly missed signal never goes unnoticed; the poisoned message stays for an operator to replay.
  */
+import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { chatMessageSchema, parseChatMessage } from '../adapters/graph-chats';
+import { graphCall } from '../adapters/graph-gateway';
 import { decryptResourceData } from '../adapters/graph-notification-crypto';
-import { graphCall } from '../adapters/graph-chats';
 import { fail, toEsafetyError, type EsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { reauthorizeSubscription, reconcileSubscriptions } from '../core/monitoring/subscriptions';
@@ -62,13 +63,10 @@ export function graphNotificationsHandler(
       const e = toEsafetyError(err);
       if (e.kind === 'user') return logDropped(logger, e);
       if (dequeueCount >= maxDequeueCount) {
-        logger.error(
-          { event: 'graph.poisoning', code: e.code, dequeueCount },
-          'last try failed; telling the DSLs',
+        logger.error({ event: 'graph.poisoning', code: e.code, dequeueCount }, 'last try failed');
+        await tellDsls(monitoring, ops, logger).catch(() =>
+          logger.error({ event: 'graph.noticeFailed' }, 'operator notice not queued'),
         );
-        await ops.outbox
-          .send({ kind: 'ops.notice', route: ops.route, notice: 'signalPoisoned' })
-          .catch(() => logger.error({ event: 'graph.noticeFailed' }, 'operator notice not queued'));
       }
       throw e;
     }
@@ -116,6 +114,28 @@ async function process(message: GraphQueueMessage, m: Monitoring, log: Logger): 
       return;
     }
   }
+}
+
+/** While notifications keep being poisoned, the DSL channel hears of it once an hour, not per message. */
+const noticeQuietMs = 60 * 60_000;
+
+async function tellDsls(
+  monitoring: Monitoring | undefined,
+  ops: { readonly outbox: Outbox; readonly route: string },
+  log: Logger,
+): Promise<void> {
+  if (monitoring) {
+    const candidate = randomUUID();
+    const holder = await monitoring.ledger.claimWindow(
+      'ops:signalPoisoned',
+      candidate,
+      monitoring.clock.now(),
+      noticeQuietMs,
+    );
+    if (holder !== candidate)
+      return log.warn({ event: 'graph.noticeQuiet' }, 'DSLs already told within the hour');
+  }
+  await ops.outbox.send({ kind: 'ops.notice', route: ops.route, notice: 'signalPoisoned' });
 }
 
 function logDropped(log: Logger, e: EsafetyError, subscriptionId?: string): void {

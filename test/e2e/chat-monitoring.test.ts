@@ -4,7 +4,11 @@
  * case cards — or, for ordinary talk and forged input, nothing. Every scenario of
  * `npm run simulate` runs here exactly as a person would run it.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
+import { runCli } from '../../cli/esafety';
 import { QueueClient } from '@azure/storage-queue';
 import { conversationKey } from '../../core/detection/chat-signal';
 import { queueName } from '../../functions/config';
@@ -138,6 +142,47 @@ describe('the Graph webhook', () => {
     });
     expect(res.status).toBe(400);
     expect(log.find({ event: 'graph.malformed', reason: 'schema' }).length).toBeGreaterThan(0);
+  });
+});
+
+describe('esafety subscriptions', () => {
+  it('lists and renews the subscriptions through the admin CLI, finding the local system as npm start leaves it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
+    const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
+    writeFileSync(
+      join(dataDir, 'local-runtime.json'),
+      JSON.stringify({ env: stack.env, graphCa: stack.simulator.ca }),
+    );
+    const cli = async (...args: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(args, {
+        out: (s) => out.push(s),
+        err: (s) => out.push(s),
+        env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent' },
+        cwd: repoRoot,
+      });
+      return { code, out: out.join('\n') };
+    };
+    const listed = await cli('subscriptions', 'list', '--json');
+    expect(listed.code).toBe(0);
+    const before = JSON.parse(listed.out) as { id: string; expirationDateTime: string }[];
+    expect(before).toHaveLength(2);
+    const renewed = await cli('subscriptions', 'renew');
+    expect(renewed).toMatchObject({ code: 0 });
+    expect(renewed.out).toContain('Created 0, renewed 2, removed 0.');
+
+    const errors: string[] = [];
+    const unconfigured = await runCli(['subscriptions', 'list'], {
+      out: () => undefined,
+      err: (line) => errors.push(line),
+      env: {
+        ESAFETY_LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'esafety-none-')),
+        ESAFETY_LOG_LEVEL: 'silent',
+      },
+      cwd: repoRoot,
+    });
+    expect(unconfigured).toBe(1);
+    expect(errors.join('\n')).toContain('ESAFETY_GRAPH_NOTIFICATION_CERT');
   });
 });
 

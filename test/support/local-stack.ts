@@ -35,6 +35,8 @@ export interface LocalStack {
   readonly host: RunningDevHost;
   readonly connector: RecordingConnector;
   readonly simulator: RunningTenantSimulator;
+  /** The settings the app was configured from (as a Function App's would be). */
+  readonly env: Readonly<Record<string, string>>;
   /** A Graph client of the simulated tenant (the real SDK), to act as Teams users would. */
   readonly graph: Client;
   /** POSTs an activity to /api/messages as Teams would; returns the status and parsed body. */
@@ -56,7 +58,7 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
   const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
   const port = await freePort();
   certificate ??= makeNotificationCertificate();
-  const config = loadConfig({
+  const env = {
     ...simulatorSettings(simulator, tenant),
     ...certificateSettings(await certificate),
     ESAFETY_MODE: 'local',
@@ -64,7 +66,8 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
     ESAFETY_TABLE_PREFIX: uniquePrefix(),
     ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
     ESAFETY_LOCAL_HOST_PORT: String(port),
-  });
+  };
+  const config = loadConfig(env);
   const app = compose(config, { root: repoRoot, log, graphCa: simulator.ca });
   const regs = registrations(app);
   const host = await startDevHost({ port, registrations: regs.http, log });
@@ -85,6 +88,7 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
     host,
     connector,
     simulator,
+    env,
     graph: createGraphClient({ ...config.graph!, extraCa: simulator.ca, maxRetries: 0 }),
     async post(activity) {
       const res = await fetch(`${host.url}/api/messages`, {

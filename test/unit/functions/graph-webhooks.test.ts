@@ -9,6 +9,7 @@ import {
   graphNotifyHandler,
   notificationMessages,
 } from '../../../functions/graph-webhooks';
+import { MemorySignalLedger } from '../../support/memory-signal-ledger';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const tenantId = '5a1e0000-0000-4000-8000-00000000c011';
@@ -26,6 +27,8 @@ function monitoring(overrides: Partial<Monitoring> = {}) {
           : fail('NOTIFICATION_UNAUTHENTIC', 'bad', { reason: 'test' }),
     },
     queue: { send: (msg: GraphQueueMessage) => Promise.resolve(void queued.push(msg)) },
+    ledger: new MemorySignalLedger(),
+    clock: { now: () => new Date('2026-11-23T09:00:00Z') },
     ...overrides,
   } as unknown as Monitoring;
   return { m, queued };
@@ -186,6 +189,9 @@ describe('the notifications queue trigger', () => {
     expect(sent).toEqual([]);
     await expect(handler(message, queueCtx(5))).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(sent).toEqual([{ kind: 'ops.notice', route: 'dsl', notice: 'signalPoisoned' }]);
+    // A storm of poisoned notifications is one card an hour, not one card each.
+    await expect(handler(message, queueCtx(5))).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(sent).toHaveLength(1);
   });
 
   it('reads a message back from Graph when the item came without resource data, and only a message', async () => {
