@@ -50,7 +50,16 @@ export const chatMessageSchema = z.object({
     .nullish(),
   body: z.object({ contentType: z.enum(['text', 'html']).default('text'), content: z.string().nullish() }),
   policyViolation: z.object({ dlpAction: z.string().nullish() }).nullish(),
+  eventDetail: z
+    .object({
+      '@odata.type': z.string(),
+      initiator: z.object({ user: identitySchema }).partial().nullish(),
+    })
+    .nullish(),
 });
+
+/** System events that change who is in a conversation (https://learn.microsoft.com/graph/system-messages). */
+const membershipEvent = /members(Added|Deleted|Joined|Left)EventMessageDetail$/;
 export type GraphChatMessage = z.output<typeof chatMessageSchema>;
 
 /**
@@ -65,8 +74,12 @@ export function parseChatMessage(resource: unknown, tenantId: string): ChatMessa
       paths: parsed.error.issues.map((i) => i.path.join('.')).join(','),
     });
   const m = parsed.data;
-  const user = m.from?.user;
-  if (m.messageType !== 'message' || m.deletedDateTime || !user?.id) return undefined;
+  const membershipChanged =
+    m.messageType === 'systemEventMessage' && membershipEvent.test(m.eventDetail?.['@odata.type'] ?? '');
+  // The person who changed the membership stands in as the "sender" of a membership event.
+  const user = membershipChanged ? (m.eventDetail?.initiator?.user ?? m.from?.user) : m.from?.user;
+  if (m.deletedDateTime) return undefined;
+  if (!membershipChanged && (m.messageType !== 'message' || !user?.id)) return undefined;
   const conversation: ConversationRefFacts | undefined = m.channelIdentity
     ? { kind: 'channel', teamId: m.channelIdentity.teamId, channelId: m.channelIdentity.channelId }
     : m.chatId
@@ -89,12 +102,15 @@ export function parseChatMessage(resource: unknown, tenantId: string): ChatMessa
   return {
     messageId: m.id,
     conversation,
-    sender: {
-      id: user.id,
-      ...(user.displayName && { displayName: user.displayName }),
-      identity: senderIdentity(user.userIdentityType, user.tenantId, tenantId),
-    },
-    text,
+    sender: user?.id
+      ? {
+          id: user.id,
+          ...(user.displayName && { displayName: user.displayName }),
+          identity: senderIdentity(user.userIdentityType, user.tenantId, tenantId),
+        }
+      : { id: 'system', identity: 'unknown' },
+    text: membershipChanged ? '' : text.replace(/\u00a0/g, ' '),
+    ...(membershipChanged && { membershipChanged }),
     createdAt: m.createdDateTime,
     ...(dlpAction !== undefined && { dlpAction: dlpAction.toLowerCase() === 'none' ? 'none' : dlpAction }),
     link:
@@ -185,11 +201,12 @@ export class GraphConversationMembers implements ConversationMembers {
     this.cache = new LRUCache({ max: 5_000, ttl: ttlMs });
   }
 
+  forget(conversation: ConversationRefFacts): void {
+    this.cache.delete(membersPath(conversation));
+  }
+
   async members(conversation: ConversationRefFacts): Promise<Participant[]> {
-    const path =
-      conversation.kind === 'chat'
-        ? `/chats/${encodeURIComponent(conversation.chatId)}/members`
-        : `/teams/${encodeURIComponent(conversation.teamId)}/channels/${encodeURIComponent(conversation.channelId)}/members`;
+    const path = membersPath(conversation);
     const cached = this.cache.get(path);
     if (cached) return cached;
     const raw = await graphCall(() => allPages<unknown>(this.graph, path), 'read conversation members');
@@ -199,6 +216,12 @@ export class GraphConversationMembers implements ConversationMembers {
     this.cache.set(path, members);
     return members;
   }
+}
+
+function membersPath(conversation: ConversationRefFacts): string {
+  return conversation.kind === 'chat'
+    ? `/chats/${encodeURIComponent(conversation.chatId)}/members`
+    : `/teams/${encodeURIComponent(conversation.teamId)}/channels/${encodeURIComponent(conversation.channelId)}/members`;
 }
 
 export class GraphMessageBackfill {

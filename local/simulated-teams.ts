@@ -168,6 +168,60 @@ export class SimulatedTeams {
     };
   }
 
+  /**
+   * `POST /v1.0/chats/{id}/members`: adds a member; Teams then posts a `membersAdded` system event
+   * message in the chat, which raises a change notification like any message. `initiator` (a user
+   * id, simulator only) stands for the signed-in user who added them.
+   */
+  async addChatMember(chatId: string, body: unknown): Promise<Record<string, unknown>> {
+    const chat = this.chat(chatId);
+    const parsed = memberInput.extend({ initiator: z.string().optional() }).safeParse(body);
+    if (!parsed.success)
+      throw new GraphSimulatorError(400, 'BadRequest', `Invalid member: ${parsed.error.issues[0]?.message}`);
+    const member = this.member(parsed.data);
+    chat.members.push(member);
+    const initiator = chat.members.find((m) => m.userId === parsed.data.initiator);
+    this.lastMessageId = Math.max(this.lastMessageId + 1, Date.now());
+    const id = String(this.lastMessageId);
+    const now = new Date().toISOString();
+    const identity = (m: Member) => ({
+      id: m.userId ?? m.anonymousGuestId ?? m.id,
+      displayName: m.displayName,
+      userIdentityType: m.identityType,
+      ...(m.tenantId !== undefined && { tenantId: m.tenantId }),
+    });
+    const event: Record<string, unknown> = {
+      id,
+      messageType: 'systemEventMessage',
+      createdDateTime: now,
+      lastModifiedDateTime: now,
+      deletedDateTime: null,
+      chatId: chat.id,
+      channelIdentity: null,
+      from: null,
+      body: { contentType: 'html', content: '<systemEventMessage/>' },
+      eventDetail: {
+        '@odata.type': '#microsoft.graph.membersAddedEventMessageDetail',
+        visibleHistoryStartDateTime: '0001-01-01T00:00:00Z',
+        members: [identity(member)],
+        initiator: initiator ? { user: identity(initiator) } : null,
+      },
+    };
+    chat.messages.push(event);
+    this.onChange();
+    const resource = `chats('${chat.id}')/messages('${id}')`;
+    await this.publish(
+      {
+        changeType: 'created',
+        collection: '/chats/getAllMessages',
+        resource,
+        resourceData: resourceData(resource, event),
+      },
+      event,
+    );
+    return memberView(member);
+  }
+
   chatMembers(chatId: string, skip: number): { value: unknown[]; next?: number } {
     const chat = this.chat(chatId);
     return page(chat.members.map(memberView), skip);

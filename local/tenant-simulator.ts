@@ -184,6 +184,8 @@ export async function startTenantSimulator(options: {
     if (method === 'POST' && path === '/chats') return created(res, teams.createChat(input()));
     if ((m = parts(/^\/chats\/([^/]+)\/members$/)) && method === 'GET')
       return collection(teams.chatMembers(m[0] ?? '', skip));
+    if ((m = parts(/^\/chats\/([^/]+)\/members$/)) && method === 'POST')
+      return created(res, await teams.addChatMember(m[0] ?? '', input()));
     if ((m = parts(/^\/chats\/([^/]+)\/messages$/)) && method === 'POST')
       return created(res, await teams.postChatMessage(m[0] ?? '', input()));
     if ((m = parts(/^\/chats\/([^/]+)\/messages\/([^/]+)$/))) {

@@ -50,6 +50,11 @@ export interface ChatMessageFacts {
   /** The DLP action Purview took, when it flagged the message. */
   readonly dlpAction?: string;
   readonly link?: string;
+  /**
+   * A system event that added or removed people (no text of its own): the members are read afresh
+   * and checked, so an outsider added to a learner's chat is flagged before they write anything.
+   */
+  readonly membershipChanged?: boolean;
 }
 
 export type SignalKind = 'externalContact' | 'phrase' | 'dlp';

@@ -33,6 +33,8 @@ import type { SignalLedger } from './signal-ledger';
 /** Members of a chat or channel (Microsoft Graph in production, cached per conversation). */
 export interface ConversationMembers {
   members(conversation: ConversationRefFacts): Promise<Participant[]>;
+  /** Drops what is known of a conversation's members (they changed). */
+  forget(conversation: ConversationRefFacts): void;
 }
 
 export interface ChatMonitorDeps {
@@ -81,6 +83,7 @@ export class ChatMonitor {
 
   async handle(message: ChatMessageFacts): Promise<ChatOutcome> {
     const { pack, ledger, clock } = this.deps;
+    if (message.membershipChanged) this.deps.members.forget(message.conversation);
     const members = await this.deps.members.members(message.conversation);
     const learners = await this.protectedIds([message.sender, ...members]);
     const { hits, protectedMembers } = assessChatMessage(pack, this.phrases, message, members, (p) =>
@@ -210,9 +213,10 @@ export class ChatMonitor {
     const learners = names(protectedMembers.filter((p) => p.id !== message.sender.id));
     const lines = [this.hitSummary(lead, message)];
     if (lead.kind !== 'externalContact') lines.push(`"${excerpt(message.text)}"`);
-    lines.push(
-      `Sent by ${sender} (${identityText[message.sender.identity]}) in ${where}${learners ? ` with ${learners}` : ''}.`,
-    );
+    const by = message.membershipChanged ? 'People were added or removed' : 'Sent';
+    const who =
+      message.sender.identity === 'unknown' ? '' : ` by ${sender} (${identityText[message.sender.identity]})`;
+    lines.push(`${by}${who} in ${where}${learners ? ` with ${learners}` : ''}.`);
     const others = hits.filter((h) => h !== lead).map((h) => kindText[h.kind]);
     if (others.length > 0) lines.push(`Also in this message: ${[...new Set(others)].join(', ')}.`);
     return lines.join(' ');

@@ -294,6 +294,47 @@ describe('chat signals become DSL cases', () => {
   });
 });
 
+describe('membership changes', () => {
+  it('flags a learner added to a chat with a stranger at once, though the chat was seen before without them', async () => {
+    const chatId = await createChat(ctx, 'group', [
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${tariq}')`,
+      },
+      {
+        '@odata.type': '#microsoft.graph.microsoftAccountUserConversationMember',
+        userId: '8:live:late',
+        displayName: 'Late Stranger',
+      },
+    ]);
+    await sendMessage(ctx, chatId, '8:live:late', '<p>hello</p>');
+    await drained();
+    expect(await casesForChat(chatId)).toEqual([]); // no learner there: nothing to flag (members now cached)
+
+    await ctx.graph
+      .api(`/chats/${encodeURIComponent(chatId)}/members`)
+      .version('v1.0')
+      .post({
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
+        initiator: tariq,
+      });
+    const [found] = await waitFor(async () => {
+      const cases = await casesForChat(chatId);
+      return cases.length > 0 && cases;
+    }, 'a case from the membership change');
+    expect(found).toMatchObject({ category: 'external-contact', subjectId: lee });
+
+    // The stranger writing afterwards is the same signal: no second case, no new event.
+    await sendMessage(ctx, chatId, '8:live:late', '<p>hi lee</p>');
+    await drained();
+    expect(await casesForChat(chatId)).toHaveLength(1);
+    expect(await stack.app.cases.chronology(found!.id)).toHaveLength(1);
+  });
+});
+
 describe('team channels', () => {
   it('watches channel messages too: bullying in a class team channel opens a case', async () => {
     const team = '19:class-team@thread.tacv2';

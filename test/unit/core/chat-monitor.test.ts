@@ -19,7 +19,7 @@ function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
     pack: defaultPack,
     cases,
     ledger: new MemorySignalLedger(),
-    members: { members: () => Promise.resolve([lee, stranger]) },
+    members: { members: () => Promise.resolve([lee, stranger]), forget: () => undefined },
     directory: { isMember: (user, group) => Promise.resolve(group === learnersGroup && user === 'lee') },
     clock,
     log: silentLogger,
