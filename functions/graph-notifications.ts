@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { chatMessageSchema, parseChatMessage } from '../adapters/graph-chats';
 import { graphCall } from '../adapters/graph-gateway';
 import { decryptResourceData } from '../adapters/graph-notification-crypto';
-import { fail, toEsafetyError, type EsafetyError } from '../core/errors';
+import { fail, isErrorCode, toEsafetyError, type EsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { reauthorizeSubscription, reconcileSubscriptions } from '../core/monitoring/subscriptions';
 import type { Outbox } from '../core/outbox';
@@ -58,7 +58,7 @@ export function graphNotificationsHandler(
     try {
       // Not dropped when unconfigured: once monitoring is configured the retry (or a replay) works.
       if (!monitoring) fail('CONFIG_INVALID', 'Chat monitoring is not configured.');
-      await process(parsed.data, monitoring, logger);
+      await processMessage(parsed.data, monitoring, logger);
     } catch (err) {
       const e = toEsafetyError(err);
       if (e.kind === 'user') return logDropped(logger, e);
@@ -73,7 +73,7 @@ export function graphNotificationsHandler(
   };
 }
 
-async function process(message: GraphQueueMessage, m: Monitoring, log: Logger): Promise<void> {
+async function processMessage(message: GraphQueueMessage, m: Monitoring, log: Logger): Promise<void> {
   switch (message.kind) {
     case 'message': {
       const facts = parseChatMessage(message.message, m.tenantId);
@@ -182,6 +182,18 @@ async function processNotification(item: ChangeNotification, m: Monitoring, log:
 async function backfill(m: Monitoring, log: Logger): Promise<void> {
   const since = new Date(m.clock.now().getTime() - backfillHours * 3600_000);
   const messages = await m.backfill.since(m.protectedGroupId, since);
-  for (const message of messages) await m.queue.send({ kind: 'message', message });
+  for (const message of messages) {
+    try {
+      await m.queue.send({ kind: 'message', message });
+    } catch (err) {
+      if (!isErrorCode(err, 'INPUT_INVALID') || !message.chatId) throw err;
+      // Too long for a queue message: queue where it is, and the worker reads it back.
+      const resource = `chats('${message.chatId}')/messages('${message.id}')`;
+      await m.queue.send({
+        kind: 'notifications',
+        items: [{ subscriptionId: 'backfill', changeType: 'created', resource }],
+      });
+    }
+  }
   log.info({ queued: messages.length, event: 'graph.backfilled' }, 'messages queued from backfill');
 }
