@@ -3,7 +3,7 @@
  * the Azure Functions routes and queue triggers, and one Agents Playground per sample person.
  * Ctrl-C stops everything cleanly; data persists under `.local/` between runs.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail, toEsafetyError } from '../core/errors';
 import { createLogger } from '../adapters/pino-logger';
@@ -65,13 +65,9 @@ async function main(): Promise<void> {
     const localEnv = { ...simulatorSettings(simulator, tenant), ...certificateSettings(cert) };
     const config = loadConfig({ ...localEnv, ...env });
     // The admin CLI and `npm run simulate` find the running simulator through this file.
-    writeFileSync(
-      join(dataDir, 'local-runtime.json'),
-      JSON.stringify({ env: localEnv, graphCa: simulator.ca }),
-      {
-        mode: 0o600,
-      },
-    );
+    const runtimeFile = join(dataDir, 'local-runtime.json');
+    writeFileSync(runtimeFile, JSON.stringify({ env: localEnv, graphCa: simulator.ca }), { mode: 0o600 });
+    stops.push(() => rmSync(runtimeFile, { force: true }));
     const app = compose(config, { log, root, graphCa: simulator.ca });
     for (const { route, ref } of localRoutes(tenant)) await app.conversations.saveRoute(route, ref);
     const regs = registrations(app);
