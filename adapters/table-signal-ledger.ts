@@ -66,6 +66,19 @@ export class TableSignalLedger implements SignalLedger {
     return new Set(found.filter((k): k is string => k !== undefined));
   }
 
+  async caseOf(key: string): Promise<string | undefined> {
+    await this.ensureTable();
+    try {
+      const row = await this.table.getEntity<{ caseId: string }>('signal', rowKey(key), {
+        queryOptions: { select: ['caseId'] },
+      });
+      return row.caseId;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      return storageFailure(err, 'read signal');
+    }
+  }
+
   async record(keys: readonly string[], caseId: string): Promise<void> {
     await this.ensureTable();
     await Promise.all(

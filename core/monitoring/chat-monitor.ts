@@ -39,7 +39,7 @@ export interface ConversationMembers {
 
 export interface ChatMonitorDeps {
   readonly pack: PolicyPack;
-  readonly cases: Pick<CaseService, 'open' | 'act'>;
+  readonly cases: Pick<CaseService, 'open' | 'act' | 'get'>;
   readonly ledger: SignalLedger;
   readonly members: ConversationMembers;
   readonly directory: Directory;
@@ -104,6 +104,10 @@ export class ChatMonitor {
       );
       return { outcome: 'alreadyRecorded' };
     }
+    // A message seen before (an edit, a late redelivery) adds to the case it went to, never a new one.
+    const messageKey = `message:${conversation}:${message.messageId}`;
+    const earlier = await ledger.caseOf(messageKey);
+    if (earlier !== undefined) return this.addToEarlierCase(earlier, fresh, message, conversation);
     const first = leadingHit(fresh) ?? lead;
     const windowMs = pack.detection.aggregationWindowMinutes * 60_000;
     let caseKey = await ledger.claimWindow(conversation, first.key, clock.now(), windowMs);
@@ -124,10 +128,7 @@ export class ChatMonitor {
         caseKey = await ledger.replaceWindow(conversation, caseKey, first.key, clock.now());
         continue;
       }
-      await ledger.record(
-        fresh.map((h) => h.key),
-        state.id,
-      );
+      await ledger.record([...fresh.map((h) => h.key), messageKey], state.id);
       const outcome = created ? 'opened' : 'appended';
       this.log.info(
         { caseId: state.id, conversation, hits: fresh.length, added, event: `chat.${outcome}` },
@@ -137,6 +138,33 @@ export class ChatMonitor {
     }
     // Three closed cases in a row while we worked: the queue retries from the top.
     return fail('CASE_CONFLICT', "The conversation's aggregation window kept changing.", { conversation });
+  }
+
+  private async addToEarlierCase(
+    caseId: string,
+    hits: readonly SignalHit[],
+    message: ChatMessageFacts,
+    conversation: string,
+  ): Promise<ChatOutcome> {
+    const state = await this.deps.cases.get(caseId);
+    const added = state ? await this.append(state, hits, message) : 'closed';
+    if (added === 'closed') {
+      // Closed by the DSL: the edit is left out rather than opening a second case for one message.
+      this.log.info(
+        { caseId, conversation, event: 'chat.editOfClosedCase' },
+        'signal from an edit of a closed case',
+      );
+      return { outcome: 'alreadyRecorded' };
+    }
+    await this.deps.ledger.record(
+      hits.map((h) => h.key),
+      caseId,
+    );
+    this.log.info(
+      { caseId, conversation, added, event: 'chat.appended' },
+      'edited message added to its case',
+    );
+    return { outcome: 'appended', caseId, added };
   }
 
   /** Appends hits the case does not hold yet; 'closed' if the case was closed meanwhile. */

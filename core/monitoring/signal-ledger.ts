@@ -25,4 +25,6 @@ export interface SignalLedger {
   recorded(keys: readonly string[]): Promise<Set<string>>;
   /** Records signal keys as written to a case. */
   record(keys: readonly string[], caseId: string): Promise<void>;
+  /** The case a recorded key was written to. */
+  caseOf(key: string): Promise<string | undefined>;
 }

@@ -45,6 +45,8 @@ export function describeSignalLedgerContract(name: string, make: () => SignalLed
       expect(await ledger.recorded(keys)).toEqual(new Set());
       await ledger.record(keys.slice(0, 2), 'c1');
       expect(await ledger.recorded(keys)).toEqual(new Set(keys.slice(0, 2)));
+      expect(await ledger.caseOf(keys[1]!)).toBe('c1');
+      expect(await ledger.caseOf(keys[2]!)).toBeUndefined();
     });
   });
 }

@@ -23,6 +23,10 @@ export class MemorySignalLedger implements SignalLedger {
     return Promise.resolve(new Set(keys.filter((k) => this.signals.has(k))));
   }
 
+  caseOf(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.signals.get(key));
+  }
+
   record(keys: readonly string[], caseId: string): Promise<void> {
     for (const k of keys) this.signals.set(k, caseId);
     return Promise.resolve();

@@ -91,6 +91,18 @@ describe('chat monitor', () => {
     expect(next.outcome === 'opened' && next.caseId).not.toBe(caseId);
   });
 
+  it('adds what an edit newly says to the case its message went to, even after the window, never a new case', async () => {
+    const { monitor, cases, advance } = setup();
+    const original = message('hi there');
+    await monitor.handle(original);
+    advance(3 * 60 * 60_000);
+    const edited = { ...original, text: 'hi there, our little secret' };
+    expect(await monitor.handle(edited)).toMatchObject({ outcome: 'appended', added: 1 });
+    const all = await cases.list();
+    expect(all).toHaveLength(1);
+    expect(all[0]?.severity).toBe('high');
+  });
+
   it('keeps different chats apart', async () => {
     const { monitor, cases } = setup();
     await monitor.handle(message('are you alone', '19:chat-a@thread.v2'));
