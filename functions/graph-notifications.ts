@@ -27,7 +27,7 @@ import {
   type ChangeNotification,
 } from './graph-webhooks';
 
-export const graphQueueMessageSchema = z.discriminatedUnion('kind', [
+const graphQueueMessageSchema = z.discriminatedUnion('kind', [
   /** The change notifications of one webhook POST (or part of one), processed in order. */
   z.object({ kind: z.literal('notifications'), items: z.array(changeNotificationSchema).min(1) }),
   z.object({ kind: z.literal('lifecycle'), item: lifecycleNotificationSchema }),
@@ -37,7 +37,7 @@ export const graphQueueMessageSchema = z.discriminatedUnion('kind', [
 export type GraphQueueMessage = z.output<typeof graphQueueMessageSchema>;
 
 /** How far back a backfill reads after missed notifications or a removed subscription. */
-export const backfillHours = 24;
+const backfillHours = 24;
 
 /** The host's `maxDequeueCount` (host.json; the local queue runner uses the same). */
 export const maxDequeueCount = 5;

@@ -39,7 +39,6 @@ export const lifecycleNotificationSchema = z.object({
   clientState: z.string().optional(),
   tenantId: z.string().optional(),
 });
-export type LifecycleNotification = z.output<typeof lifecycleNotificationSchema>;
 
 const collection = <T extends z.ZodType>(item: T) =>
   z.object({ value: z.array(item).min(1).max(1000), validationTokens: z.array(z.string()).optional() });

@@ -38,17 +38,18 @@ const lee = '66666666-6666-4666-8666-666666666661';
 const lola = '66666666-6666-4666-8666-666666666662';
 const tariq = '55555555-5555-4555-8555-555555555555';
 
-const aad = (id: string) => ({
+/** A member of the tenant, as `POST /chats` takes it. */
+export const aad = (id: string) => ({
   '@odata.type': '#microsoft.graph.aadUserConversationMember',
   roles: ['owner'],
   'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
 });
 
 /** A stranger with a personal Microsoft account (as Teams external access allows). */
-const stranger = (id: string) => ({
+export const stranger = (id: string, displayName = 'Alex (personal account)') => ({
   '@odata.type': '#microsoft.graph.microsoftAccountUserConversationMember',
   userId: id,
-  displayName: 'Alex (personal account)',
+  displayName,
 });
 
 export async function createChat(
@@ -80,7 +81,7 @@ export async function sendMessage(
 }
 
 /** The newest delivery the simulator made for a chat's message. */
-export async function lastDeliveryFor(ctx: ScenarioContext, chatId: string): Promise<string> {
+async function lastDeliveryFor(ctx: ScenarioContext, chatId: string): Promise<string> {
   const { value } = (await ctx.control('/_simulator/deliveries')) as {
     value: { id: string; body: { value: { resource: string }[] } }[];
   };

@@ -27,9 +27,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { graphNotificationPublisher } from '../adapters/graph-validation-tokens';
 import { z } from 'zod';
 
-export const graphPublisherAppId = '0bf30f3b-4a52-48df-9a82-234910c4a086';
 /** Teams chatMessage subscriptions may last up to 4,320 minutes. */
 const maxLifetimeMinutes = 4320;
 const supportedResources = ['/chats/getAllMessages', '/teams/getAllMessages'];
@@ -337,7 +337,7 @@ export class SimulatedSubscriptions {
 
   /** A genuine validation token for this app, as Graph attaches to each delivery. */
   token(forgedWith?: KeyObject): Promise<string> {
-    const claims = { azp: graphPublisherAppId, tid: this.options.tenantId };
+    const claims = { azp: graphNotificationPublisher, tid: this.options.tenantId };
     if (!forgedWith) return this.options.sign(claims, this.options.appId);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })

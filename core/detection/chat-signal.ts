@@ -18,15 +18,7 @@ import { severityRank } from '../policy/routing';
 import type { PhraseMatcher } from './phrase-matcher';
 
 /** How a participant's identity relates to this organisation. */
-export const identityKinds = [
-  'internal',
-  'external',
-  'federated',
-  'anonymous',
-  'personal',
-  'unknown',
-] as const;
-export type IdentityKind = (typeof identityKinds)[number];
+export type IdentityKind = 'internal' | 'external' | 'federated' | 'anonymous' | 'personal' | 'unknown';
 
 export interface Participant {
   /** Entra object id, or the id the other identity system gives (anonymous guest id …). */

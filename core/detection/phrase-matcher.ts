@@ -63,7 +63,7 @@ export function normaliseWords(text: string): string {
 }
 
 /** The collapsed form: the word form with letter runs collapsed to one letter. */
-export function collapse(words: string): string {
+function collapse(words: string): string {
   return words.replace(/(\p{L})\1+/gu, '$1');
 }
 

@@ -53,7 +53,7 @@ export type ChatOutcome =
   | { readonly outcome: 'opened' | 'appended'; readonly caseId: string; readonly added: number };
 
 /** The automated actor on chat-signal cases and events. */
-export const chatMonitorActor: Actor = { id: 'system:chat-monitor', name: 'Teams chat monitoring' };
+const chatMonitorActor: Actor = { id: 'system:chat-monitor', name: 'Teams chat monitoring' };
 
 const excerptLength = 200;
 

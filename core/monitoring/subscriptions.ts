@@ -44,8 +44,8 @@ export interface SubscriptionPlan {
  * (https://learn.microsoft.com/graph/api/resources/subscription#subscription-lifetime).
  * We ask for a day and renew with half a day left, so one missed timer run never lets one lapse.
  */
-export const subscriptionLifetimeMinutes = 24 * 60;
-export const renewWithinMinutes = 12 * 60;
+const subscriptionLifetimeMinutes = 24 * 60;
+const renewWithinMinutes = 12 * 60;
 
 const resourceFor = { chats: '/chats/getAllMessages', channels: '/teams/getAllMessages' } as const;
 

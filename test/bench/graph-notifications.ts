@@ -35,7 +35,7 @@ import { startAzuriteProcess } from '../../local/azurite-process';
 import { startDevHost } from '../../local/dev-host';
 import { certificateSettings, makeNotificationCertificate } from '../../local/notification-certificate';
 import { startQueueRunner } from '../../local/queue-runner';
-import { createChat, casesForChat } from '../../local/scenarios';
+import { aad, createChat, casesForChat } from '../../local/scenarios';
 import { encryptResource } from '../../local/simulated-subscriptions';
 import { loadTenant } from '../../local/tenant';
 import { localGraphApp, simulatorSettings, startTenantSimulator } from '../../local/tenant-simulator';
@@ -50,11 +50,6 @@ export interface GraphBenchRow {
 
 const lee = '66666666-6666-4666-8666-666666666661';
 const tariq = '55555555-5555-4555-8555-555555555555';
-const aad = (id: string) => ({
-  '@odata.type': '#microsoft.graph.aadUserConversationMember',
-  roles: ['owner'],
-  'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
-});
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

@@ -13,6 +13,8 @@ import { QueueClient } from '@azure/storage-queue';
 import { conversationKey } from '../../core/detection/chat-signal';
 import { queueName } from '../../functions/config';
 import {
+  aad,
+  stranger,
   casesForChat as casesForChatIn,
   createChat,
   scenarios,
@@ -261,18 +263,7 @@ describe('chat signals become DSL cases', () => {
   });
 
   it('further signals in the same chat within the window join the open case instead of a new card', async () => {
-    const chatId = await createChat(ctx, 'group', [
-      {
-        '@odata.type': '#microsoft.graph.aadUserConversationMember',
-        roles: ['owner'],
-        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
-      },
-      {
-        '@odata.type': '#microsoft.graph.aadUserConversationMember',
-        roles: ['owner'],
-        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${tariq}')`,
-      },
-    ]);
+    const chatId = await createChat(ctx, 'group', [aad(lee), aad(tariq)]);
     await sendMessage(ctx, chatId, lee, '<p>everyone hates you</p>');
     await sendMessage(ctx, chatId, lee, '<p>seriously, kys</p>');
     const msg = await sendMessage(ctx, chatId, lee, '<p>are you alone tonight?</p>');
@@ -296,18 +287,7 @@ describe('chat signals become DSL cases', () => {
 
 describe('membership changes', () => {
   it('flags a learner added to a chat with a stranger at once, though the chat was seen before without them', async () => {
-    const chatId = await createChat(ctx, 'group', [
-      {
-        '@odata.type': '#microsoft.graph.aadUserConversationMember',
-        roles: ['owner'],
-        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${tariq}')`,
-      },
-      {
-        '@odata.type': '#microsoft.graph.microsoftAccountUserConversationMember',
-        userId: '8:live:late',
-        displayName: 'Late Stranger',
-      },
-    ]);
+    const chatId = await createChat(ctx, 'group', [aad(tariq), stranger('8:live:late', 'Late Stranger')]);
     await sendMessage(ctx, chatId, '8:live:late', '<p>hello</p>');
     await drained();
     expect(await casesForChat(chatId)).toEqual([]); // no learner there: nothing to flag (members now cached)
@@ -397,11 +377,7 @@ describe('a killed worker', () => {
     const chats: string[] = [];
     for (let i = 0; i < 3; i++) {
       const chatId = await createChat(ctx, 'oneOnOne', [
-        {
-          '@odata.type': '#microsoft.graph.aadUserConversationMember',
-          roles: ['owner'],
-          'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
-        },
+        aad(lee),
         { '@odata.type': '#microsoft.graph.anonymousGuestConversationMember', displayName: `Guest ${i}` },
       ]);
       const guest =
@@ -423,18 +399,7 @@ describe('a killed worker', () => {
 
 describe('an outage that outlasts the retries', () => {
   it('poisons the notification, tells the DSL channel, and loses nothing: replayed, it becomes the case', async () => {
-    const chatId = await createChat(ctx, 'oneOnOne', [
-      {
-        '@odata.type': '#microsoft.graph.aadUserConversationMember',
-        roles: ['owner'],
-        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
-      },
-      {
-        '@odata.type': '#microsoft.graph.microsoftAccountUserConversationMember',
-        userId: '8:live:outage',
-        displayName: 'X',
-      },
-    ]);
+    const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:outage', 'X')]);
     await ctx.control('/_simulator/outage', { seconds: 120 });
     await sendMessage(ctx, chatId, '8:live:outage', '<p>are you alone?</p>');
     const notice = await waitFor(
@@ -493,11 +458,7 @@ describe('lifecycle events', () => {
     await stack.graph.api(`/subscriptions/${chats.id}`).version('v1.0').delete();
     // Said while nobody was subscribed: no notification is ever sent for it.
     const chatId = await createChat(ctx, 'oneOnOne', [
-      {
-        '@odata.type': '#microsoft.graph.aadUserConversationMember',
-        roles: ['owner'],
-        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
-      },
+      aad(lee),
       {
         '@odata.type': '#microsoft.graph.aadUserConversationMember',
         roles: ['owner'],
