@@ -13,7 +13,7 @@
  *   after a `missed` or `subscriptionRemoved` lifecycle event.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type {
@@ -58,6 +58,15 @@ export const chatMessageSchema = z.object({
     .nullish(),
 });
 
+/** HTML → plain text; compiled once (compiling per message cost more than the RSA decrypt). */
+const htmlToText = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+  ],
+});
+
 /** System events that change who is in a conversation (https://learn.microsoft.com/graph/system-messages). */
 const membershipEvent = /members(Added|Deleted|Joined|Left)EventMessageDetail$/;
 export type GraphChatMessage = z.output<typeof chatMessageSchema>;
@@ -88,16 +97,7 @@ export function parseChatMessage(resource: unknown, tenantId: string): ChatMessa
   if (!conversation)
     return fail('NOTIFICATION_INVALID', 'The message names no chat or channel.', { reason: 'schema' });
   const content = m.body.content ?? '';
-  const text =
-    m.body.contentType === 'html'
-      ? convert(content, {
-          wordwrap: false,
-          selectors: [
-            { selector: 'a', options: { ignoreHref: true } },
-            { selector: 'img', format: 'skip' },
-          ],
-        })
-      : content;
+  const text = m.body.contentType === 'html' ? htmlToText(content) : content;
   const dlpAction = m.policyViolation ? (m.policyViolation.dlpAction ?? 'policyViolation') : undefined;
   return {
     messageId: m.id,

@@ -81,18 +81,22 @@ async function processMessage(message: GraphQueueMessage, m: Monitoring, log: Lo
       return;
     }
     case 'notifications':
-      // In order, so aggregation sees a chat's messages as they came. A failure retries the lot;
-      // items already handled are then recognised and skipped (idempotent processing).
-      // An item proven forged or tampered is dropped alone; the others still count.
-      for (const item of message.items) {
-        try {
-          await processNotification(item, m, log);
-        } catch (err) {
-          const e = toEsafetyError(err);
-          if (e.kind !== 'user') throw e;
-          logDropped(log, e, item.subscriptionId);
-        }
-      }
+      // Conversations side by side; within one, in order, so aggregation sees its messages as they
+      // came. A failure retries the lot; items already handled are then recognised and skipped
+      // (idempotent processing). An item proven forged or tampered is dropped alone.
+      await Promise.all(
+        byConversation(message.items).map(async (items) => {
+          for (const item of items) {
+            try {
+              await processNotification(item, m, log);
+            } catch (err) {
+              const e = toEsafetyError(err);
+              if (e.kind !== 'user') throw e;
+              logDropped(log, e, item.subscriptionId);
+            }
+          }
+        }),
+      );
       return;
     case 'lifecycle': {
       const { subscriptionId, lifecycleEvent } = message.item;
@@ -114,6 +118,16 @@ async function processMessage(message: GraphQueueMessage, m: Monitoring, log: Lo
       return;
     }
   }
+}
+
+/** Groups items by the chat or channel their resource names (`chats('…')/messages('…')`). */
+function byConversation(items: readonly ChangeNotification[]): ChangeNotification[][] {
+  const groups = new Map<string, ChangeNotification[]>();
+  for (const item of items) {
+    const key = /^\/?(.*?)\/messages\(/.exec(item.resource)?.[1] ?? item.resource;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  return [...groups.values()];
 }
 
 /** While notifications keep being poisoned, the DSL channel hears of it once an hour, not per message. */

@@ -3,6 +3,8 @@
  * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger):
  * a message is invisible while processed, deleted on success, made visible again on failure, and
  * after 5 dequeues moved to `<queue>-poison`. Messages are base64 JSON, as the host expects.
+ * Like the host (`batchSize` 16, `newBatchThreshold` 8), it fetches the next batch as soon as half
+ * of the current one is done, rather than waiting for its slowest message.
  */
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
@@ -31,6 +33,8 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
   const pollMs = options.pollMs ?? 250;
   const visibility = options.visibilityTimeoutSeconds ?? 30;
   const maxDequeue = options.maxDequeueCount ?? 5;
+  const batchSize = 16;
+  const newBatchThreshold = batchSize / 2;
   const retryDelay = options.retryDelaySeconds ?? ((n: number) => Math.min(n, 5));
   let running = true;
   const loops = await Promise.all(
@@ -39,13 +43,18 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
       const poison = new QueueClient(options.connectionString, `${reg.queueName}-poison`);
       await queue.createIfNotExists();
       await poison.createIfNotExists();
+      let inFlight = 0;
+      const settled: (() => void)[] = [];
+      /** Resolves when a message in flight finishes (or at once when none is). */
+      const oneDone = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => settled.push(r)));
       const once = async (): Promise<number> => {
         const { receivedMessageItems: items } = await queue.receiveMessages({
-          numberOfMessages: 16,
+          numberOfMessages: batchSize,
           visibilityTimeout: visibility,
         });
-        await Promise.all(
-          items.map(async (m) => {
+        inFlight += items.length;
+        items.forEach((m) => {
+          void (async () => {
             const text = Buffer.from(m.messageText, 'base64').toString('utf8');
             const context = new InvocationContext({
               invocationId: randomUUID(),
@@ -85,13 +94,26 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
                 );
               }
             }
-          }),
-        );
+          })()
+            .catch((err: unknown) =>
+              // The queue itself failed (retry or poison bookkeeping): the message reappears later.
+              log.warn(
+                { queue: reg.queueName, code: toEsafetyError(err).code, event: 'queue.settleFailed' },
+                'message could not be settled',
+              ),
+            )
+            .finally(() => {
+              inFlight--;
+              settled.splice(0).forEach((r) => r());
+            });
+        });
         return items.length;
       };
       // Wrapped in an object: returning the loop's promise itself would make start() wait for it to end.
       const done = (async () => {
         while (running) {
+          while (running && inFlight > newBatchThreshold) await oneDone();
+          if (!running) break;
           let handled = 0;
           try {
             handled = await once();
@@ -103,6 +125,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
           }
           if (handled === 0 && running) await new Promise((r) => setTimeout(r, pollMs));
         }
+        while (inFlight > 0) await oneDone();
       })();
       return { done };
     }),
