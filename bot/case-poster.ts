@@ -18,13 +18,13 @@ import {
 } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import { backOff } from 'exponential-backoff';
-import { caseCard, messageCard } from '../cards/render';
+import { caseCard, opsNoticeCard } from '../cards/render';
 import type { CasePost } from '../core/conversations';
 import { fail } from '../core/errors';
 import type { CaseService } from '../core/cases/case-service';
 import type { ConversationStore } from '../core/conversations';
 import type { Logger } from '../core/logger';
-import { opsNotices, type OutboxMessage } from '../core/outbox';
+import type { OpsNotice, OutboxMessage } from '../core/outbox';
 import type { PolicyPack } from '../core/policy/policy-pack';
 
 export interface CasePosterDeps {
@@ -69,12 +69,11 @@ export class CasePoster {
   }
 
   /** An operator notice in a route's channel (its own thread), in fixed wording. */
-  private async postNotice(route: string, notice: keyof typeof opsNotices): Promise<void> {
+  private async postNotice(route: string, notice: OpsNotice): Promise<void> {
     const channel = (await this.deps.conversations.route(route)) as RouteChannel | undefined;
     if (!channel)
       return this.log.error({ route, notice, event: 'notice.noChannel' }, 'no channel for notice');
-    const { title, lines } = opsNotices[notice];
-    await this.postNew(channel, CardFactory.adaptiveCard(messageCard(title, lines, { tone: 'attention' })));
+    await this.postNew(channel, CardFactory.adaptiveCard(opsNoticeCard(notice)));
     this.log.warn({ route, notice, event: 'notice.posted' }, 'operator notice posted');
   }
 

@@ -8,6 +8,7 @@ import { closeOutcomes } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
 import { severities, type PolicyPack, type Severity } from '../core/policy/policy-pack';
 import { findCategory, suggestedSanctions } from '../core/policy/routing';
+import type { OpsNotice } from '../core/outbox';
 import { reportFields, type ReportErrors, type ReportValues } from '../core/reports/report-form';
 import caseCardTemplate from './templates/case-card.json';
 import messageTemplate from './templates/message.json';
@@ -246,6 +247,23 @@ export function messageCard(
     color: options.tone === 'attention' ? 'Attention' : 'Default',
     ref: options.ref ?? '',
   });
+}
+
+const opsNotices: Record<OpsNotice, { title: string; lines: string[] }> = {
+  signalPoisoned: {
+    title: 'A monitoring signal could not be processed',
+    lines: [
+      'One or more Microsoft Teams notifications failed five times and were set aside (the graph-notifications-poison queue).',
+      'They may hold safeguarding signals. Ask IT to follow the runbook (docs/runbook.md, "Poisoned notifications") and replay them.',
+      'While this keeps happening, this card is posted at most once an hour.',
+    ],
+  },
+};
+
+/** A notice for a route's channel that something needs an operator. */
+export function opsNoticeCard(notice: OpsNotice): AdaptiveCard {
+  const { title, lines } = opsNotices[notice];
+  return messageCard(title, lines, { tone: 'attention' });
 }
 
 export function helpCard(pack: PolicyPack): AdaptiveCard {

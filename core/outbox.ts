@@ -12,6 +12,9 @@ import type { Clock } from './clock';
 import type { ConversationStore } from './conversations';
 import type { Logger } from './logger';
 
+export const opsNoticeKinds = ['signalPoisoned'] as const;
+export type OpsNotice = (typeof opsNoticeKinds)[number];
+
 export const outboxMessageSchema = z.discriminatedUnion('kind', [
   /** Post the case card to its route's channel, or update it in place if already posted. */
   z.object({ kind: z.literal('case.post'), caseId: z.string().min(1).max(64) }),
@@ -23,25 +26,14 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
   }),
   /**
    * Tell a route's channel that something needs an operator (a notification that could not be
-   * processed). Fixed wording from `opsNotices`: never message content, names or ids of people.
+   * processed). Fixed wording (cards/render.ts `opsNoticeCard`): never message content, names or ids.
    */
   z.object({
     kind: z.literal('ops.notice'),
     route: z.string().min(1).max(64),
-    notice: z.enum(['signalPoisoned']),
+    notice: z.enum(opsNoticeKinds),
   }),
 ]);
-
-export const opsNotices = {
-  signalPoisoned: {
-    title: 'A monitoring signal could not be processed',
-    lines: [
-      'One or more Microsoft Teams notifications failed five times and were set aside (the graph-notifications-poison queue).',
-      'They may hold safeguarding signals. Ask IT to follow the runbook (docs/runbook.md, "Poisoned notifications") and replay them.',
-      'While this keeps happening, this card is posted at most once an hour.',
-    ],
-  },
-} as const;
 
 export type OutboxMessage = z.output<typeof outboxMessageSchema>;
 

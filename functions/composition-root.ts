@@ -111,7 +111,18 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     log.warn({ event: 'directory.missing' }, 'Microsoft Graph is not configured: nobody may act on cases');
   const monitoring =
     graph && config.graph && config.monitoring
-      ? composeMonitoring({ config, graph, pack, cases, directory, clock, log, graphCa: overrides.graphCa })
+      ? composeMonitoring({
+          config,
+          settings: config.graph,
+          watch: config.monitoring,
+          graph,
+          pack,
+          cases,
+          directory,
+          clock,
+          log,
+          graphCa: overrides.graphCa,
+        })
       : undefined;
   if (!monitoring)
     log.warn(
@@ -135,6 +146,8 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
 
 function composeMonitoring(deps: {
   config: AppConfig;
+  settings: NonNullable<AppConfig['graph']>;
+  watch: NonNullable<AppConfig['monitoring']>;
   graph: Client;
   pack: PolicyPack;
   cases: CaseService;
@@ -142,11 +155,8 @@ function composeMonitoring(deps: {
   clock: Clock;
   log: Logger;
   graphCa: string | undefined;
-}): Monitoring | undefined {
-  const { config, graph, pack, cases, directory, clock, log } = deps;
-  const settings = config.graph;
-  const watch = config.monitoring;
-  if (!settings || !watch) return undefined;
+}): Monitoring {
+  const { config, settings, watch, graph, pack, cases, directory, clock, log } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
   const ledger = new TableSignalLedger(config.storage);
   const protectedRole = pack.detection.externalContact.protectedRole;

@@ -6,11 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createGraphClient } from '../adapters/graph-gateway';
-import { httpsRequest } from '../adapters/https-transport';
 import { fail } from '../core/errors';
 import { loadConfig, type AppConfig } from '../functions/config';
-import type { ScenarioContext } from './scenarios';
-import { loadTenant } from './tenant';
+import { scenarioContext, type ScenarioContext } from './scenarios';
 
 export interface LocalRuntime {
   readonly config: AppConfig;
@@ -29,19 +27,9 @@ export function connectToLocalRuntime(root: string): LocalRuntime {
   return {
     config,
     graphCa: saved.graphCa,
-    scenario: {
-      graph: createGraphClient({ ...graph, extraCa: saved.graphCa }),
-      tenant: loadTenant(root),
-      async control(route, body) {
-        const res = await httpsRequest(`${graph.graphBaseUrl}${route}`, {
-          method: body === undefined ? 'GET' : 'POST',
-          headers: { 'content-type': 'application/json' },
-          ...(body !== undefined && { body: JSON.stringify(body) }),
-          ca: saved.graphCa,
-          timeoutMs: 30_000,
-        });
-        return JSON.parse(res.body) as Record<string, unknown>;
-      },
-    },
+    scenario: scenarioContext(createGraphClient({ ...graph, extraCa: saved.graphCa }), {
+      url: graph.graphBaseUrl,
+      ca: saved.graphCa,
+    }),
   };
 }

@@ -10,13 +10,29 @@ import type { CaseService } from '../core/cases/case-service';
 import type { CaseSummary } from '../core/cases/case-store';
 import { conversationKey } from '../core/detection/chat-signal';
 import { fail } from '../core/errors';
-import type { LocalTenant } from './tenant';
+import { httpsRequest } from '../adapters/https-transport';
 
 export interface ScenarioContext {
   readonly graph: Client;
-  readonly tenant: LocalTenant;
   /** Calls a `/_simulator/...` control route; resolves with its JSON answer. */
   control(path: string, body?: unknown): Promise<Record<string, unknown>>;
+}
+
+/** A scenario context for a running tenant simulator (its URL and certificate). */
+export function scenarioContext(graph: Client, simulator: { url: string; ca: string }): ScenarioContext {
+  return {
+    graph,
+    async control(path, body) {
+      const res = await httpsRequest(`${simulator.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        ca: simulator.ca,
+        timeoutMs: 30_000,
+      });
+      return JSON.parse(res.body) as Record<string, unknown>;
+    },
+  };
 }
 
 export interface ScenarioRun {

@@ -87,7 +87,6 @@ const pageSize = 20;
 
 export class SimulatedTeams {
   readonly chats = new Map<string, Chat>();
-  private readonly channelMessages = new Map<string, Record<string, unknown>[]>();
   private lastMessageId = Date.now();
 
   constructor(
@@ -158,6 +157,50 @@ export class SimulatedTeams {
     };
   }
 
+  /** A member of the tenant (a team's members are these). */
+  private tenantMember(userId: string): Member {
+    const user = this.tenant.users.find((u) => u.id === userId);
+    return {
+      '@odata.type': '#microsoft.graph.aadUserConversationMember',
+      id: `aad:${userId}`,
+      displayName: user?.displayName ?? null,
+      roles: [],
+      userId,
+      email: user ? `${user.upn}@${this.tenant.domain}` : null,
+      tenantId: this.tenant.tenantId,
+      identityType: 'aadUser',
+    };
+  }
+
+  /** Teams message ids are epoch milliseconds, unique per conversation. */
+  private nextMessageId(): string {
+    this.lastMessageId = Math.max(this.lastMessageId + 1, Date.now());
+    return String(this.lastMessageId);
+  }
+
+  /** Raises the change notification for a message of a conversation (`chats('…')` or a channel). */
+  private publishChange(
+    changeType: Change['changeType'],
+    collection: string,
+    conversation: string,
+    message: Record<string, unknown>,
+  ): Promise<void> {
+    const resource = `${conversation}/messages('${String(message['id'])}')`;
+    return this.publish(
+      {
+        changeType,
+        collection,
+        resource,
+        resourceData: {
+          id: message['id'],
+          '@odata.type': '#Microsoft.Graph.chatMessage',
+          '@odata.id': resource,
+        },
+      },
+      message,
+    );
+  }
+
   private chatView(chat: Chat): Record<string, unknown> {
     return {
       id: chat.id,
@@ -181,8 +224,7 @@ export class SimulatedTeams {
     const member = this.member(parsed.data);
     chat.members.push(member);
     const initiator = chat.members.find((m) => m.userId === parsed.data.initiator);
-    this.lastMessageId = Math.max(this.lastMessageId + 1, Date.now());
-    const id = String(this.lastMessageId);
+    const id = this.nextMessageId();
     const now = new Date().toISOString();
     const identity = (m: Member) => ({
       id: m.userId ?? m.anonymousGuestId ?? m.id,
@@ -209,16 +251,7 @@ export class SimulatedTeams {
     };
     chat.messages.push(event);
     this.onChange();
-    const resource = `chats('${chat.id}')/messages('${id}')`;
-    await this.publish(
-      {
-        changeType: 'created',
-        collection: '/chats/getAllMessages',
-        resource,
-        resourceData: resourceData(resource, event),
-      },
-      event,
-    );
+    await this.publishChange('created', '/chats/getAllMessages', `chats('${chat.id}')`, event);
     return memberView(member);
   }
 
@@ -229,20 +262,10 @@ export class SimulatedTeams {
 
   channelMembers(teamId: string, channelId: string, skip: number): { value: unknown[]; next?: number } {
     const team = this.team(teamId, channelId);
-    const members = team.members.map((id) => {
-      const user = this.tenant.users.find((u) => u.id === id);
-      return memberView({
-        '@odata.type': '#microsoft.graph.aadUserConversationMember',
-        id: `aad:${id}`,
-        displayName: user?.displayName ?? null,
-        roles: [],
-        userId: id,
-        email: user ? `${user.upn}@${this.tenant.domain}` : null,
-        tenantId: this.tenant.tenantId,
-        identityType: 'aadUser',
-      });
-    });
-    return page(members, skip);
+    return page(
+      team.members.map((id) => memberView(this.tenantMember(id))),
+      skip,
+    );
   }
 
   async postChatMessage(chatId: string, body: unknown): Promise<Record<string, unknown>> {
@@ -253,15 +276,7 @@ export class SimulatedTeams {
     const message = this.message(input, sender, { chatId: chat.id });
     chat.messages.push(message);
     this.onChange();
-    await this.publish(
-      {
-        changeType: 'created',
-        collection: '/chats/getAllMessages',
-        resource: `chats('${chat.id}')/messages('${String(message['id'])}')`,
-        resourceData: resourceData(`chats('${chat.id}')/messages('${String(message['id'])}')`, message),
-      },
-      message,
-    );
+    await this.publishChange('created', '/chats/getAllMessages', `chats('${chat.id}')`, message);
     return message;
   }
 
@@ -275,16 +290,7 @@ export class SimulatedTeams {
     message['lastModifiedDateTime'] = new Date().toISOString();
     message['lastEditedDateTime'] = message['lastModifiedDateTime'];
     this.onChange();
-    const resource = `chats('${chatId}')/messages('${messageId}')`;
-    await this.publish(
-      {
-        changeType: 'updated',
-        collection: '/chats/getAllMessages',
-        resource,
-        resourceData: resourceData(resource, message),
-      },
-      message,
-    );
+    await this.publishChange('updated', '/chats/getAllMessages', `chats('${chatId}')`, message);
   }
 
   async postChannelMessage(
@@ -296,27 +302,12 @@ export class SimulatedTeams {
     const input = this.parseMessage(body);
     if (!team.members.includes(input.from.user.id))
       throw new GraphSimulatorError(403, 'Forbidden', 'The sender is not a member of this team.');
-    const user = this.tenant.users.find((u) => u.id === input.from.user.id);
-    const sender: Member = {
-      '@odata.type': '#microsoft.graph.aadUserConversationMember',
-      id: `aad:${input.from.user.id}`,
-      displayName: user?.displayName ?? null,
-      roles: [],
-      userId: input.from.user.id,
-      tenantId: this.tenant.tenantId,
-      identityType: 'aadUser',
-    };
+    const sender = this.tenantMember(input.from.user.id);
     const message = this.message(input, sender, { channel: { teamId, channelId } });
-    const key = `${teamId}/${channelId}`;
-    this.channelMessages.set(key, [...(this.channelMessages.get(key) ?? []), message]);
-    const resource = `teams('${teamId}')/channels('${channelId}')/messages('${String(message['id'])}')`;
-    await this.publish(
-      {
-        changeType: 'created',
-        collection: '/teams/getAllMessages',
-        resource,
-        resourceData: resourceData(resource, message),
-      },
+    await this.publishChange(
+      'created',
+      '/teams/getAllMessages',
+      `teams('${teamId}')/channels('${channelId}')`,
       message,
     );
     return message;
@@ -365,9 +356,7 @@ export class SimulatedTeams {
     sender: Member,
     where: { chatId: string } | { channel: { teamId: string; channelId: string } },
   ): Record<string, unknown> {
-    // Teams message ids are epoch milliseconds, unique per conversation.
-    this.lastMessageId = Math.max(this.lastMessageId + 1, Date.now());
-    const id = String(this.lastMessageId);
+    const id = this.nextMessageId();
     const now = new Date().toISOString();
     const conversationId = 'chatId' in where ? where.chatId : where.channel.channelId;
     return {
@@ -441,10 +430,6 @@ export class SimulatedTeams {
 function memberView(m: Member): Record<string, unknown> {
   const { identityType: _simulatorOnly, ...view } = m;
   return { ...view, visibleHistoryStartDateTime: '0001-01-01T00:00:00Z' };
-}
-
-function resourceData(odataId: string, message: Record<string, unknown>): Record<string, unknown> {
-  return { id: message['id'], '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.id': odataId };
 }
 
 function page(items: unknown[], skip: number): { value: unknown[]; next?: number } {

@@ -95,7 +95,10 @@ export class ChatMonitor {
       this.log.debug({ conversation, event: 'chat.noSignal' }, 'no signal in message');
       return { outcome: 'noSignal' };
     }
-    const already = await ledger.recorded(hits.map((h) => h.key));
+    // One look-up for the hits and for the message itself: a message seen before (an edit, a late
+    // redelivery) adds to the case it went to, never to a new one.
+    const messageKey = `message:${conversation}:${message.messageId}`;
+    const already = await ledger.recorded([...hits.map((h) => h.key), messageKey]);
     const fresh = hits.filter((h) => !already.has(h.key));
     if (fresh.length === 0) {
       this.log.info(
@@ -104,9 +107,7 @@ export class ChatMonitor {
       );
       return { outcome: 'alreadyRecorded' };
     }
-    // A message seen before (an edit, a late redelivery) adds to the case it went to, never a new one.
-    const messageKey = `message:${conversation}:${message.messageId}`;
-    const earlier = await ledger.caseOf(messageKey);
+    const earlier = already.has(messageKey) ? await ledger.caseOf(messageKey) : undefined;
     if (earlier !== undefined) return this.addToEarlierCase(earlier, fresh, message, conversation);
     const first = leadingHit(fresh) ?? lead;
     const windowMs = pack.detection.aggregationWindowMinutes * 60_000;

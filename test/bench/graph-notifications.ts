@@ -25,7 +25,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { createGraphClient } from '../../adapters/graph-gateway';
-import { httpsRequest } from '../../adapters/https-transport';
 import { notificationCertificate } from '../../adapters/graph-notification-crypto';
 import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
@@ -35,7 +34,7 @@ import { startAzuriteProcess } from '../../local/azurite-process';
 import { startDevHost } from '../../local/dev-host';
 import { certificateSettings, makeNotificationCertificate } from '../../local/notification-certificate';
 import { startQueueRunner } from '../../local/queue-runner';
-import { aad, createChat, casesForChat } from '../../local/scenarios';
+import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios';
 import { encryptResource } from '../../local/simulated-subscriptions';
 import { loadTenant } from '../../local/tenant';
 import { localGraphApp, simulatorSettings, startTenantSimulator } from '../../local/tenant-simulator';
@@ -98,15 +97,11 @@ export async function graphNotificationBench(
   const regs = registrations(app);
   const host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
   const graph = createGraphClient({ ...config.graph!, extraCa: simulator.ca });
-  const ctl = async (path: string) =>
-    JSON.parse((await httpsRequest(`${simulator.url}${path}`, { method: 'GET', ca: simulator.ca })).body) as {
-      token: string;
-    };
-  const { token } = await ctl('/_simulator/validation-token');
+  const ctx = scenarioContext(graph, simulator);
+  const { token } = (await ctx.control('/_simulator/validation-token')) as { token: string };
   const cert = notificationCertificate(pem.certificatePem, pem.privateKeyPem);
 
   // 20 tutor–learner chats: 1 message in 10 carries a safeguarding phrase.
-  const ctx = { graph, tenant, control: () => Promise.resolve({}) };
   const chats: string[] = [];
   for (let i = 0; i < 20; i++) chats.push(await createChat(ctx, 'oneOnOne', [aad(tariq), aad(lee)]));
   let messageId = Date.now();

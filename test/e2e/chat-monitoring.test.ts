@@ -18,12 +18,11 @@ import {
   casesForChat as casesForChatIn,
   createChat,
   scenarios,
+  scenarioContext,
   sendMessage,
   type ScenarioContext,
 } from '../../local/scenarios';
-import { httpsRequest } from '../../adapters/https-transport';
 import { repoRoot, testStorage } from '../support/fixtures';
-import { loadTenant } from '../../local/tenant';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { RecordingLogger } from '../support/recording-logger';
 import { message } from '../support/teams-activities';
@@ -40,20 +39,8 @@ const log = new RecordingLogger();
 
 beforeAll(async () => {
   stack = await startStack({ queues: true, log });
-  ctx = {
-    graph: stack.graph,
-    tenant: loadTenant(repoRoot),
-    async control(path, body) {
-      const res = await httpsRequest(`${stack.simulator.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        ca: stack.simulator.ca,
-        timeoutMs: 30_000,
-      });
-      return JSON.parse(res.body) as Record<string, unknown>;
-    },
-  };
+  ctx = scenarioContext(stack.graph, stack.simulator);
+
   // The DSL channel, as `register dsl` typed by a DSL in Teams sets it.
   const register = message(dana, stack.connector.url, '<at>E-Safety</at> register dsl', {
     id: `${dslChannelId};messageid=1`,
@@ -88,6 +75,13 @@ async function drained() {
 }
 
 const casesForChat = (chatId: string) => casesForChatIn(stack.app.cases, chatId);
+
+/** Waits until a chat has at least one case; returns its cases. */
+const casesOpenedFor = (chatId: string, what: string) =>
+  waitFor(async () => {
+    const cases = await casesForChat(chatId);
+    return cases.length > 0 && cases;
+  }, what);
 
 const cardPostedFor = (reference: string) =>
   stack.connector.calls.find(
@@ -191,10 +185,7 @@ describe('esafety subscriptions', () => {
 describe('chat signals become DSL cases', () => {
   it('external contact: a stranger messaging a learner opens a case whose card reaches the DSL channel', async () => {
     const run = await scenarios['external-contact']!.run(ctx);
-    const [found] = await waitFor(async () => {
-      const cases = await casesForChat(run.chatId ?? '');
-      return cases.length > 0 && cases;
-    }, 'a case for the chat');
+    const [found] = await casesOpenedFor(run.chatId ?? '', 'a case for the chat');
     // The grooming phrase (high) leads; the stranger's presence (external contact) is on the same case.
     expect(found).toMatchObject({
       category: 'grooming',
@@ -219,10 +210,7 @@ describe('chat signals become DSL cases', () => {
 
   it('bullying in a class group chat, written in disguise, opens a case about the sender', async () => {
     const run = await scenarios['bullying']!.run(ctx);
-    const [found] = await waitFor(async () => {
-      const cases = await casesForChat(run.chatId ?? '');
-      return cases.length > 0 && cases;
-    }, 'a case for the group chat');
+    const [found] = await casesOpenedFor(run.chatId ?? '', 'a case for the group chat');
     expect(found).toMatchObject({
       category: 'cyberbullying',
       subjectType: 'learner',
@@ -232,10 +220,7 @@ describe('chat signals become DSL cases', () => {
 
   it('a DLP-blocked message opens a data-breach case', async () => {
     const run = await scenarios['dlp']!.run(ctx);
-    const [found] = await waitFor(async () => {
-      const cases = await casesForChat(run.chatId ?? '');
-      return cases.length > 0 && cases;
-    }, 'a DLP case');
+    const [found] = await casesOpenedFor(run.chatId ?? '', 'a DLP case');
     expect(found).toMatchObject({
       category: 'data-breach',
       subjectType: 'learner',
@@ -301,10 +286,7 @@ describe('membership changes', () => {
         'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${lee}')`,
         initiator: tariq,
       });
-    const [found] = await waitFor(async () => {
-      const cases = await casesForChat(chatId);
-      return cases.length > 0 && cases;
-    }, 'a case from the membership change');
+    const [found] = await casesOpenedFor(chatId, 'a case from the membership change');
     expect(found).toMatchObject({ category: 'external-contact', subjectId: lee });
 
     // The stranger writing afterwards is the same signal: no second case, no new event.
@@ -426,10 +408,7 @@ describe('an outage that outlasts the retries', () => {
     await ctx.control('/_simulator/outage', { seconds: 0 });
     await graphQueue().sendMessage(poisoned[0]!.messageText);
     await poison.deleteMessage(poisoned[0]!.messageId, poisoned[0]!.popReceipt);
-    const cases = await waitFor(async () => {
-      const found = await casesForChat(chatId);
-      return found.length > 0 && found;
-    }, 'the replayed notification to become a case');
+    const cases = await casesOpenedFor(chatId, 'the replayed notification to become a case');
     expect(cases).toHaveLength(1);
   }, 60_000);
 });
@@ -471,10 +450,7 @@ describe('lifecycle events', () => {
     await ctx.control(`/_simulator/subscriptions/${chats.id}/lifecycle`, {
       lifecycleEvent: 'subscriptionRemoved',
     });
-    const [found] = await waitFor(async () => {
-      const cases = await casesForChat(chatId);
-      return cases.length > 0 && cases;
-    }, 'a backfilled case');
+    const [found] = await casesOpenedFor(chatId, 'a backfilled case');
     expect(found?.category).toBe('external-contact');
     const now = (await stack.graph.api('/subscriptions').version('v1.0').get()) as {
       value: { resource: string }[];

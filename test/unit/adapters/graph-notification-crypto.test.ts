@@ -1,19 +1,13 @@
 import {
-  constants,
-  createCipheriv,
-  createHmac,
-  publicEncrypt,
-  randomBytes,
-  X509Certificate,
-} from 'node:crypto';
-import {
   decryptResourceData,
+  encryptedContentSchema,
   notificationCertificate,
   type EncryptedContent,
   type NotificationCertificate,
 } from '../../../adapters/graph-notification-crypto';
 import type { EsafetyError } from '../../../core/errors';
 import { makeNotificationCertificate } from '../../../local/notification-certificate';
+import { encryptResource } from '../../../local/simulated-subscriptions';
 
 let cert: NotificationCertificate;
 let other: NotificationCertificate;
@@ -23,21 +17,9 @@ beforeAll(async () => {
   other = notificationCertificate(b.certificatePem, b.privateKeyPem);
 });
 
-/** Encrypts as Microsoft Graph documents it: AES-256-CBC, IV = key[0..16], HMAC-SHA256, RSA-OAEP/SHA-1. */
+/** Encrypts as Microsoft Graph does (the tenant simulator's implementation of the documented scheme). */
 function graphEncrypt(resource: unknown, to: NotificationCertificate): EncryptedContent {
-  const key = randomBytes(32);
-  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  const data = Buffer.concat([cipher.update(JSON.stringify(resource), 'utf8'), cipher.final()]);
-  const x509 = new X509Certificate(Buffer.from(to.certificateBase64, 'base64'));
-  return {
-    data: data.toString('base64'),
-    dataSignature: createHmac('sha256', key).update(data).digest('base64'),
-    dataKey: publicEncrypt(
-      { key: x509.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
-      key,
-    ).toString('base64'),
-    encryptionCertificateId: to.id,
-  };
+  return encryptedContentSchema.parse(encryptResource(to.certificateBase64, to.id, resource));
 }
 
 function reason(content: EncryptedContent): unknown {

@@ -2,6 +2,7 @@ import {
   caseCard,
   helpCard,
   messageCard,
+  opsNoticeCard,
   receiptCard,
   reportFormCard,
   type AdaptiveCard,
@@ -90,6 +91,7 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
       ),
     ],
     ['case card, open', caseCard(open.state, open.events, defaultPack)],
+    ['operator notice', opsNoticeCard('signalPoisoned')],
     [
       'case card, chat signal with a further signal',
       caseCard(chatSignal.state, chatSignal.events, defaultPack),
