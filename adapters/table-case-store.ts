@@ -115,11 +115,15 @@ export class TableCaseStore implements CaseStore {
     this.log = options.log.child({ component: 'table-case-store' });
   }
 
-  async create(state: CaseState, first: CaseEvent): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
+  async create(
+    state: CaseState,
+    events: readonly CaseEvent[],
+  ): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
     await this.ensureTables();
+    if (events.length > 99) fail('CASE_TOO_LARGE', 'Too many events in one write.', { caseId: state.id });
     const tx = new TableTransaction();
     tx.createEntity(this.toHeadEntity(state));
-    tx.createEntity(this.toEventEntity(first));
+    for (const e of events) tx.createEntity(this.toEventEntity(e));
     try {
       const res = await this.cases.submitTransaction(tx.actions);
       await this.updateIndexes(state);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { fail } from '../core/errors';
-import type { SignalLedger } from '../core/monitoring/signal-ledger';
+import type { SignalLedger } from '../core/intake/signal-ledger';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
 interface WindowRow {

@@ -24,6 +24,9 @@ export const errorCatalogue = {
   POLICY_NOT_FOUND: { kind: 'user', status: 404 },
   // Cases.
   CASE_NOT_FOUND: { kind: 'user', status: 404 },
+  /** An action or a signal reached a closed case (reopen it first; a signal starts a new case). */
+  CASE_CLOSED: { kind: 'user', status: 409 },
+  /** Any other action the case's current state does not allow (already claimed, unknown agency …). */
   CASE_TRANSITION_REFUSED: { kind: 'user', status: 409 },
   CASE_CONFLICT: { kind: 'system', status: 409 },
   CASE_TOO_LARGE: { kind: 'user', status: 413 },
@@ -35,6 +38,10 @@ export const errorCatalogue = {
   UPSTREAM_UNAVAILABLE: { kind: 'system', status: 503 },
   // Storage and crypto.
   STORAGE_UNAVAILABLE: { kind: 'system', status: 503 },
+  /** A queue message over the 64 KiB Azure allows: the sender must queue a reference instead. */
+  QUEUE_MESSAGE_TOO_LARGE: { kind: 'system', status: 500 },
+  /** Another worker holds a case card's posting lease; it posts the latest version when it is done. */
+  POST_BUSY: { kind: 'system', status: 409 },
   STORAGE_FAILED: { kind: 'system', status: 500 },
   FIELD_DECRYPT_FAILED: { kind: 'system', status: 500 },
   // Anything we did not foresee.

@@ -26,7 +26,8 @@ import { GraphSubscriptions } from '../adapters/graph-subscriptions';
 import { ValidationTokenVerifier } from '../adapters/graph-validation-tokens';
 import { TableSignalLedger } from '../adapters/table-signal-ledger';
 import { ChatMonitor } from '../core/monitoring/chat-monitor';
-import type { SignalLedger } from '../core/monitoring/signal-ledger';
+import { SignalIntake } from '../core/intake/signal-intake';
+import type { SignalLedger } from '../core/intake/signal-ledger';
 import {
   subscriptionPlan,
   type SubscriptionGateway,
@@ -176,11 +177,9 @@ function composeMonitoring(deps: {
     ),
     monitor: new ChatMonitor({
       pack,
-      cases,
-      ledger,
+      intake: new SignalIntake({ pack, cases, ledger, clock, log }),
       members: new GraphConversationMembers(graph, settings.tenantId),
       directory,
-      clock,
       log,
     }),
     ledger,

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { SignalKind } from '../detection/chat-signal';
+import type { SignalKind } from '../intake/signal';
 import type { Severity, SubjectType } from '../policy/policy-pack';
 
 export const caseSources = ['staffReport', 'chatSignal', 'sharingSignal', 'monitoringAlert'] as const;

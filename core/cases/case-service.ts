@@ -8,10 +8,11 @@ import { fail, isErrorCode, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { findCategory, routeFor } from '../policy/routing';
+import type { Signal } from '../intake/signal';
 import type { Actor, CaseEvent, CaseEventBody, CaseSource, SignalData, Under18 } from './case-events';
 import { caseIdFor, genesisHash, sealEvent, signalKeyHash } from './case-events';
 import type { CaseCommand, CaseState } from './case-state';
-import { decide, evolve } from './case-state';
+import { decide, evolve, signalEvents } from './case-state';
 import type { CaseListFilter, CaseStore, CaseSummary } from './case-store';
 
 export interface OpenCaseInput {
@@ -40,6 +41,11 @@ export interface OpenCaseInput {
   readonly signalKey?: string;
 }
 
+/** What recording signals on a case did (see `CaseService.recordSignals`). */
+export type SignalRecording =
+  | { readonly status: 'opened' | 'joined'; readonly state: CaseState; readonly added: number }
+  | { readonly status: 'closed'; readonly caseId: string };
+
 export interface CaseServiceDeps {
   readonly store: CaseStore;
   readonly pack: PolicyPack;
@@ -62,30 +68,155 @@ export class CaseService {
   }
 
   /**
-   * Opens a case for an inbound signal. `idempotencyKey` is deterministic per signal (an activity
-   * id, a Graph notification's resource id …): the same signal twice yields one case.
+   * Opens a case for a report. `idempotencyKey` is deterministic per report (the Teams activity
+   * id): the same report twice yields one case.
    */
   async open(
     input: OpenCaseInput,
     reporter: Actor,
     idempotencyKey: string,
   ): Promise<{ state: CaseState; created: boolean }> {
-    const { store, pack, clock } = this.deps;
-    const item = findCategory(pack, input.category);
-    if (!item)
-      return fail('INPUT_INVALID', `"${input.category}" is not a category in the policy.`, {
-        field: 'category',
-      });
     const caseId = caseIdFor(idempotencyKey);
-    const existing = await store.load(caseId);
+    const existing = await this.deps.store.load(caseId);
     if (existing) {
-      this.log.info({ caseId, event: 'case.duplicateSignal' }, 'signal already recorded; no new case');
+      this.log.info({ caseId, event: 'case.alreadyOpened' }, 'report already made this case; no new case');
       return { state: existing.state, created: false };
     }
+    const opened = await this.openedEvent(caseId, input, reporter, input.signalKey ?? idempotencyKey);
+    const { created, snapshot } = await this.deps.store.create(evolve(undefined, opened), [opened]);
+    if (created) await this.notify(snapshot.state, opened);
+    this.logOpened(snapshot.state, created);
+    return { state: snapshot.state, created };
+  }
+
+  /**
+   * Records monitoring signals on the case `caseId`, in one transaction: if the case does not exist
+   * it is opened (from `opening`, the leading signal) with the other signals on its chronology;
+   * if it is open, the signals it does not hold yet are appended; a closed case is left alone
+   * (`status: 'closed'`: the caller starts a new case). Concurrent callers for one case all end
+   * up with one case and each signal once; one follow-up is sent per change.
+   */
+  async recordSignals(request: {
+    readonly caseId: string;
+    /** How the case opens if it does not exist yet; without it, the case must exist. */
+    readonly opening?: OpenCaseInput;
+    readonly signals: readonly Signal[];
+    readonly actor: Actor;
+  }): Promise<SignalRecording> {
+    const { store } = this.deps;
+    const { caseId, opening, signals, actor } = request;
+    const attempt = async (): Promise<SignalRecording> => {
+      const snap = await store.load(caseId);
+      if (!snap) {
+        if (!opening) return fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
+        const lead = opening.signalKey ?? caseId;
+        const first = await this.openedEvent(caseId, opening, actor, lead);
+        const events = this.seal(
+          evolve(undefined, first),
+          [first],
+          signalEvents(evolve(undefined, first), signals),
+          actor,
+        );
+        const { created, snapshot } = await store.create(events.state, events.all);
+        // Another worker opened it first: append to theirs instead.
+        if (!created) return fail('CASE_CONFLICT', 'The case was opened at the same moment.', { caseId });
+        await this.notify(snapshot.state, events.all[events.all.length - 1] ?? first);
+        this.logOpened(snapshot.state, true);
+        return { status: 'opened', state: snapshot.state, added: events.all.length };
+      }
+      if (snap.state.status === 'closed') return { status: 'closed', caseId };
+      const { state, all } = this.seal(snap.state, [], signalEvents(snap.state, signals), actor);
+      if (all.length === 0) return { status: 'joined', state, added: 0 };
+      await store.commit(caseId, snap.token, state, all);
+      await this.notify(state, all[all.length - 1] ?? all[0]!);
+      this.log.info(
+        { caseId, added: all.length, event: 'case.signalsJoined' },
+        'signals joined the open case',
+      );
+      return { status: 'joined', state, added: all.length };
+    };
+    return this.withConflictRetry(attempt);
+  }
+
+  /**
+   * Applies a command to a case. On a concurrent write the command is decided again on the fresh
+   * state: it is appended if it still makes sense, refused (coded error) if it no longer does.
+   */
+  async act(
+    caseId: string,
+    actor: Actor,
+    command: CaseCommand,
+  ): Promise<{ state: CaseState; event: CaseEvent }> {
+    const { store, pack } = this.deps;
+    const result = await this.withConflictRetry(async () => {
+      const snap =
+        (await store.load(caseId)) ?? fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
+      const body: CaseEventBody = decide(snap.state, command, actor, pack);
+      const { state, all } = this.seal(snap.state, [], [body], actor);
+      const event = all[0]!;
+      await store.commit(caseId, snap.token, state, all);
+      return { state, event };
+    });
+    this.log.info(
+      { caseId, seq: result.event.seq, type: result.event.type, event: 'case.acted' },
+      'case updated',
+    );
+    await this.notify(result.state, result.event);
+    return result;
+  }
+
+  private withConflictRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    const retry = this.deps.conflictRetry ?? { attempts: 40, maxDelayMs: 250 };
+    return backOff(attempt, {
+      numOfAttempts: retry.attempts,
+      startingDelay: 5,
+      timeMultiple: 2,
+      maxDelay: retry.maxDelayMs,
+      jitter: 'full',
+      retry: (err: unknown) => isErrorCode(err, 'CASE_CONFLICT'),
+    });
+  }
+
+  /** Seals `bodies` as the next events after `state` (and `sealed`), folding them in. */
+  private seal(
+    state: CaseState,
+    sealed: readonly CaseEvent[],
+    bodies: readonly CaseEventBody[],
+    actor: Actor,
+  ): { state: CaseState; all: CaseEvent[] } {
+    const at = this.deps.clock.now().toISOString();
+    const all = [...sealed];
+    let current = state;
+    for (const body of bodies) {
+      const event = sealEvent({
+        caseId: current.id,
+        seq: current.version + 1,
+        at,
+        actorId: actor.id,
+        ...(actor.name !== undefined && { actorName: actor.name }),
+        prevHash: current.lastHash,
+        ...body,
+      });
+      current = evolve(current, event);
+      all.push(event);
+    }
+    return { state: current, all };
+  }
+
+  private async openedEvent(
+    caseId: string,
+    input: OpenCaseInput,
+    reporter: Actor,
+    signalKey: string,
+  ): Promise<CaseEvent> {
+    const { store, pack, clock } = this.deps;
+    const item =
+      findCategory(pack, input.category) ??
+      fail('INPUT_INVALID', `"${input.category}" is not a category in the policy.`, { field: 'category' });
     const severity: Severity = input.immediateRisk ? 'critical' : (input.severity ?? item.defaultSeverity);
     const now = clock.now();
     const reference = await store.nextReference(now.getUTCFullYear());
-    const event = sealEvent({
+    return sealEvent({
       caseId,
       seq: 1,
       at: now.toISOString(),
@@ -106,7 +237,7 @@ export class CaseService {
         immediateRisk: input.immediateRisk,
         ...(input.occurredAt !== undefined && { occurredAt: input.occurredAt }),
         ...(input.platform !== undefined && { platform: input.platform }),
-        signalKey: signalKeyHash(input.signalKey ?? idempotencyKey),
+        signalKey: signalKeyHash(signalKey),
         ...(input.signal !== undefined && { signal: input.signal }),
       },
       narrative: {
@@ -117,64 +248,20 @@ export class CaseService {
         ...(input.link !== undefined && { link: input.link }),
       },
     });
-    const { created, snapshot } = await store.create(evolve(undefined, event), event);
-    if (created) await this.notify(snapshot.state, event);
-    this.log.info(
-      {
-        caseId,
-        reference: snapshot.state.reference,
-        route: snapshot.state.route,
-        severity,
-        created,
-        event: 'case.opened',
-      },
-      created ? 'case opened' : 'signal already recorded; no new case',
-    );
-    return { state: snapshot.state, created };
   }
 
-  /**
-   * Applies a command to a case. On a concurrent write the command is decided again on the fresh
-   * state: it is appended if it still makes sense, refused (coded error) if it no longer does.
-   */
-  async act(
-    caseId: string,
-    actor: Actor,
-    command: CaseCommand,
-  ): Promise<{ state: CaseState; event: CaseEvent }> {
-    const { store, pack, clock } = this.deps;
-    const retry = this.deps.conflictRetry ?? { attempts: 40, maxDelayMs: 250 };
-    const attempt = async () => {
-      const snap =
-        (await store.load(caseId)) ?? fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
-      const body: CaseEventBody = decide(snap.state, command, actor, pack);
-      const event = sealEvent({
-        caseId,
-        seq: snap.state.version + 1,
-        at: clock.now().toISOString(),
-        actorId: actor.id,
-        ...(actor.name !== undefined && { actorName: actor.name }),
-        prevHash: snap.state.lastHash,
-        ...body,
-      });
-      const state = evolve(snap.state, event);
-      await store.commit(caseId, snap.token, state, [event]);
-      return { state, event };
-    };
-    const result = await backOff(attempt, {
-      numOfAttempts: retry.attempts,
-      startingDelay: 5,
-      timeMultiple: 2,
-      maxDelay: retry.maxDelayMs,
-      jitter: 'full',
-      retry: (err: unknown) => isErrorCode(err, 'CASE_CONFLICT'),
-    });
+  private logOpened(state: CaseState, created: boolean): void {
     this.log.info(
-      { caseId, seq: result.event.seq, type: result.event.type, event: 'case.acted' },
-      'case updated',
+      {
+        caseId: state.id,
+        reference: state.reference,
+        route: state.route,
+        severity: state.severity,
+        created,
+        event: created ? 'case.opened' : 'case.alreadyOpened',
+      },
+      created ? 'case opened' : 'case already opened; no new case',
     );
-    await this.notify(result.state, result.event);
-    return result;
   }
 
   private async notify(state: CaseState, event: CaseEvent): Promise<void> {

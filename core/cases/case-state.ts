@@ -6,9 +6,9 @@ import { fail } from '../errors';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { severities } from '../policy/policy-pack';
 import { severityRank } from '../policy/routing';
-import type { SignalKind } from '../detection/chat-signal';
+import type { Signal } from '../intake/signal';
 import type { Actor, CaseEvent, CaseEventBody, CaseSource, CloseOutcome, Under18 } from './case-events';
-import { closeOutcomes } from './case-events';
+import { closeOutcomes, signalKeyHash } from './case-events';
 
 export type CaseStatus = 'open' | 'inProgress' | 'closed';
 
@@ -142,14 +142,7 @@ export type CaseCommand =
   | { kind: 'recordParentInformed'; note: string }
   | { kind: 'recordSanction'; sanction: string; note?: string }
   | { kind: 'close'; outcome: CloseOutcome; note?: string }
-  | { kind: 'reopen'; note?: string }
-  | {
-      kind: 'addSignal';
-      signal: { kind: SignalKind; category: string; severity: Severity; signalKey: string };
-      summary: string;
-      excerpt?: string;
-      link?: string;
-    };
+  | { kind: 'reopen'; note?: string };
 
 /**
  * Decides the event a command produces on the current state, or refuses it with a coded error.
@@ -165,7 +158,8 @@ export function decide(
   const refuse = (reason: string, message: string): never =>
     fail('CASE_TRANSITION_REFUSED', message, { caseId: state.id, reason, status: state.status });
   const notClosed = () => {
-    if (state.status === 'closed') refuse('closed', `Case ${state.reference} is closed; reopen it first.`);
+    if (state.status === 'closed')
+      fail('CASE_CLOSED', `Case ${state.reference} is closed; reopen it first.`, { caseId: state.id });
   };
   const none = {} as Record<string, never>;
 
@@ -229,22 +223,35 @@ export function decide(
         data: { outcome: command.outcome },
         narrative: optional({ note: command.note }),
       };
-    case 'addSignal':
-      notClosed();
-      if (state.signalKeys.includes(command.signal.signalKey))
-        refuse('duplicateSignal', `That signal is already recorded on ${state.reference}.`);
-      return {
-        type: 'signalAdded',
-        data: command.signal,
-        narrative: {
-          summary: command.summary,
-          ...optional({ excerpt: command.excerpt, link: command.link }),
-        },
-      };
     case 'reopen':
       if (state.status !== 'closed') refuse('notClosed', `Case ${state.reference} is not closed.`);
       return { type: 'reopened', data: none, narrative: optional({ note: command.note }) };
   }
+}
+
+/**
+ * The events that record signals on a case: one per signal the case does not hold yet. This is
+ * the one place a repeated signal is recognised (a redelivery, an edit, a backfill, a second
+ * worker): the case head, written in the same transaction as its events, is the authority.
+ */
+export function signalEvents(state: CaseState, signals: readonly Signal[]): CaseEventBody[] {
+  if (state.status === 'closed')
+    fail('CASE_CLOSED', `Case ${state.reference} is closed; a new signal starts a new case.`, {
+      caseId: state.id,
+    });
+  const held = new Set(state.signalKeys);
+  const bodies: CaseEventBody[] = [];
+  for (const s of signals) {
+    const signalKey = signalKeyHash(s.key);
+    if (held.has(signalKey)) continue;
+    held.add(signalKey);
+    bodies.push({
+      type: 'signalAdded',
+      data: { kind: s.kind, category: s.category, severity: s.severity, signalKey },
+      narrative: { summary: s.summary, ...optional({ excerpt: s.excerpt, link: s.link }) },
+    });
+  }
+  return bodies;
 }
 
 function optional<T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } {

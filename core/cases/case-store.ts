@@ -38,10 +38,13 @@ export interface CaseListFilter {
 
 export interface CaseStore {
   /**
-   * Creates a case (its head and first event) atomically. If a case with this id already exists
-   * nothing is written and the existing case is returned with `created: false`.
+   * Creates a case (its head and its first events, from `opened` on) atomically. If a case with
+   * this id already exists nothing is written and the existing case is returned with `created: false`.
    */
-  create(state: CaseState, first: CaseEvent): Promise<{ created: boolean; snapshot: CaseSnapshot }>;
+  create(
+    state: CaseState,
+    events: readonly CaseEvent[],
+  ): Promise<{ created: boolean; snapshot: CaseSnapshot }>;
   load(caseId: string): Promise<CaseSnapshot | undefined>;
   /** The whole chronology in order. */
   events(caseId: string): Promise<CaseEvent[]>;

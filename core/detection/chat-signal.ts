@@ -13,8 +13,8 @@
  * conversation; DLP violations always count.
  */
 import { createHash } from 'node:crypto';
+import type { SignalKind } from '../intake/signal';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
-import { severityRank } from '../policy/routing';
 import type { PhraseMatcher } from './phrase-matcher';
 
 /** How a participant's identity relates to this organisation. */
@@ -49,8 +49,6 @@ export interface ChatMessageFacts {
   readonly membershipChanged?: boolean;
 }
 
-export type SignalKind = 'externalContact' | 'phrase' | 'dlp';
-
 export interface SignalHit {
   readonly kind: SignalKind;
   readonly category: string;
@@ -68,6 +66,10 @@ export interface ChatAssessment {
   readonly hits: readonly SignalHit[];
   /** Members of the conversation in the protected role. */
   readonly protectedMembers: readonly Participant[];
+  /** The sender, classified by everything known of them (the message and the member list). */
+  readonly sender: Participant;
+  /** Everyone in the conversation, the sender first, each once. */
+  readonly everyone: readonly Participant[];
 }
 
 /** A stable, non-reversible key for a conversation (ids never appear in keys in the clear). */
@@ -85,7 +87,8 @@ export function assessChatMessage(
 ): ChatAssessment {
   const rules = pack.detection;
   const conv = conversationKey(message.conversation);
-  const everyone = uniqueById([message.sender, ...members]);
+  const everyone = mergeById([message.sender, ...members]);
+  const sender = everyone[0] ?? message.sender;
   const protectedMembers = everyone.filter((p) => p.identity === 'internal' && isProtected(p));
   const hits: SignalHit[] = [];
 
@@ -124,12 +127,7 @@ export function assessChatMessage(
       key: `dlp:${conv}:${message.messageId}`,
     });
   }
-  return { hits, protectedMembers };
-}
-
-/** The hit a new case opens with: the most severe, external contact first among equals. */
-export function leadingHit(hits: readonly SignalHit[]): SignalHit | undefined {
-  return [...hits].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
+  return { hits, protectedMembers, sender, everyone };
 }
 
 /**
@@ -137,15 +135,15 @@ export function leadingHit(hits: readonly SignalHit[]): SignalHit | undefined {
  * staff), otherwise the protected learner the outsider was talking to.
  */
 export function chatSubject(
-  message: ChatMessageFacts,
-  lead: SignalHit,
-  protectedMembers: readonly Participant[],
+  assessment: ChatAssessment,
+  lead: Pick<SignalHit, 'kind'>,
 ): { subjectType: SubjectType; subject?: Participant } {
-  const senderProtected = protectedMembers.some((p) => p.id === message.sender.id);
-  if (lead.kind !== 'externalContact' && message.sender.identity === 'internal') {
-    return { subjectType: senderProtected ? 'learner' : 'staff', subject: message.sender };
+  const { sender, protectedMembers } = assessment;
+  const senderProtected = protectedMembers.some((p) => p.id === sender.id);
+  if (lead.kind !== 'externalContact' && sender.identity === 'internal') {
+    return { subjectType: senderProtected ? 'learner' : 'staff', subject: sender };
   }
-  const learner = protectedMembers.find((p) => p.id !== message.sender.id) ?? protectedMembers[0];
+  const learner = protectedMembers.find((p) => p.id !== sender.id) ?? protectedMembers[0];
   return learner ? { subjectType: 'learner', subject: learner } : { subjectType: 'unknown' };
 }
 
@@ -154,8 +152,35 @@ function isTrusted(p: Participant, trustedDomains: readonly string[]): boolean {
   return domain !== undefined && trustedDomains.includes(domain);
 }
 
-function uniqueById(people: readonly Participant[]): Participant[] {
+/**
+ * How far outside the college an identity is. Graph names a guest's message sender an ordinary
+ * `aadUser` of our tenant; only the member list says `guest`. So a person is classified by the most
+ * outside of what the message and the member list say about them.
+ */
+const outsideness: Record<IdentityKind, number> = {
+  unknown: 0,
+  internal: 1,
+  external: 2,
+  federated: 2,
+  personal: 2,
+  anonymous: 2,
+};
+
+/** Each person once, first appearance kept in order, with the most outside identity seen for them. */
+function mergeById(people: readonly Participant[]): Participant[] {
   const seen = new Map<string, Participant>();
-  for (const p of people) if (!seen.has(p.id)) seen.set(p.id, p);
+  for (const p of people) {
+    const known = seen.get(p.id);
+    if (!known) seen.set(p.id, p);
+    else {
+      const identity = outsideness[p.identity] > outsideness[known.identity] ? p.identity : known.identity;
+      seen.set(p.id, {
+        ...known,
+        identity,
+        ...(known.displayName === undefined && p.displayName !== undefined && { displayName: p.displayName }),
+        ...(known.email === undefined && p.email !== undefined && { email: p.email }),
+      });
+    }
+  }
   return [...seen.values()];
 }

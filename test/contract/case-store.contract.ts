@@ -81,17 +81,27 @@ export function describeCaseStoreContract(
 
     it('returns what was created, narrative included', async () => {
       const { state, event } = newCase();
-      const { created, snapshot } = await store.create(state, event);
+      const { created, snapshot } = await store.create(state, [event]);
       expect(created).toBe(true);
       expect(snapshot.token).not.toBe('');
       expect((await store.load(state.id))?.state).toEqual(state);
       expect(await store.events(state.id)).toEqual([event]);
     });
 
+    it('creates a case with several first events in one write, in order', async () => {
+      const opening = newCase();
+      const second = next(opening.state, { type: 'noteAdded', data: {}, narrative: { note: 'first note' } });
+      const third = next(second.state, { type: 'noteAdded', data: {}, narrative: { note: 'second note' } });
+      const { created, snapshot } = await store.create(third.state, [opening.event, second.event, third.event]);
+      expect(created).toBe(true);
+      expect(snapshot.state.version).toBe(3);
+      expect(await store.events(opening.state.id)).toEqual([opening.event, second.event, third.event]);
+    });
+
     it('creates a case once: a second create with the same id returns the existing case', async () => {
       const first = newCase();
-      await store.create(first.state, first.event);
-      const again = await store.create(first.state, first.event);
+      await store.create(first.state, [first.event]);
+      const again = await store.create(first.state, [first.event]);
       expect(again.created).toBe(false);
       expect(again.snapshot.state).toEqual(first.state);
       expect(await store.events(first.state.id)).toHaveLength(1);
@@ -99,7 +109,7 @@ export function describeCaseStoreContract(
 
     it('appends events and replaces the head when the token is current', async () => {
       const c = newCase();
-      const { snapshot } = await store.create(c.state, c.event);
+      const { snapshot } = await store.create(c.state, [c.event]);
       const n1 = next(c.state, note('first'));
       const after = await store.commit(c.state.id, snapshot.token, n1.state, [n1.event]);
       expect(after.token).not.toBe(snapshot.token);
@@ -111,7 +121,7 @@ export function describeCaseStoreContract(
 
     it('refuses a commit built on a stale head with CASE_CONFLICT and writes nothing', async () => {
       const c = newCase();
-      const { snapshot } = await store.create(c.state, c.event);
+      const { snapshot } = await store.create(c.state, [c.event]);
       const winner = next(c.state, note('winner'));
       await store.commit(c.state.id, snapshot.token, winner.state, [winner.event]);
       const loser = next(c.state, note('loser'));
@@ -141,7 +151,7 @@ export function describeCaseStoreContract(
 
     it('finds a case by its reference', async () => {
       const c = newCase();
-      await store.create(c.state, c.event);
+      await store.create(c.state, [c.event]);
       expect(await store.findIdByReference(c.state.reference)).toBe(c.state.id);
       expect(await store.findIdByReference('ES-1999-9999')).toBeUndefined();
     });
@@ -150,8 +160,8 @@ export function describeCaseStoreContract(
       const subject = `subject-${counter}-${Math.random()}`;
       const a = newCase(subject);
       const b = newCase();
-      const { snapshot } = await store.create(a.state, a.event);
-      await store.create(b.state, b.event);
+      const { snapshot } = await store.create(a.state, [a.event]);
+      await store.create(b.state, [b.event]);
       const closed = next(a.state, { type: 'closed', data: { outcome: 'noFurtherAction' }, narrative: {} });
       await store.commit(a.state.id, snapshot.token, closed.state, [closed.event]);
 
@@ -173,7 +183,7 @@ export function describeCaseStoreContract(
 
     it('names every stored case and rebuilds its indexes from the events', async () => {
       const c = newCase();
-      await store.create(c.state, c.event);
+      await store.create(c.state, [c.event]);
       expect(await store.allCaseIds()).toContain(c.state.id);
       const before = await store.list({ status: 'all' });
       expect(await store.rebuildIndexes()).toBe((await store.allCaseIds()).length);

@@ -1,5 +1,5 @@
 /** The SignalLedger contract: Table Storage and the in-memory fake both run it. */
-import type { SignalLedger } from '../../core/monitoring/signal-ledger';
+import type { SignalLedger } from '../../core/intake/signal-ledger';
 
 export function describeSignalLedgerContract(name: string, make: () => SignalLedger): void {
   describe(`SignalLedger contract: ${name}`, () => {

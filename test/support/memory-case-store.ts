@@ -32,11 +32,14 @@ export class MemoryCaseStore implements CaseStore {
   private readonly counters = new Map<number, number>();
   private readonly index = new Map<string, CaseSummary>();
 
-  async create(state: CaseState, first: CaseEvent): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
+  async create(
+    state: CaseState,
+    events: readonly CaseEvent[],
+  ): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
     await tick();
     const existing = this.cases.get(state.id);
     if (existing) return { created: false, snapshot: this.snapshot(existing) };
-    const stored = { head: copy(state), token: 1, events: [copy(first)] };
+    const stored = { head: copy(state), token: 1, events: copy([...events]) };
     this.cases.set(state.id, stored);
     this.index.set(state.id, summarise(state));
     return { created: true, snapshot: this.snapshot(stored) };

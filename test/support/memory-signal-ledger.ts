@@ -1,5 +1,5 @@
 /** In-memory SignalLedger for unit tests; passes the same contract as the Table adapter. */
-import type { SignalLedger } from '../../core/monitoring/signal-ledger';
+import type { SignalLedger } from '../../core/intake/signal-ledger';
 
 export class MemorySignalLedger implements SignalLedger {
   private readonly windows = new Map<string, { caseKey: string; lastAt: number }>();

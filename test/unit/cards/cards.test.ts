@@ -10,17 +10,27 @@ import {
 import { allVerbs, verbs } from '../../../cards/verbs';
 import { CaseService } from '../../../core/cases/case-service';
 import type { CaseCommand } from '../../../core/cases/case-state';
+import type { Signal } from '../../../core/intake/signal';
 import { silentLogger } from '../../../core/logger';
 import { parsePolicyFile } from '../../../adapters/policy-files';
 import { checkCard } from '../../support/card-validator';
 import { defaultPack, dslA, policyPath, report, staff, steppingClock } from '../../support/fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 
-async function caseAfter(commands: CaseCommand[], overrides = {}) {
+/** A step: a DSL's command, or a monitoring signal joining the case. */
+type Step = CaseCommand | { readonly signal: Signal };
+const monitor = { id: 'system:chat-monitor', name: 'Teams chat monitoring' };
+
+async function caseAfter(steps: Step[], overrides = {}) {
   const store = new MemoryCaseStore();
   const cases = new CaseService({ store, pack: defaultPack, clock: steppingClock(), log: silentLogger });
   let { state } = await cases.open(report(overrides), staff, `k${Math.random()}`);
-  for (const c of commands) state = (await cases.act(state.id, dslA, c)).state;
+  for (const step of steps) {
+    if ('signal' in step) {
+      const r = await cases.recordSignals({ caseId: state.id, signals: [step.signal], actor: monitor });
+      if (r.status !== 'closed') state = r.state;
+    } else state = (await cases.act(state.id, dslA, step)).state;
+  }
   return { state, events: await store.events(state.id) };
 }
 
@@ -43,16 +53,15 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
   const chatSignal = await caseAfter(
     [
       {
-        kind: 'addSignal',
         signal: {
           kind: 'externalContact',
           category: 'external-contact',
           severity: 'medium',
-          signalKey: 's2',
+          key: 's2',
+          summary:
+            'External contact: a learner is in a conversation with a personal (consumer) Microsoft account.',
+          link: 'https://teams.microsoft.com/l/message/19%3Aabc%40thread.v2/1700000000000',
         },
-        summary:
-          'External contact: a learner is in a conversation with a personal (consumer) Microsoft account.',
-        link: 'https://teams.microsoft.com/l/message/19%3Aabc%40thread.v2/1700000000000',
       },
     ],
     {
@@ -207,9 +216,13 @@ describe('chat-signal case cards', () => {
     const { state, events } = await caseAfter(
       [
         {
-          kind: 'addSignal',
-          signal: { kind: 'phrase', category: 'grooming', severity: 'high', signalKey: 's2' },
-          summary: 'Safeguarding phrase (Grooming, high) in a message from Alex.',
+          signal: {
+            kind: 'phrase',
+            category: 'grooming',
+            severity: 'high',
+            key: 's2',
+            summary: 'Safeguarding phrase (Grooming, high) in a message from Alex.',
+          },
         },
       ],
       { source: 'chatSignal', link },

@@ -58,7 +58,11 @@ function chronology(commands: readonly CaseCommand[]): CaseEvent[] {
     try {
       body = decide(state, command, actor, defaultPack);
     } catch (err) {
-      if (err instanceof EsafetyError && err.code === 'CASE_TRANSITION_REFUSED') return;
+      if (
+        err instanceof EsafetyError &&
+        (err.code === 'CASE_TRANSITION_REFUSED' || err.code === 'CASE_CLOSED')
+      )
+        return;
       throw err;
     }
     const e = sealEvent({

@@ -94,7 +94,7 @@ describe('case transitions', () => {
     ['second close', { kind: 'close', outcome: 'noFurtherAction' }],
   ])('refuses a %s on a closed case', (_name, command) => {
     const closed = act(openCase(), { kind: 'close', outcome: 'resolvedInternally' });
-    expect(refusal(() => decide(closed, command, dslA, defaultPack))).toMatchObject({ reason: 'closed' });
+    expect(refusal(() => decide(closed, command, dslA, defaultPack))).toMatchObject({ code: 'CASE_CLOSED' });
   });
 
   it.each<[string, CaseCommand, string]>([

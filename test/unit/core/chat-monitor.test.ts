@@ -1,6 +1,7 @@
 import { CaseService } from '../../../core/cases/case-service';
 import type { ChatMessageFacts, Participant } from '../../../core/detection/chat-signal';
 import { silentLogger } from '../../../core/logger';
+import { SignalIntake } from '../../../core/intake/signal-intake';
 import { ChatMonitor } from '../../../core/monitoring/chat-monitor';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemorySignalLedger } from '../../support/memory-signal-ledger';
@@ -15,13 +16,18 @@ function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
   const clock = { now: () => new Date(now) };
   const store = new MemoryCaseStore();
   const cases = new CaseService({ store, pack: defaultPack, clock, log: silentLogger });
-  const monitor = new ChatMonitor({
+  const intake = new SignalIntake({
     pack: defaultPack,
     cases,
     ledger: new MemorySignalLedger(),
+    clock,
+    log: silentLogger,
+  });
+  const monitor = new ChatMonitor({
+    pack: defaultPack,
+    intake,
     members: { members: () => Promise.resolve([lee, stranger]), forget: () => undefined },
     directory: { isMember: (user, group) => Promise.resolve(group === learnersGroup && user === 'lee') },
-    clock,
     log: silentLogger,
   });
   return { monitor, cases, store, advance: (ms: number) => (now += ms) };
@@ -57,7 +63,7 @@ describe('chat monitor', () => {
     const { monitor, cases } = setup();
     const m = message('are you alone');
     await monitor.handle(m);
-    expect(await monitor.handle(m)).toEqual({ outcome: 'alreadyRecorded' });
+    expect(await monitor.handle(m)).toEqual({ outcome: 'seenBefore' });
     expect(await cases.list()).toHaveLength(1);
   });
 
@@ -74,7 +80,7 @@ describe('chat monitor', () => {
     const { monitor, cases, advance } = setup();
     await monitor.handle(message('are you alone'));
     advance(30 * 60_000);
-    expect(await monitor.handle(message('send me a pic'))).toMatchObject({ outcome: 'appended', added: 1 });
+    expect(await monitor.handle(message('send me a pic'))).toMatchObject({ outcome: 'joined', added: 1 });
     expect(await cases.list()).toHaveLength(1);
     advance(61 * 60_000);
     expect(await monitor.handle(message('our little secret'))).toMatchObject({ outcome: 'opened' });
@@ -97,7 +103,7 @@ describe('chat monitor', () => {
     await monitor.handle(original);
     advance(3 * 60 * 60_000);
     const edited = { ...original, text: 'hi there, our little secret' };
-    expect(await monitor.handle(edited)).toMatchObject({ outcome: 'appended', added: 1 });
+    expect(await monitor.handle(edited)).toMatchObject({ outcome: 'joined', added: 1 });
     const all = await cases.list();
     expect(all).toHaveLength(1);
     expect(all[0]?.severity).toBe('high');

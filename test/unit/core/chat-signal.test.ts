@@ -1,11 +1,11 @@
 import {
   assessChatMessage,
   chatSubject,
-  leadingHit,
   type ChatMessageFacts,
   type Participant,
 } from '../../../core/detection/chat-signal';
 import { PhraseMatcher } from '../../../core/detection/phrase-matcher';
+import { leadingSignal } from '../../../core/intake/signal';
 import type { PolicyPack } from '../../../core/policy/policy-pack';
 import { defaultPack } from '../../support/fixtures';
 
@@ -41,6 +41,20 @@ describe('chat signals', () => {
     expect(hits).toEqual([
       expect.objectContaining({ kind: 'externalContact', category: 'external-contact', severity: 'medium' }),
     ]);
+  });
+
+  it("flags a guest's first message to a learner: Graph calls the sender an ordinary user, the member list says guest", () => {
+    // As Graph sends it: the message's `from.user` is an aadUser of our tenant (internal) …
+    const guestAsSender: Participant = { id: 'g', displayName: 'Gus Guest', identity: 'internal' };
+    // … and only the chat's member list carries the `guest` role.
+    const guestAsMember: Participant = { id: 'g', displayName: 'Gus Guest', identity: 'external' };
+    const a = assess(msg(guestAsSender, 'hello lee'), [lee, guestAsMember]);
+    expect(a.hits).toEqual([
+      expect.objectContaining({ kind: 'externalContact', outsiders: [expect.objectContaining({ id: 'g' })] }),
+    ]);
+    expect(a.sender.identity).toBe('external');
+    // Whichever order the records come in, the most outside one wins.
+    expect(assess(msg(guestAsMember, 'hello lee'), [lee, guestAsSender]).sender.identity).toBe('external');
   });
 
   it('does not flag outsiders where no learner is present, nor colleagues talking with a learner', () => {
@@ -83,16 +97,16 @@ describe('chat signals', () => {
     const outsider: Participant = { id: 'x', identity: 'anonymous' };
     const fromOutsider = msg(outsider, 'our little secret');
     const a = assess(fromOutsider, [lee, outsider]);
-    const lead = leadingHit(a.hits)!;
+    const lead = leadingSignal(a.hits)!;
     expect(lead).toMatchObject({ kind: 'phrase', category: 'grooming', severity: 'high' });
-    expect(chatSubject(fromOutsider, lead, a.protectedMembers)).toEqual({
+    expect(chatSubject(a, lead)).toEqual({
       subjectType: 'learner',
       subject: lee,
     });
 
     const fromTutor = msg(tariq, 'our little secret');
     const b = assess(fromTutor, [lee, tariq]);
-    expect(chatSubject(fromTutor, leadingHit(b.hits)!, b.protectedMembers)).toEqual({
+    expect(chatSubject(b, leadingSignal(b.hits)!)).toEqual({
       subjectType: 'staff',
       subject: tariq,
     });
