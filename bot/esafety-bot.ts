@@ -333,7 +333,8 @@ export class EsafetyBot extends TeamsActivityHandler {
       return this.renderCase((await this.deps.cases.act(state.id, actor, command)).state);
     } catch (err) {
       const e = toEsafetyError(err);
-      if (e.code !== 'CASE_TRANSITION_REFUSED' && e.code !== 'CASE_CLOSED' && e.code !== 'CASE_CONFLICT') throw e;
+      if (e.code !== 'CASE_TRANSITION_REFUSED' && e.code !== 'CASE_CLOSED' && e.code !== 'CASE_CONFLICT')
+        throw e;
       log.info(
         {
           event: 'case.refusedTransition',

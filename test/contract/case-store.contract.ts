@@ -92,7 +92,11 @@ export function describeCaseStoreContract(
       const opening = newCase();
       const second = next(opening.state, { type: 'noteAdded', data: {}, narrative: { note: 'first note' } });
       const third = next(second.state, { type: 'noteAdded', data: {}, narrative: { note: 'second note' } });
-      const { created, snapshot } = await store.create(third.state, [opening.event, second.event, third.event]);
+      const { created, snapshot } = await store.create(third.state, [
+        opening.event,
+        second.event,
+        third.event,
+      ]);
       expect(created).toBe(true);
       expect(snapshot.state.version).toBe(3);
       expect(await store.events(opening.state.id)).toEqual([opening.event, second.event, third.event]);
