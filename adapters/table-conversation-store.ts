@@ -1,10 +1,21 @@
 /**
  * ConversationStore on Table Storage: one table, partitioned by kind (`user`, `route`, `post`).
- * References hold Teams ids and service URLs, not message content.
+ * References hold Teams ids and service URLs, not message content. Case card records (`post`) are
+ * written only by compare-and-swap on their ETag: insert-if-absent for the first write, replace
+ * with the ETag read for every later one.
  */
 import { TableClient } from '@azure/data-tables';
-import type { CasePost, ConversationRef, ConversationStore } from '../core/conversations';
+import type { CasePostRecord, ConversationRef, ConversationStore } from '../core/conversations';
+import { fail } from '../core/errors';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
+
+interface PostRow {
+  readonly ref?: string;
+  readonly activityId?: string;
+  readonly version?: number;
+  readonly leaseHolder?: string;
+  readonly leaseUntil?: string;
+}
 
 export class TableConversationStore implements ConversationStore {
   private readonly table: TableClient;
@@ -25,29 +36,53 @@ export class TableConversationStore implements ConversationStore {
     return this.put('user', userId, { ref: JSON.stringify(ref) });
   }
   async user(userId: string) {
-    return parse<ConversationRef>((await this.get('user', userId))?.['ref']);
+    return parse((await this.get('user', userId))?.['ref']);
   }
   saveRoute(route: string, ref: ConversationRef) {
     return this.put('route', route, { ref: JSON.stringify(ref) });
   }
   async route(route: string) {
-    return parse<ConversationRef>((await this.get('route', route))?.['ref']);
+    return parse((await this.get('route', route))?.['ref']);
   }
-  saveCasePost(caseId: string, post: CasePost) {
-    return this.put('post', caseId, {
-      ref: JSON.stringify(post.conversation),
-      activityId: post.activityId,
-      ...(post.version !== undefined && { version: String(post.version) }),
-    });
+
+  async casePost(caseId: string): Promise<{ record: CasePostRecord; token: string } | undefined> {
+    const row = (await this.get('post', caseId)) as (PostRow & { etag: string }) | undefined;
+    if (!row) return undefined;
+    const conversation = parse(row.ref);
+    const record: CasePostRecord = {
+      ...(conversation && row.activityId ? { post: { conversation, activityId: row.activityId } } : {}),
+      version: typeof row.version === 'number' ? row.version : Number(row.version ?? 0),
+      ...(row.leaseHolder && row.leaseUntil
+        ? { lease: { holder: row.leaseHolder, until: row.leaseUntil } }
+        : {}),
+    };
+    return { record, token: row.etag };
   }
-  async casePost(caseId: string): Promise<CasePost | undefined> {
-    const row = await this.get('post', caseId);
-    const conversation = parse<ConversationRef>(row?.['ref']);
-    const activityId = row?.['activityId'];
-    const version = typeof row?.['version'] === 'string' ? Number(row['version']) : undefined;
-    return conversation && typeof activityId === 'string'
-      ? { conversation, activityId, ...(version !== undefined && { version }) }
-      : undefined;
+
+  async putCasePost(caseId: string, record: CasePostRecord, token?: string): Promise<string | undefined> {
+    await this.ensureTable();
+    const entity = {
+      partitionKey: 'post',
+      rowKey: caseId,
+      version: record.version,
+      ...(record.post && {
+        ref: JSON.stringify(record.post.conversation),
+        activityId: record.post.activityId,
+      }),
+      ...(record.lease && { leaseHolder: record.lease.holder, leaseUntil: record.lease.until }),
+    };
+    try {
+      const res =
+        token === undefined
+          ? await this.table.createEntity(entity)
+          : await this.table.updateEntity(entity, 'Replace', { etag: token });
+      return res.etag ?? fail('STORAGE_FAILED', 'Table Storage answered a write without an ETag.');
+    } catch (err) {
+      const status = statusOf(err);
+      // 409: a record was created first; 412: it changed since it was read; 404: it was removed.
+      if (status === 409 || status === 412 || status === 404) return undefined;
+      return storageFailure(err, 'save case post');
+    }
   }
 
   private async put(kind: string, key: string, values: Record<string, string>): Promise<void> {
@@ -68,6 +103,10 @@ export class TableConversationStore implements ConversationStore {
   }
 }
 
-function parse<T>(value: unknown): T | undefined {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : undefined;
+function parse(value: unknown): ConversationRef | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed: unknown = JSON.parse(value);
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+    ? (parsed as ConversationRef)
+    : undefined;
 }

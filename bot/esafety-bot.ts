@@ -39,7 +39,8 @@ import type { Logger } from '../core/logger';
 import { severities, type PolicyPack } from '../core/policy/policy-pack';
 import { parseReport } from '../core/reports/report-form';
 import type { ConversationStore } from '../core/conversations';
-import { sweepCasePosts, type Outbox } from '../core/outbox';
+import type { Outbox } from '../core/outbox/outbox';
+import { sweepCasePosts } from '../core/outbox/sweep';
 
 export interface BotDeps {
   readonly cases: CaseService;

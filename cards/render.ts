@@ -8,7 +8,7 @@ import { closeOutcomes } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
 import { severities, type PolicyPack, type Severity } from '../core/policy/policy-pack';
 import { findCategory, suggestedSanctions } from '../core/policy/routing';
-import type { OpsNotice } from '../core/outbox';
+import type { OpsNotice } from '../core/outbox/outbox';
 import { reportFields, type ReportErrors, type ReportValues } from '../core/reports/report-form';
 import caseCardTemplate from './templates/case-card.json';
 import messageTemplate from './templates/message.json';
@@ -232,7 +232,7 @@ function describe(
     case 'reopened':
       return `${who} reopened the case`;
     case 'signalAdded':
-      return `${who}: ${clip(e.narrative.summary)}`;
+      return `${who}: ${clip(e.narrative.summary)}${e.narrative.excerpt ? ` "${clip(e.narrative.excerpt, 100)}"` : ''}`;
   }
 }
 
@@ -259,6 +259,13 @@ const opsNotices: Record<OpsNotice, { title: string; lines: string[] }> = {
     ],
   },
 };
+
+/** What a reporter is told when their concern moves: the reference only, never detail. */
+export function reporterNotice(reference: string, change: 'claimed' | 'closed'): string {
+  return change === 'claimed'
+    ? `Your concern ${reference} has been picked up by the safeguarding team.`
+    : `Your concern ${reference} has been closed. Thank you for reporting it.`;
+}
 
 /** A notice for a route's channel that something needs an operator. */
 export function opsNoticeCard(notice: OpsNotice): AdaptiveCard {

@@ -1,6 +1,7 @@
 /**
- * Where the bot can reach people and channels later (proactive messages). References are opaque
- * JSON from the Teams surface; core never looks inside them.
+ * Where the bot can reach people and channels later (proactive messages), and where each case's
+ * card is. References are opaque JSON from the Teams surface; core never looks inside them (the
+ * Teams sender in bot/ parses them with a schema when it reads them).
  */
 export type ConversationRef = Readonly<Record<string, unknown>>;
 
@@ -8,8 +9,20 @@ export type ConversationRef = Readonly<Record<string, unknown>>;
 export interface CasePost {
   readonly conversation: ConversationRef;
   readonly activityId: string;
-  /** The case version the card shows; behind the case means an update still has to be made. */
-  readonly version?: number;
+}
+
+/**
+ * A case's card record: where the card is and which version of the case it shows, and — while a
+ * worker is posting or updating it — that worker's lease. One record per case; it is only ever
+ * written by compare-and-swap, so there is never a second card (core/outbox/case-cards.ts).
+ */
+export interface CasePostRecord {
+  /** Absent until Teams has accepted the first post. */
+  readonly post?: CasePost;
+  /** The case version the card shows (0: nothing posted yet). */
+  readonly version: number;
+  /** A worker is posting or updating the card until `until` (ISO time). */
+  readonly lease?: { readonly holder: string; readonly until: string };
 }
 
 export interface ConversationStore {
@@ -18,6 +31,11 @@ export interface ConversationStore {
   /** The channel a route's cases are posted to (`register <route>` or the pack's channel ids). */
   saveRoute(route: string, ref: ConversationRef): Promise<void>;
   route(route: string): Promise<ConversationRef | undefined>;
-  saveCasePost(caseId: string, post: CasePost): Promise<void>;
-  casePost(caseId: string): Promise<CasePost | undefined>;
+  /** The case's card record and its concurrency token. */
+  casePost(caseId: string): Promise<{ record: CasePostRecord; token: string } | undefined>;
+  /**
+   * Writes the card record only if it is still the one `token` names (without a token: only if the
+   * case has no record yet). Returns the new token, or undefined when someone else wrote first.
+   */
+  putCasePost(caseId: string, record: CasePostRecord, token?: string): Promise<string | undefined>;
 }

@@ -3,12 +3,12 @@
  * fails is retried by the host and moved to `case-posts-poison` after 5 dequeues; nothing is dropped.
  */
 import type { InvocationContext } from '@azure/functions';
-import type { CasePoster } from '../bot/case-poster';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { outboxMessageSchema } from '../core/outbox';
+import { outboxMessageSchema } from '../core/outbox/outbox';
+import { deliverOutboxMessage, type OutboxWorkerDeps } from '../core/outbox/outbox-worker';
 
-export function casePostsHandler(poster: CasePoster | undefined, log: Logger) {
+export function casePostsHandler(worker: OutboxWorkerDeps | undefined, log: Logger) {
   return async (message: unknown, ctx: InvocationContext): Promise<void> => {
     const raw = typeof message === 'string' ? tryJson(message) : message;
     const parsed = outboxMessageSchema.safeParse(raw);
@@ -20,8 +20,11 @@ export function casePostsHandler(poster: CasePoster | undefined, log: Logger) {
       );
       return fail('INPUT_INVALID', 'Malformed outbox message.');
     }
-    if (!poster) return fail('CONFIG_INVALID', 'The bot is not configured: set ESAFETY_BOT_APP_ID.');
-    await poster.handle(parsed.data);
+    if (!worker) return fail('CONFIG_INVALID', 'The bot is not configured: set ESAFETY_BOT_APP_ID.');
+    await deliverOutboxMessage(
+      { ...worker, log: log.child({ invocationId: ctx.invocationId }) },
+      parsed.data,
+    );
   };
 }
 

@@ -15,7 +15,7 @@ import { TableCaseStore } from '../adapters/table-case-store';
 import { TableConversationStore } from '../adapters/table-conversation-store';
 import type { Directory } from '../core/auth/authorise';
 import type { ConversationStore } from '../core/conversations';
-import { followUps, type Outbox, type OutboxMessage } from '../core/outbox';
+import { followUps, type Outbox, type OutboxMessage } from '../core/outbox/outbox';
 import { StorageQueue } from '../adapters/storage-queue';
 import { GraphDirectory } from '../adapters/graph-directory';
 import { createGraphClient } from '../adapters/graph-gateway';

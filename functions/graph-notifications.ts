@@ -19,7 +19,7 @@ import { decryptResourceData } from '../adapters/graph-notification-crypto';
 import { fail, isErrorCode, toEsafetyError, type EsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { reauthorizeSubscription, reconcileSubscriptions } from '../core/monitoring/subscriptions';
-import type { Outbox } from '../core/outbox';
+import type { Outbox } from '../core/outbox/outbox';
 import type { Monitoring } from './composition-root';
 import {
   changeNotificationSchema,

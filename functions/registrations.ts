@@ -11,9 +11,9 @@ import type {
   InvocationContext,
 } from '@azure/functions';
 import { createBotAdapter } from '../bot/bot-adapter';
-import { CasePoster } from '../bot/case-poster';
+import { BotConnectorSender } from '../bot/teams-sender';
 import { EsafetyBot } from '../bot/esafety-bot';
-import { sweepCasePosts } from '../core/outbox';
+import { sweepCasePosts } from '../core/outbox/sweep';
 import { queueName } from './config';
 import { botMessagesHandler } from './bot-messages';
 import { casePostsHandler } from './case-posts';
@@ -85,7 +85,8 @@ export function registrations(app: App): Registrations {
   const bot = new EsafetyBot(app);
   const adapter =
     config.bot.appId !== undefined || config.bot.anonymous ? createBotAdapter(config.bot, log) : undefined;
-  const poster = adapter && new CasePoster({ ...app, adapter, appId: config.bot.appId ?? '' });
+  const sender =
+    adapter && new BotConnectorSender({ adapter, appId: config.bot.appId ?? '', pack: app.pack, log });
   return {
     http: [
       { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) },
@@ -112,7 +113,7 @@ export function registrations(app: App): Registrations {
       {
         name: 'casePosts',
         queueName: queueName(config.storage, 'case-posts'),
-        handler: casePostsHandler(poster, log.child({ component: 'case-posts' })),
+        handler: casePostsHandler(sender && { ...app, sender }, log.child({ component: 'case-posts' })),
       },
       {
         name: 'graphNotifications',

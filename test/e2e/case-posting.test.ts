@@ -97,7 +97,7 @@ describe('case cards in channels', () => {
       'the channel card updated in place',
     );
     const posted = await app.conversations.casePost(state.id);
-    expect(update.path).toContain(`/activities/${posted?.activityId}`);
+    expect(update.path).toContain(`/activities/${posted?.record.post?.activityId}`);
     await waitFor(
       () => connector.texts().find((t) => t.includes(`${state.reference} has been picked up`)),
       'the reporter told',
@@ -131,7 +131,10 @@ describe('case cards in channels', () => {
       newThreadsIn(dslChannelId).filter((c) => JSON.stringify(c.body).includes(state.reference));
     await waitFor(() => attempts().some((c) => c.answered === undefined), 'an accepted post', 20_000);
     expect(attempts().map((c) => c.answered ?? 200)).toEqual([429, 429, 200]);
-    await waitFor(async () => (await app.conversations.casePost(state.id))?.activityId, 'the post recorded');
+    await waitFor(
+      async () => (await app.conversations.casePost(state.id))?.record.post?.activityId,
+      'the post recorded',
+    );
   });
 
   it('sends a concern about staff to the HR channel and never to the DSL channel', async () => {
@@ -151,4 +154,57 @@ describe('case cards in channels', () => {
       false,
     );
   });
+
+  it('keeps one thread per case, showing its last version, when 20 changes in a second are posted by two workers', async () => {
+    await stack.startSecondWorker();
+    const state = await report({
+      subjectType: 'learner',
+      under18: 'yes',
+      category: 'content',
+      subcategory: 'age-inappropriate',
+      description: 'Shared an inappropriate video in class.',
+    });
+    // Twenty DSL actions within a second, as fast as Teams delivers them.
+    const notes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(
+          cardAction(
+            dana,
+            connector.url,
+            'case.note',
+            { caseId: state.id, note: `Note number ${i + 1}` },
+            inChannel(dslChannelId),
+          ),
+        ),
+      ),
+    );
+    expect(notes.map((n) => n.status)).toEqual(Array(20).fill(200));
+    const last = await app.cases.get(state.id);
+    expect(last?.version).toBe(21);
+    const threads = () =>
+      newThreadsIn(dslChannelId).filter(
+        (c) => c.answered === undefined && JSON.stringify(c.body).includes(state.reference),
+      );
+    // Wait until the card shows the last three chronology entries, then for the queues to settle.
+    const events = await app.cases.chronology(state.id);
+    const lastNotes = events.slice(-3).map((e) => (e.type === 'noteAdded' ? e.narrative.note : ''));
+    const shows = (body: unknown) => lastNotes.every((n) => JSON.stringify(body).includes(n));
+    const finalCard = () => {
+      const record = connector.calls.filter(
+        (c) =>
+          (c.method === 'POST' &&
+            c.path === '/v3/conversations' &&
+            JSON.stringify(c.body).includes(state.reference)) ||
+          (c.method === 'PUT' && JSON.stringify(c.body).includes(state.reference)),
+      );
+      return record.at(-1);
+    };
+    await waitFor(() => shows(finalCard()?.body), 'the card to show the last version', 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(threads()).toHaveLength(1);
+    expect(shows(finalCard()?.body)).toBe(true);
+    const recorded = await app.conversations.casePost(state.id);
+    expect(recorded?.record).toMatchObject({ version: 21 });
+    expect(recorded?.record.lease).toBeUndefined();
+  }, 40_000);
 });

@@ -83,11 +83,37 @@ const casesOpenedFor = (chatId: string, what: string) =>
     return cases.length > 0 && cases;
   }, what);
 
-const cardPostedFor = (reference: string) =>
-  stack.connector.calls.find(
+/** Every new thread the bot started for a case (a DSL must only ever see one). */
+const threadsFor = (reference: string) =>
+  stack.connector.calls.filter(
     (c) =>
-      c.method === 'POST' && c.path === '/v3/conversations' && JSON.stringify(c.body).includes(reference),
+      c.method === 'POST' &&
+      c.path === '/v3/conversations' &&
+      c.answered === undefined &&
+      JSON.stringify(c.body).includes(reference),
   );
+const cardPostedFor = (reference: string) => threadsFor(reference)[0];
+
+/** What the case's thread shows now: the last card written to it (the post, or its latest update). */
+const cardShownFor = (reference: string) =>
+  stack.connector.calls
+    .filter(
+      (c) =>
+        (c.method === 'POST' || c.method === 'PUT') &&
+        c.answered === undefined &&
+        JSON.stringify(c.body).includes(reference),
+    )
+    .at(-1);
+
+/** Waits for the queues to settle (graph notifications, then the card posts they queued). */
+async function settled() {
+  await drained();
+  const posts = new QueueClient(testStorage(), queueName(stack.app.config.storage, 'case-posts'));
+  await waitFor(
+    async () => (await posts.getProperties()).approximateMessagesCount === 0,
+    'the card posts to drain',
+  );
+}
 
 describe('the Graph webhook', () => {
   it('answers the validation handshake with the decoded token as plain text, for URL-encoded tokens', async () => {
@@ -206,6 +232,10 @@ describe('chat signals become DSL cases', () => {
     const card = await waitFor(() => cardPostedFor(found!.reference), 'the card in the DSL channel');
     expect(JSON.stringify(card.body)).toContain(dslChannelId);
     expect(JSON.stringify(card.body)).toContain('personal (consumer) Microsoft account');
+    // One message, two signals: one card, showing both.
+    await settled();
+    expect(threadsFor(found!.reference)).toHaveLength(1);
+    expect(JSON.stringify(cardShownFor(found!.reference)?.body)).toContain('External contact');
   });
 
   it('bullying in a class group chat, written in disguise, opens a case about the sender', async () => {
@@ -245,7 +275,30 @@ describe('chat signals become DSL cases', () => {
     // The phrase opened it; the stranger's presence was added once: two events, not eight.
     const events = await stack.app.cases.chronology(cases[0]!.id);
     expect(events.map((e) => e.type)).toEqual(['opened', 'signalAdded']);
+    // And the DSL channel has exactly one card for it.
+    await settled();
+    expect(threadsFor(cases[0]!.reference)).toHaveLength(1);
   });
+
+  it('a burst of 20 flagged messages in one chat makes one case and one card, showing the last signal', async () => {
+    const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:burst', 'Burst Stranger')]);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sendMessage(ctx, chatId, '8:live:burst', `<p>message ${i + 1}: keep this between us</p>`),
+      ),
+    );
+    await settled();
+    const cases = await casesForChat(chatId);
+    expect(cases).toHaveLength(1);
+    const events = await stack.app.cases.chronology(cases[0]!.id);
+    // The stranger's presence once, and the phrase in each of the 20 messages.
+    expect(events).toHaveLength(21);
+    expect(threadsFor(cases[0]!.reference)).toHaveLength(1);
+    const last = events.at(-1)!;
+    const lastText = last.type === 'signalAdded' ? (last.narrative.excerpt ?? '') : '';
+    expect(lastText).toMatch(/^message \d+: keep this between us$/);
+    expect(JSON.stringify(cardShownFor(cases[0]!.reference)?.body)).toContain(lastText);
+  }, 60_000);
 
   it('further signals in the same chat within the window join the open case instead of a new card', async () => {
     const chatId = await createChat(ctx, 'group', [aad(lee), aad(tariq)]);

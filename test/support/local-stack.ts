@@ -44,6 +44,11 @@ export interface LocalStack {
   post(activity: object): Promise<{ status: number; body: any }>;
   /** Starts the queue runner (if stopped): the dev host's queue triggers. */
   startQueues(): Promise<void>;
+  /**
+   * Starts another instance of the app on the same storage, with its own queue runner, as Azure
+   * scales a Function App out: two workers then take messages from the same queues.
+   */
+  startSecondWorker(): Promise<void>;
   /** Stops the queue runner, as a killed worker would stop. */
   stopQueues(): Promise<void>;
   stop(): Promise<void>;
@@ -72,6 +77,7 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
   const regs = registrations(app);
   const host = await startDevHost({ port, registrations: regs.http, log });
   let queues: RunningQueues | undefined;
+  let secondWorker: RunningQueues | undefined;
   const startQueues = async () => {
     queues ??= await startQueueRunner({
       connectionString: testStorage(),
@@ -100,11 +106,22 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
     startQueues,
+    async startSecondWorker() {
+      const other = compose(config, { root: repoRoot, log, graphCa: simulator.ca });
+      secondWorker ??= await startQueueRunner({
+        connectionString: testStorage(),
+        registrations: registrations(other).queues,
+        log,
+        pollMs: 50,
+        retryDelaySeconds: () => 1,
+      });
+    },
     async stopQueues() {
       await queues?.stop();
       queues = undefined;
     },
     async stop() {
+      await secondWorker?.stop();
       await queues?.stop();
       await host.stop();
       await connector.stop();

@@ -1,20 +1,39 @@
 /** In-memory ConversationStore for unit tests; passes the same contract as the Table adapter. */
-import type { CasePost, ConversationRef, ConversationStore } from '../../core/conversations';
+import type { CasePostRecord, ConversationRef, ConversationStore } from '../../core/conversations';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class MemoryConversationStore implements ConversationStore {
-  private readonly rows = new Map<string, unknown>();
-  private set(k: string, v: unknown) {
-    this.rows.set(k, structuredClone(v));
-    return Promise.resolve();
-  }
-  private get<T>(k: string): Promise<T | undefined> {
-    const v = this.rows.get(k);
-    return Promise.resolve(v === undefined ? undefined : (structuredClone(v) as T));
-  }
+  private readonly refs = new Map<string, ConversationRef>();
+  private readonly posts = new Map<string, { record: CasePostRecord; token: string }>();
+  private tokens = 0;
+
   saveUser = (id: string, ref: ConversationRef) => this.set(`user/${id}`, ref);
-  user = (id: string) => this.get<ConversationRef>(`user/${id}`);
+  user = (id: string) => this.get(`user/${id}`);
   saveRoute = (route: string, ref: ConversationRef) => this.set(`route/${route}`, ref);
-  route = (route: string) => this.get<ConversationRef>(`route/${route}`);
-  saveCasePost = (caseId: string, post: CasePost) => this.set(`post/${caseId}`, post);
-  casePost = (caseId: string) => this.get<CasePost>(`post/${caseId}`);
+  route = (route: string) => this.get(`route/${route}`);
+
+  async casePost(caseId: string) {
+    await tick();
+    return structuredClone(this.posts.get(caseId));
+  }
+
+  async putCasePost(caseId: string, record: CasePostRecord, token?: string) {
+    await tick();
+    if (this.posts.get(caseId)?.token !== token) return undefined;
+    const next = `t${++this.tokens}`;
+    this.posts.set(caseId, { record: structuredClone(record), token: next });
+    return next;
+  }
+
+  private async set(key: string, ref: ConversationRef) {
+    await tick();
+    this.refs.set(key, structuredClone(ref));
+  }
+
+  private async get(key: string) {
+    await tick();
+    const v = this.refs.get(key);
+    return v === undefined ? undefined : structuredClone(v);
+  }
 }

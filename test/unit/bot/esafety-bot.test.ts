@@ -7,7 +7,7 @@ import { EsafetyBot } from '../../../bot/esafety-bot';
 import { CaseService } from '../../../core/cases/case-service';
 import type { Directory } from '../../../core/auth/authorise';
 import { silentLogger } from '../../../core/logger';
-import type { OutboxMessage } from '../../../core/outbox';
+import type { OutboxMessage } from '../../../core/outbox/outbox';
 import { defaultPack, report, staff, steppingClock } from '../../support/fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';

@@ -1,6 +1,7 @@
 import { CaseService } from '../../../core/cases/case-service';
 import { silentLogger } from '../../../core/logger';
-import { followUps, sweepCasePosts, type OutboxMessage } from '../../../core/outbox';
+import { followUps, type OutboxMessage } from '../../../core/outbox/outbox';
+import { sweepCasePosts } from '../../../core/outbox/sweep';
 import { defaultPack, dslA, report, staff, steppingClock } from '../../support/fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';
@@ -30,12 +31,11 @@ describe('case card sweep', () => {
     const { cases, conversations, sent, deps } = await setup();
     const unposted = (await cases.open(report(), staff, 'a')).state;
     const stale = (await cases.open(report(), staff, 'b')).state;
-    await conversations.saveCasePost(stale.id, { conversation: {}, activityId: '1', version: 1 });
+    await conversations.putCasePost(stale.id, { post: { conversation: {}, activityId: '1' }, version: 1 });
     await cases.act(stale.id, dslA, { kind: 'claim' });
     const current = (await cases.open(report(), staff, 'c')).state;
-    await conversations.saveCasePost(current.id, {
-      conversation: {},
-      activityId: '2',
+    await conversations.putCasePost(current.id, {
+      post: { conversation: {}, activityId: '2' },
       version: current.version,
     });
 

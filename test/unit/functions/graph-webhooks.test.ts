@@ -1,6 +1,6 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { fail } from '../../../core/errors';
-import type { OutboxMessage } from '../../../core/outbox';
+import type { OutboxMessage } from '../../../core/outbox/outbox';
 import type { Monitoring } from '../../../functions/composition-root';
 import { graphNotificationsHandler, type GraphQueueMessage } from '../../../functions/graph-notifications';
 import {

@@ -1,0 +1,195 @@
+/**
+ * Teams, as the outbox sends to it (core/outbox/case-cards.ts `TeamsSender`): proactive posts
+ * through the Bot Connector — the case card as a new thread in a route's channel (or a message in
+ * a registered chat), updates of that card in place, operator notices, and short notices to a
+ * reporter. Which card is posted when, and that there is only ever one per case, is decided in
+ * core; this file renders and sends.
+ *
+ * Rate limits: Teams limits what a bot may send per conversation and answers 429 beyond it; Microsoft
+ * asks bots to pace posts per conversation and back off with jitter on 429 (and retry 412, 502, 504):
+ * https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit
+ * Sends to one conversation are spaced here; a send that still fails is retried with backoff
+ * (honouring Retry-After) and then thrown, so the queue retries it and finally poisons it.
+ */
+import {
+  CardFactory,
+  MessageFactory,
+  type Activity,
+  type Attachment,
+  type CloudAdapter,
+  type ConversationReference,
+} from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import { backOff } from 'exponential-backoff';
+import { z } from 'zod';
+import { caseCard, opsNoticeCard, reporterNotice } from '../cards/render';
+import type { CaseEvent } from '../core/cases/case-events';
+import type { CaseState } from '../core/cases/case-state';
+import type { CasePost, ConversationRef } from '../core/conversations';
+import { fail } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { TeamsSender } from '../core/outbox/case-cards';
+import type { OpsNotice } from '../core/outbox/outbox';
+import type { PolicyPack } from '../core/policy/policy-pack';
+import { httpFailure } from './http-failure';
+
+export interface TeamsSenderDeps {
+  readonly adapter: CloudAdapter;
+  readonly appId: string;
+  readonly pack: PolicyPack;
+  readonly log: Logger;
+  /** Minimum spacing between sends to one conversation (Teams allows a few per second per thread). */
+  readonly spacingMs?: number;
+}
+
+/** A stored Bot Framework conversation reference, checked on every read. */
+const conversationReferenceSchema = z.looseObject({
+  serviceUrl: z.string().min(1),
+  channelId: z.string().optional(),
+  bot: z.looseObject({ id: z.string(), name: z.string().optional() }).optional(),
+  conversation: z.looseObject({ id: z.string().min(1), tenantId: z.string().optional() }),
+});
+
+/**
+ * What `register <route>` stores: the conversation's reference, and for a Teams channel its id
+ * (each case then starts its own thread); without a channel id the cases go into that chat.
+ */
+export const routePlaceSchema = z.object({
+  reference: conversationReferenceSchema,
+  channelId: z.string().min(1).optional(),
+});
+export type RoutePlace = z.output<typeof routePlaceSchema>;
+
+function parseStored<T>(schema: z.ZodType<T>, value: ConversationRef, what: string): T {
+  const parsed = schema.safeParse(value);
+  return parsed.success
+    ? parsed.data
+    : fail('STORAGE_FAILED', `The stored ${what} is not a conversation reference.`, { what });
+}
+
+/** Checked by the schema above; botbuilder's type names fields a stored reference may omit. */
+const reference = (r: z.output<typeof conversationReferenceSchema>) =>
+  r as unknown as Partial<ConversationReference>;
+
+const retryable = new Set([412, 429, 502, 504]);
+
+export class BotConnectorSender implements TeamsSender {
+  private readonly log: Logger;
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: TeamsSenderDeps) {
+    this.log = deps.log.child({ component: 'teams-sender' });
+  }
+
+  async postCaseCard(
+    place: ConversationRef,
+    state: CaseState,
+    events: readonly CaseEvent[],
+  ): Promise<CasePost> {
+    const card = CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack));
+    return this.postNew(parseStored(routePlaceSchema, place, 'route channel'), card);
+  }
+
+  async updateCaseCard(post: CasePost, state: CaseState, events: readonly CaseEvent[]): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'case post'));
+    const card = CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack));
+    await this.send(ref.conversation?.id ?? state.id, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
+      }),
+    );
+  }
+
+  async postNotice(place: ConversationRef, notice: OpsNotice): Promise<void> {
+    await this.postNew(
+      parseStored(routePlaceSchema, place, 'route channel'),
+      CardFactory.adaptiveCard(opsNoticeCard(notice)),
+    );
+  }
+
+  async tellReporter(user: ConversationRef, state: CaseState, change: 'claimed' | 'closed'): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
+    await this.send(ref.conversation?.id ?? state.reporterId, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.sendActivity(reporterNotice(state.reference, change));
+      }),
+    );
+  }
+
+  /**
+   * Posts a new message to a route's place: a new thread in a Teams channel, or a message in the
+   * chat that was registered. Returns where it went, so it can be updated later.
+   */
+  private async postNew(place: RoutePlace, card: Attachment): Promise<CasePost> {
+    const { adapter, appId } = this.deps;
+    const ref = reference(place.reference);
+    let posted: CasePost | undefined;
+    const channelId = place.channelId;
+    if (!channelId) {
+      await this.send(ref.conversation?.id ?? 'route', () =>
+        adapter.continueConversationAsync(appId, ref, async (ctx) => {
+          const sent = await ctx.sendActivity(MessageFactory.attachment(card));
+          posted = { conversation: place.reference, activityId: sent?.id ?? '' };
+        }),
+      );
+    } else {
+      await this.send(channelId, () =>
+        adapter.continueConversationAsync(appId, ref, async (ctx) => {
+          // A new thread in the channel: POST /v3/conversations with the channel id. Its answer carries
+          // the root message's activityId, which later updates need (createConversationAsync drops it).
+          const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+          const created = await client.conversations.createConversation({
+            isGroup: true,
+            bot: ref.bot ?? { id: appId, name: 'E-Safety' },
+            channelData: { channel: { id: channelId } },
+            activity: MessageFactory.attachment(card) as Activity,
+            ...(ref.conversation?.tenantId !== undefined && { tenantId: ref.conversation.tenantId }),
+            members: [],
+          });
+          const activityId = created.activityId ?? /;messageid=(\d+)/.exec(created.id)?.[1] ?? '';
+          const conversation = {
+            ...place.reference.conversation,
+            id: created.id,
+            isGroup: true,
+            conversationType: 'channel',
+          };
+          posted = { conversation: { ...place.reference, conversation }, activityId };
+        }),
+      );
+    }
+    return posted ?? fail('UNEXPECTED', 'The Bot Connector accepted a post without answering.');
+  }
+
+  /** One send at a time per conversation, spaced, with backoff on the statuses Teams asks us to retry. */
+  private send(lane: string, operation: () => Promise<void>): Promise<void> {
+    const spacing = this.deps.spacingMs ?? 550;
+    const previous = this.lanes.get(lane) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() =>
+        backOff(operation, {
+          numOfAttempts: 5,
+          startingDelay: 500,
+          maxDelay: 10_000,
+          jitter: 'full',
+          retry: async (err: unknown) => {
+            const { status, retryAfterMs } = httpFailure(err);
+            if (status === undefined || !retryable.has(status)) return false;
+            this.log.warn(
+              { lane: lane.slice(0, 60), status, event: 'send.throttled' },
+              'Teams asked us to slow down',
+            );
+            if (retryAfterMs) await new Promise((r) => setTimeout(r, Math.min(retryAfterMs, 30_000)));
+            return true;
+          },
+        }),
+      );
+    // The lane waits `spacing` after each send before the next one; the caller does not.
+    const gate = next.catch(() => undefined).then(() => new Promise<void>((r) => setTimeout(r, spacing)));
+    this.lanes.set(lane, gate);
+    void gate.then(() => {
+      if (this.lanes.get(lane) === gate) this.lanes.delete(lane);
+    });
+    return next;
+  }
+}

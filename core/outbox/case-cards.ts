@@ -1,0 +1,140 @@
+/**
+ * One card per case, however many workers post at once. The card record (ConversationStore
+ * `casePost`) is only written by compare-and-swap, and only by the worker holding its lease:
+ *
+ * 1. A worker takes the lease (a short-lived claim written into the record) before it calls Teams.
+ *    A worker that finds the lease held by someone else leaves the card to them and stops: the
+ *    holder, after it releases the lease, reads the case again and shows any newer version itself.
+ * 2. The holder posts the card (a new thread, the first time) or updates it in place, then writes
+ *    where the card is and which version it shows, releasing the lease in the same write.
+ * 3. It then reads the case again; if a change was committed meanwhile it takes the lease again and
+ *    updates the card, so the card ends on the last version.
+ *
+ * The one window left, documented and tested: a worker that crashes after Teams accepted a new
+ * thread but before the record write (milliseconds) leaves a lease without a post. When that lease
+ * expires the next worker cannot tell whether the thread exists (the Bot Connector cannot list a
+ * channel's messages), so it posts again and logs `post.retakenAfterCrash`. A crash during an
+ * update is harmless: the next update replaces the card. The case post sweep re-queues any card
+ * left behind its case, so an expired lease is always followed up.
+ */
+import { randomUUID } from 'node:crypto';
+import { backOff } from 'exponential-backoff';
+import type { CaseEvent } from '../cases/case-events';
+import type { CaseService } from '../cases/case-service';
+import type { CaseState } from '../cases/case-state';
+import type { Clock } from '../clock';
+import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } from '../conversations';
+import { fail, toEsafetyError } from '../errors';
+import type { Logger } from '../logger';
+import type { OpsNotice } from './outbox';
+
+/** Teams, as the outbox needs it (bot/teams-sender.ts): it renders the cards and paces the sends. */
+export interface TeamsSender {
+  /** A new thread (or message, in a chat) with the case card in a route's place; where it went. */
+  postCaseCard(place: ConversationRef, state: CaseState, events: readonly CaseEvent[]): Promise<CasePost>;
+  /** Replaces the card of an earlier post with the case as it is now. */
+  updateCaseCard(post: CasePost, state: CaseState, events: readonly CaseEvent[]): Promise<void>;
+  /** An operator notice in its own thread, in fixed wording. */
+  postNotice(place: ConversationRef, notice: OpsNotice): Promise<void>;
+  /** A short message to a reporter that their concern moved (no detail). */
+  tellReporter(user: ConversationRef, state: CaseState, change: 'claimed' | 'closed'): Promise<void>;
+}
+
+export interface CaseCardsDeps {
+  readonly cases: Pick<CaseService, 'get' | 'chronology'>;
+  readonly conversations: ConversationStore;
+  readonly sender: TeamsSender;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** How long a lease lasts: longer than the slowest post (Teams' backoff included). */
+  readonly leaseMs?: number;
+}
+
+const defaultLeaseMs = 2 * 60_000;
+/** Rounds of "someone else wrote first, look again" before giving the message back to the queue. */
+const maxRounds = 20;
+
+/** Posts or updates a case's card so that its route's channel shows the case as it is now. */
+export async function showCaseCard(deps: CaseCardsDeps, caseId: string): Promise<void> {
+  const { conversations, clock } = deps;
+  const log = deps.log.child({ component: 'case-cards', caseId });
+  const leaseMs = deps.leaseMs ?? defaultLeaseMs;
+  for (let round = 0; round < maxRounds; round++) {
+    const current = await conversations.casePost(caseId);
+    const record: CasePostRecord = current?.record ?? { version: 0 };
+    const now = clock.now().getTime();
+    if (record.lease && Date.parse(record.lease.until) > now) {
+      // The holder shows the latest version once it is done (step 3): nothing is left undone.
+      return log.debug({ event: 'post.leftToHolder' }, 'another worker is posting this card');
+    }
+    const state = await deps.cases.get(caseId);
+    if (!state) return log.warn({ event: 'post.noCase' }, 'nothing to post: case not found');
+    if (record.post && !record.lease && record.version >= state.version) {
+      return log.debug({ event: 'post.current' }, 'case card already shows this version');
+    }
+    const place = record.post ? undefined : await conversations.route(state.route);
+    if (!record.post && !place) {
+      // Kept, not dropped: `register <route>` in a channel posts every waiting case.
+      return log.warn({ route: state.route, event: 'post.routeUnregistered' }, 'no channel for route');
+    }
+    const lease = { holder: randomUUID(), until: new Date(now + leaseMs).toISOString() };
+    const leaseToken = await conversations.putCasePost(caseId, { ...record, lease }, current?.token);
+    if (leaseToken === undefined) continue; // another worker wrote first: look again
+    if (record.lease && !record.post) {
+      log.warn({ event: 'post.retakenAfterCrash' }, 'an expired lease left no post: posting again');
+    }
+    const shown = await showUnderLease(deps, caseId, record, place, leaseToken);
+    if (!shown) return log.warn({ event: 'post.leaseLost' }, 'lease expired before the card was recorded');
+    log.info(
+      { version: shown.version, event: record.post ? 'post.updated' : 'post.created' },
+      record.post ? 'case card updated' : 'case card posted',
+    );
+    // Changes committed while we held the lease were left to us (step 3).
+    const latest = await deps.cases.get(caseId);
+    if (!latest || latest.version <= shown.version) return;
+  }
+  fail('CASE_CONFLICT', 'The case card record kept changing.', { caseId });
+}
+
+/** Shows the case (read now, under the lease) and records the post; undefined if the lease was lost. */
+async function showUnderLease(
+  deps: CaseCardsDeps,
+  caseId: string,
+  record: CasePostRecord,
+  place: ConversationRef | undefined,
+  leaseToken: string,
+): Promise<{ version: number } | undefined> {
+  const { cases, conversations, sender } = deps;
+  let post: CasePost;
+  let state: CaseState;
+  try {
+    state = (await cases.get(caseId)) ?? fail('CASE_NOT_FOUND', 'The case disappeared.', { caseId });
+    const events = await cases.chronology(caseId);
+    if (record.post) {
+      await sender.updateCaseCard(record.post, state, events);
+      post = record.post;
+    } else {
+      post = await sender.postCaseCard(
+        place ?? fail('UNEXPECTED', 'No place to post.', { caseId }),
+        state,
+        events,
+      );
+    }
+  } catch (err) {
+    // Nothing new was shown: give the lease back so the retry (or another worker) goes at once.
+    const { lease: _released, ...released } = record;
+    await conversations.putCasePost(caseId, released, leaseToken).catch(() => undefined);
+    throw err;
+  }
+  // Teams accepted: record it now. A storage blip here must not strand a posted thread, so retry.
+  const saved = await backOff(
+    () => conversations.putCasePost(caseId, { post, version: state.version }, leaseToken),
+    {
+      numOfAttempts: 5,
+      startingDelay: 100,
+      maxDelay: 2_000,
+      retry: (err: unknown) => toEsafetyError(err).kind === 'system',
+    },
+  );
+  return saved === undefined ? undefined : { version: state.version };
+}

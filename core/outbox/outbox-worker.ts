@@ -1,0 +1,53 @@
+/**
+ * The outbox worker: does what a queued outbox message asks (the `case-posts` queue trigger calls
+ * it). Failures are thrown so the queue retries them and finally keeps them in its poison queue.
+ */
+import type { CaseService } from '../cases/case-service';
+import type { Clock } from '../clock';
+import type { ConversationStore } from '../conversations';
+import type { Logger } from '../logger';
+import type { PolicyPack } from '../policy/policy-pack';
+import { showCaseCard, type TeamsSender } from './case-cards';
+import type { OutboxMessage } from './outbox';
+
+export interface OutboxWorkerDeps {
+  readonly cases: Pick<CaseService, 'get' | 'chronology'>;
+  readonly pack: PolicyPack;
+  readonly conversations: ConversationStore;
+  readonly sender: TeamsSender;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: OutboxMessage): Promise<void> {
+  const { cases, pack, conversations, sender, log } = deps;
+  switch (message.kind) {
+    case 'case.post':
+      return showCaseCard(deps, message.caseId);
+    case 'reporter.notify': {
+      const state = await cases.get(message.caseId);
+      if (!state || pack.routes[state.route]?.notifyReporter === false) return;
+      const user = await conversations.user(state.reporterId);
+      if (!user)
+        return log.info(
+          { caseId: state.id, event: 'notify.noConversation' },
+          'reporter has no chat with the bot',
+        );
+      await sender.tellReporter(user, state, message.change);
+      return log.info({ caseId: state.id, change: message.change, event: 'notify.sent' }, 'reporter told');
+    }
+    case 'ops.notice': {
+      const place = await conversations.route(message.route);
+      if (!place)
+        return log.error(
+          { route: message.route, notice: message.notice, event: 'notice.noChannel' },
+          'no channel for notice',
+        );
+      await sender.postNotice(place, message.notice);
+      return log.warn(
+        { route: message.route, notice: message.notice, event: 'notice.posted' },
+        'operator notice posted',
+      );
+    }
+  }
+}

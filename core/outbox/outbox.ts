@@ -1,0 +1,50 @@
+/**
+ * Work that must happen after a case changes, outside the request that changed it: posting or
+ * updating the case card in its route's channel, telling the reporter the case moved. Messages go
+ * on a durable queue first; a queue-triggered function does the work, retried and finally
+ * poisoned, never dropped (docs/architecture.md, "After a change").
+ */
+import { z } from 'zod';
+import type { CaseEvent } from '../cases/case-events';
+import type { CaseState } from '../cases/case-state';
+
+export const opsNoticeKinds = ['signalPoisoned'] as const;
+export type OpsNotice = (typeof opsNoticeKinds)[number];
+
+export const outboxMessageSchema = z.discriminatedUnion('kind', [
+  /** Post the case card to its route's channel, or update it in place if already posted. */
+  z.object({ kind: z.literal('case.post'), caseId: z.string().min(1).max(64) }),
+  /** Tell the reporter, without detail, that their concern was picked up or closed. */
+  z.object({
+    kind: z.literal('reporter.notify'),
+    caseId: z.string().min(1).max(64),
+    change: z.enum(['claimed', 'closed']),
+  }),
+  /**
+   * Tell a route's channel that something needs an operator (a notification that could not be
+   * processed). Fixed wording (cards/render.ts `opsNoticeCard`): never message content, names or ids.
+   */
+  z.object({
+    kind: z.literal('ops.notice'),
+    route: z.string().min(1).max(64),
+    notice: z.enum(opsNoticeKinds),
+  }),
+]);
+
+export type OutboxMessage = z.output<typeof outboxMessageSchema>;
+
+export interface Outbox {
+  send(message: OutboxMessage): Promise<void>;
+}
+
+/**
+ * What a change to a case asks to be done next: one card post per change (the card shows the case
+ * as it is when it is posted, so several changes in a row end in one current card).
+ */
+export function followUps(state: CaseState, event: CaseEvent): OutboxMessage[] {
+  const messages: OutboxMessage[] = [{ kind: 'case.post', caseId: state.id }];
+  if (state.source === 'staffReport' && (event.type === 'claimed' || event.type === 'closed')) {
+    messages.push({ kind: 'reporter.notify', caseId: state.id, change: event.type });
+  }
+  return messages;
+}
