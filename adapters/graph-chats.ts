@@ -8,9 +8,6 @@
  * - `GraphConversationMembers`: `GET /chats/{id}/members` or
  *   `GET /teams/{id}/channels/{id}/members`, paged, cached per conversation
  *   (https://learn.microsoft.com/graph/api/resources/conversationmember).
- * - `GraphMessageBackfill`: messages of the protected group's members since a time, through
- *   `GET /users/{id}/chats/getAllMessages` (https://learn.microsoft.com/graph/api/chats-getallmessages),
- *   after a `missed` or `subscriptionRemoved` lifecycle event.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { compile } from 'html-to-text';
@@ -222,33 +219,4 @@ function membersPath(conversation: ConversationRefFacts): string {
   return conversation.kind === 'chat'
     ? `/chats/${encodeURIComponent(conversation.chatId)}/members`
     : `/teams/${encodeURIComponent(conversation.teamId)}/channels/${encodeURIComponent(conversation.channelId)}/members`;
-}
-
-export class GraphMessageBackfill {
-  constructor(private readonly graph: Client) {}
-
-  /** Chat messages of every member of `groupId`, modified since `since`, each once. */
-  async since(groupId: string, since: Date): Promise<GraphChatMessage[]> {
-    const people = await graphCall(
-      () => allPages<{ id: string }>(this.graph, `/groups/${encodeURIComponent(groupId)}/members?$select=id`),
-      'list protected group members',
-    );
-    const seen = new Map<string, GraphChatMessage>();
-    for (const person of people) {
-      const filter = encodeURIComponent(`lastModifiedDateTime gt ${since.toISOString()}`);
-      const messages = await graphCall(
-        () =>
-          allPages<unknown>(
-            this.graph,
-            `/users/${encodeURIComponent(person.id)}/chats/getAllMessages?$filter=${filter}`,
-          ),
-        'read messages to backfill',
-      );
-      for (const raw of messages) {
-        const parsed = chatMessageSchema.safeParse(raw);
-        if (parsed.success) seen.set(`${parsed.data.chatId ?? ''}/${parsed.data.id}`, parsed.data);
-      }
-    }
-    return [...seen.values()];
-  }
 }

@@ -19,17 +19,8 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import { z } from 'zod';
 import { fail } from '../core/errors';
-
-export const encryptedContentSchema = z.object({
-  data: z.string().min(1),
-  dataKey: z.string().min(1),
-  dataSignature: z.string().min(1),
-  encryptionCertificateId: z.string().min(1),
-  encryptionCertificateThumbprint: z.string().optional(),
-});
-export type EncryptedContent = z.output<typeof encryptedContentSchema>;
+import type { EncryptedContent } from '../core/monitoring/graph-notification';
 
 /** The certificate Graph encrypts with (public part sent with each subscription) and its key. */
 export interface NotificationCertificate {

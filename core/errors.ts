@@ -17,6 +17,8 @@ interface ErrorSpec {
 export const errorCatalogue = {
   // Configuration and start-up.
   CONFIG_INVALID: { kind: 'system', status: 500 },
+  /** A capability whose settings are absent (chat monitoring, the bot): 503 until they are set. */
+  NOT_CONFIGURED: { kind: 'system', status: 503 },
   // Input that failed its schema at an edge.
   INPUT_INVALID: { kind: 'user', status: 400 },
   // Policy packs.
@@ -40,8 +42,8 @@ export const errorCatalogue = {
   STORAGE_UNAVAILABLE: { kind: 'system', status: 503 },
   /** A queue message over the 64 KiB Azure allows: the sender must queue a reference instead. */
   QUEUE_MESSAGE_TOO_LARGE: { kind: 'system', status: 500 },
-  /** Another worker holds a case card's posting lease; it posts the latest version when it is done. */
-  POST_BUSY: { kind: 'system', status: 409 },
+  /** A queue message a function cannot parse: kept (retried, then poisoned) for an operator. */
+  QUEUE_MESSAGE_MALFORMED: { kind: 'system', status: 500 },
   STORAGE_FAILED: { kind: 'system', status: 500 },
   FIELD_DECRYPT_FAILED: { kind: 'system', status: 500 },
   // Anything we did not foresee.

@@ -1,37 +1,25 @@
 /**
- * Queue trigger on `case-posts`: posts or updates case cards and tells reporters. A message that
- * fails is retried by the host and moved to `case-posts-poison` after 5 dequeues; nothing is dropped.
+ * Queue trigger on `case-posts`: posts or updates case cards and tells reporters
+ * (core/outbox/outbox-worker.ts), under the queue rules of queue-trigger.ts: a message that keeps
+ * failing ends in `case-posts-poison`, never dropped.
  */
-import type { InvocationContext } from '@azure/functions';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { outboxMessageSchema } from '../core/outbox/outbox';
 import { deliverOutboxMessage, type OutboxWorkerDeps } from '../core/outbox/outbox-worker';
+import { queueTrigger } from './queue-trigger';
 
 export function casePostsHandler(worker: OutboxWorkerDeps | undefined, log: Logger) {
-  return async (message: unknown, ctx: InvocationContext): Promise<void> => {
-    const raw = typeof message === 'string' ? tryJson(message) : message;
-    const parsed = outboxMessageSchema.safeParse(raw);
-    const dequeueCount = Number(ctx.triggerMetadata?.['dequeueCount'] ?? 0);
-    if (!parsed.success) {
-      log.error(
-        { event: 'outbox.malformed', invocationId: ctx.invocationId, dequeueCount },
-        'malformed outbox message',
-      );
-      return fail('INPUT_INVALID', 'Malformed outbox message.');
-    }
-    if (!worker) return fail('CONFIG_INVALID', 'The bot is not configured: set ESAFETY_BOT_APP_ID.');
-    await deliverOutboxMessage(
-      { ...worker, log: log.child({ invocationId: ctx.invocationId }) },
-      parsed.data,
-    );
-  };
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return queueTrigger({
+    schema: outboxMessageSchema,
+    log: log.child({ component: 'case-posts' }),
+    handle: (message, invocationLog) =>
+      deliverOutboxMessage(
+        {
+          ...(worker ?? fail('NOT_CONFIGURED', 'The bot is not configured: set ESAFETY_BOT_APP_ID.')),
+          log: invocationLog,
+        },
+        message,
+      ),
+  });
 }

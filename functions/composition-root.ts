@@ -16,12 +16,15 @@ import { TableConversationStore } from '../adapters/table-conversation-store';
 import type { Directory } from '../core/auth/authorise';
 import type { ConversationStore } from '../core/conversations';
 import { followUps, type Outbox, type OutboxMessage } from '../core/outbox/outbox';
+import type { GraphQueueMessage } from '../core/monitoring/graph-notification';
+import { NotificationWorker } from '../core/monitoring/notification-worker';
 import { StorageQueue } from '../adapters/storage-queue';
 import { GraphDirectory } from '../adapters/graph-directory';
 import { createGraphClient } from '../adapters/graph-gateway';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { GraphConversationMembers, GraphMessageBackfill } from '../adapters/graph-chats';
-import { notificationCertificate, type NotificationCertificate } from '../adapters/graph-notification-crypto';
+import { GraphConversationMembers } from '../adapters/graph-chats';
+import { GraphMessageSource } from '../adapters/graph-message-source';
+import { notificationCertificate } from '../adapters/graph-notification-crypto';
 import { GraphSubscriptions } from '../adapters/graph-subscriptions';
 import { ValidationTokenVerifier } from '../adapters/graph-validation-tokens';
 import { TableSignalLedger } from '../adapters/table-signal-ledger';
@@ -34,7 +37,6 @@ import {
   type SubscriptionPlan,
 } from '../core/monitoring/subscriptions';
 import { queueName, type AppConfig } from './config';
-import type { GraphQueueMessage } from './graph-notifications';
 
 export interface App {
   readonly config: AppConfig;
@@ -54,17 +56,12 @@ export interface Monitoring {
   readonly tenantId: string;
   readonly clientState: string;
   readonly tokens: Pick<ValidationTokenVerifier, 'verifyAll'>;
-  readonly certificates: readonly NotificationCertificate[];
   readonly queue: { send(message: GraphQueueMessage): Promise<void> };
-  readonly monitor: Pick<ChatMonitor, 'handle'>;
+  readonly worker: Pick<NotificationWorker, 'process'>;
   /** Aggregation windows and recorded signals (also paces operator notices). */
   readonly ledger: SignalLedger;
   readonly subscriptions: SubscriptionGateway;
   readonly plan: SubscriptionPlan;
-  readonly backfill: GraphMessageBackfill;
-  /** The Entra group whose members' chats are watched (the pack's protected role). */
-  readonly protectedGroupId: string;
-  readonly graph: Client;
   readonly clock: Clock;
 }
 
@@ -75,6 +72,8 @@ export interface ComposeOverrides {
   readonly root?: string;
   /** A CA to trust for Microsoft Graph (the local tenant simulator's certificate). */
   readonly graphCa?: string;
+  /** Wraps the chat monitor (the benchmark times each message with it). */
+  readonly instrumentMonitor?: (monitor: Pick<ChatMonitor, 'handle'>) => Pick<ChatMonitor, 'handle'>;
 }
 
 const denyAll: Directory = { isMember: () => Promise.resolve(false) };
@@ -123,6 +122,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
           clock,
           log,
           graphCa: overrides.graphCa,
+          instrumentMonitor: overrides.instrumentMonitor,
         })
       : undefined;
   if (!monitoring)
@@ -156,11 +156,25 @@ function composeMonitoring(deps: {
   clock: Clock;
   log: Logger;
   graphCa: string | undefined;
+  instrumentMonitor: ComposeOverrides['instrumentMonitor'];
 }): Monitoring {
   const { config, settings, watch, graph, pack, cases, directory, clock, log } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
   const ledger = new TableSignalLedger(config.storage);
   const protectedRole = pack.detection.externalContact.protectedRole;
+  const queue = new StorageQueue<GraphQueueMessage>(
+    config.storage.connectionString,
+    queueName(config.storage, 'graph-notifications'),
+  );
+  const subscriptions = new GraphSubscriptions(graph, { clientState: watch.clientState, certificate });
+  const plan = subscriptionPlan(pack, watch.publicUrl);
+  const monitor = new ChatMonitor({
+    pack,
+    intake: new SignalIntake({ pack, cases, ledger, clock, log }),
+    members: new GraphConversationMembers(graph, settings.tenantId),
+    directory,
+    log,
+  });
   return {
     tenantId: settings.tenantId,
     clientState: watch.clientState,
@@ -170,24 +184,19 @@ function composeMonitoring(deps: {
       authorityHost: settings.authorityHost,
       ...(deps.graphCa && { extraCa: deps.graphCa }),
     }),
-    certificates: [certificate],
-    queue: new StorageQueue<GraphQueueMessage>(
-      config.storage.connectionString,
-      queueName(config.storage, 'graph-notifications'),
-    ),
-    monitor: new ChatMonitor({
-      pack,
-      intake: new SignalIntake({ pack, cases, ledger, clock, log }),
-      members: new GraphConversationMembers(graph, settings.tenantId),
-      directory,
-      log,
+    queue,
+    worker: new NotificationWorker({
+      source: new GraphMessageSource(graph, [certificate], settings.tenantId),
+      monitor: deps.instrumentMonitor ? deps.instrumentMonitor(monitor) : monitor,
+      subscriptions,
+      plan,
+      queue,
+      protectedGroupId: pack.roles[protectedRole]?.groupId ?? '',
+      clock,
     }),
     ledger,
-    subscriptions: new GraphSubscriptions(graph, { clientState: watch.clientState, certificate }),
-    plan: subscriptionPlan(pack, watch.publicUrl),
-    backfill: new GraphMessageBackfill(graph),
-    protectedGroupId: pack.roles[protectedRole]?.groupId ?? '',
-    graph,
+    subscriptions,
+    plan,
     clock,
   };
 }

@@ -6,39 +6,25 @@
  * - A POST with `validationToken` in the query is the validation handshake: answer 200
  *   `text/plain` with the decoded token, before anything else, within 10 seconds.
  * - Otherwise: check `clientState` on every item (a mismatch is dropped and logged: the docs say to
- *   discard such notifications), validate every JWT in `validationTokens` when resource data is
- *   present (401 if any fails), put each item on the `graph-notifications` queue, answer 202.
+ *   discard such notifications), validate every JWT in `validationTokens` whenever resource data is
+ *   present or Graph sends tokens (401 if any fails), put the items on the `graph-notifications`
+ *   queue (core/monitoring/graph-notification.ts), answer 202.
  *   Graph drops endpoints slower than ~3 s, so nothing else happens here: decryption and
  *   detection run from the queue. If the queue cannot take an item, answer 503 so Graph retries.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { encryptedContentSchema } from '../adapters/graph-notification-crypto';
-import { maxQueueJsonBytes } from '../adapters/storage-queue';
-import { isErrorCode, toEsafetyError } from '../core/errors';
+import { EsafetyError, isErrorCode, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
+import {
+  changeNotificationSchema,
+  lifecycleNotificationSchema,
+  notificationMessages,
+  type GraphQueueMessage,
+} from '../core/monitoring/graph-notification';
 import type { Monitoring } from './composition-root';
-import type { GraphQueueMessage } from './graph-notifications';
-
-export const changeNotificationSchema = z.object({
-  id: z.string().optional(),
-  subscriptionId: z.string().min(1),
-  changeType: z.enum(['created', 'updated', 'deleted']),
-  clientState: z.string().optional(),
-  tenantId: z.string().optional(),
-  resource: z.string().min(1),
-  resourceData: z.record(z.string(), z.unknown()).optional(),
-  encryptedContent: encryptedContentSchema.optional(),
-});
-export type ChangeNotification = z.output<typeof changeNotificationSchema>;
-
-export const lifecycleNotificationSchema = z.object({
-  subscriptionId: z.string().min(1),
-  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']),
-  clientState: z.string().optional(),
-  tenantId: z.string().optional(),
-});
+import { problemResponse } from './http-problem';
 
 const collection = <T extends z.ZodType>(item: T) =>
   z.object({ value: z.array(item).min(1).max(1000), validationTokens: z.array(z.string()).optional() });
@@ -51,52 +37,19 @@ const text = (status: number, body: string): HttpResponseInit => ({
   headers: { 'content-type': 'text/plain; charset=utf-8' },
   body,
 });
-const problem = (status: number, code: string, message: string): HttpResponseInit => ({
-  status,
-  jsonBody: { error: code, message },
-});
 
 export function graphNotifyHandler(monitoring: Monitoring | undefined, log: Logger) {
   return webhook(monitoring, log.child({ component: 'graph-notify' }), notifySchema, notificationMessages);
 }
 
+/**
+ * Lifecycle events make the app reauthorize, recreate subscriptions and backfill, so they pass the
+ * same checks: clientState on every item and every validation token Graph sends with them.
+ */
 export function graphLifecycleHandler(monitoring: Monitoring | undefined, log: Logger) {
   return webhook(monitoring, log.child({ component: 'graph-lifecycle' }), lifecycleSchema, (items) =>
     items.map((item) => ({ kind: 'lifecycle', item })),
   );
-}
-
-/** Room left in a queue message for the envelope around the items. */
-const chunkBytes = maxQueueJsonBytes - 1024;
-
-/**
- * The items of one POST, packed into as few queue messages as fit (one queue write per chunk, not
- * per notification: Graph batches notifications under load, and each write is the webhook's main
- * cost). An item too big for a message on its own (a very long chat message) is queued without its
- * resource data; the worker reads the message back from Graph instead.
- */
-export function notificationMessages(items: readonly ChangeNotification[]): GraphQueueMessage[] {
-  const messages: GraphQueueMessage[] = [];
-  let chunk: ChangeNotification[] = [];
-  let size = 0;
-  for (const original of items) {
-    let item = original;
-    let bytes = Buffer.byteLength(JSON.stringify(item));
-    if (bytes > chunkBytes) {
-      const { encryptedContent: _tooBig, ...reference } = item;
-      item = reference;
-      bytes = Buffer.byteLength(JSON.stringify(item));
-    }
-    if (chunk.length > 0 && size + bytes > chunkBytes) {
-      messages.push({ kind: 'notifications', items: chunk });
-      chunk = [];
-      size = 0;
-    }
-    chunk.push(item);
-    size += bytes + 1;
-  }
-  if (chunk.length > 0) messages.push({ kind: 'notifications', items: chunk });
-  return messages;
 }
 
 function webhook<
@@ -117,11 +70,10 @@ function webhook<
     }
     if (!monitoring) {
       log.error({ event: 'graph.notConfigured' }, 'notification received but monitoring is not configured');
-      return problem(
-        503,
-        'CONFIG_INVALID',
-        'Chat monitoring is not configured: set ESAFETY_GRAPH_* and ESAFETY_GRAPH_NOTIFICATION_CERT/KEY.',
-      );
+      return problemResponse(new EsafetyError('NOT_CONFIGURED', 'Chat monitoring is not configured.'), {
+        message:
+          'Chat monitoring is not configured: set ESAFETY_GRAPH_* and ESAFETY_GRAPH_NOTIFICATION_CERT/KEY.',
+      });
     }
     let body: unknown;
     try {
@@ -131,7 +83,7 @@ function webhook<
         { invocationId: ctx.invocationId, event: 'graph.malformed', reason: 'json' },
         'body is not JSON',
       );
-      return problem(400, 'INPUT_INVALID', 'The body is not JSON.');
+      return problemResponse(new EsafetyError('INPUT_INVALID', 'The body is not JSON.'));
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -147,7 +99,9 @@ function webhook<
         },
         'notification body is malformed',
       );
-      return problem(400, 'INPUT_INVALID', 'The body is not a Graph notification collection.');
+      return problemResponse(
+        new EsafetyError('INPUT_INVALID', 'The body is not a Graph notification collection.'),
+      );
     }
     const { value, validationTokens } = parsed.data;
     const accepted = value.filter((item) => {
@@ -178,13 +132,13 @@ function webhook<
             { invocationId: ctx.invocationId, event: 'graph.rejected', reason: String(e.details['reason']) },
             'notifications refused: validation token not valid',
           );
-          return problem(401, e.code, e.message);
+          return problemResponse(e);
         }
         log.error(
           { invocationId: ctx.invocationId, code: e.code, event: 'graph.tokenCheckFailed' },
           e.message,
         );
-        return problem(503, e.code, 'Validation tokens could not be checked; try again.');
+        return problemResponse(e, { message: 'Validation tokens could not be checked; try again.' });
       }
     }
     try {
@@ -195,7 +149,7 @@ function webhook<
         { invocationId: ctx.invocationId, code: e.code, event: 'graph.queueFailed' },
         'could not queue',
       );
-      return problem(503, e.code, 'Notifications could not be queued; try again.');
+      return problemResponse(e, { message: 'Notifications could not be queued; try again.' });
     }
     log.info(
       {

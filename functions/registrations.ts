@@ -13,6 +13,7 @@ import type {
 import { createBotAdapter } from '../bot/bot-adapter';
 import { BotConnectorSender } from '../bot/teams-sender';
 import { EsafetyBot } from '../bot/esafety-bot';
+import { noticeOperators } from '../core/outbox/ops-notice';
 import { sweepCasePosts } from '../core/outbox/sweep';
 import { queueName } from './config';
 import { botMessagesHandler } from './bot-messages';
@@ -119,8 +120,15 @@ export function registrations(app: App): Registrations {
         name: 'graphNotifications',
         queueName: queueName(config.storage, 'graph-notifications'),
         handler: graphNotificationsHandler(
-          app.monitoring,
-          { outbox: app.outbox, route: app.pack.routing.default },
+          app.monitoring?.worker,
+          async () => {
+            if (!app.monitoring) return;
+            await noticeOperators(
+              { ...app, ledger: app.monitoring.ledger, log },
+              app.pack.routing.default,
+              'signalPoisoned',
+            );
+          },
           log,
         ),
       },

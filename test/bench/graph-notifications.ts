@@ -72,28 +72,25 @@ export async function graphNotificationBench(
     ESAFETY_STORAGE_CONNECTION_STRING: azurite.connectionString,
     ESAFETY_TABLE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
   });
-  const composed = compose(config, { root, log: silentLogger, graphCa: simulator.ca });
   // Count what the worker hands to the chat monitor: each acknowledged notification exactly once.
   let handled = 0;
   /** How long the chat monitor took per message, for ordinary and for flagged ones. */
   const quiet: number[] = [];
   const flagged: number[] = [];
-  const monitoring = composed.monitoring!;
-  const app = {
-    ...composed,
-    monitoring: {
-      ...monitoring,
-      monitor: {
-        handle: async (facts: Parameters<typeof monitoring.monitor.handle>[0]) => {
-          handled++;
-          const t = performance.now();
-          const outcome = await monitoring.monitor.handle(facts);
-          (outcome.outcome === 'noSignal' ? quiet : flagged).push(performance.now() - t);
-          return outcome;
-        },
+  const app = compose(config, {
+    root,
+    log: silentLogger,
+    graphCa: simulator.ca,
+    instrumentMonitor: (monitor) => ({
+      handle: async (facts) => {
+        handled++;
+        const t = performance.now();
+        const outcome = await monitor.handle(facts);
+        (outcome.outcome === 'noSignal' ? quiet : flagged).push(performance.now() - t);
+        return outcome;
       },
-    },
-  };
+    }),
+  });
   const regs = registrations(app);
   const host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
   const graph = createGraphClient({ ...config.graph!, extraCa: simulator.ca });

@@ -1,10 +1,9 @@
 import {
   decryptResourceData,
-  encryptedContentSchema,
   notificationCertificate,
-  type EncryptedContent,
   type NotificationCertificate,
 } from '../../../adapters/graph-notification-crypto';
+import { encryptedContentSchema, type EncryptedContent } from '../../../core/monitoring/graph-notification';
 import type { EsafetyError } from '../../../core/errors';
 import { makeNotificationCertificate } from '../../../local/notification-certificate';
 import { encryptResource } from '../../../local/simulated-subscriptions';

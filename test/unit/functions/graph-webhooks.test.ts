@@ -1,15 +1,8 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { fail } from '../../../core/errors';
-import type { OutboxMessage } from '../../../core/outbox/outbox';
+import type { GraphQueueMessage } from '../../../core/monitoring/graph-notification';
 import type { Monitoring } from '../../../functions/composition-root';
-import { graphNotificationsHandler, type GraphQueueMessage } from '../../../functions/graph-notifications';
-import {
-  changeNotificationSchema,
-  graphLifecycleHandler,
-  graphNotifyHandler,
-  notificationMessages,
-} from '../../../functions/graph-webhooks';
-import { MemorySignalLedger } from '../../support/memory-signal-ledger';
+import { graphLifecycleHandler, graphNotifyHandler } from '../../../functions/graph-webhooks';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const tenantId = '5a1e0000-0000-4000-8000-00000000c011';
@@ -27,8 +20,6 @@ function monitoring(overrides: Partial<Monitoring> = {}) {
           : fail('NOTIFICATION_UNAUTHENTIC', 'bad', { reason: 'test' }),
     },
     queue: { send: (msg: GraphQueueMessage) => Promise.resolve(void queued.push(msg)) },
-    ledger: new MemorySignalLedger(),
-    clock: { now: () => new Date('2026-11-23T09:00:00Z') },
     ...overrides,
   } as unknown as Monitoring;
   return { m, queued };
@@ -118,36 +109,6 @@ describe('the notify webhook', () => {
   });
 });
 
-describe('packing notifications into queue messages', () => {
-  it('packs a batch into as few messages as fit, and queues an oversized item without its resource data', () => {
-    const big = 'A'.repeat(20_000);
-    const items = [1, 2, 3, 4, 5].map((n) =>
-      changeNotificationSchema.parse(
-        item({
-          subscriptionId: `s${n}`,
-          encryptedContent: { data: big, dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' },
-        }),
-      ),
-    );
-    const huge = changeNotificationSchema.parse(
-      item({
-        encryptedContent: {
-          data: 'A'.repeat(60_000),
-          dataKey: 'k',
-          dataSignature: 's',
-          encryptionCertificateId: 'c',
-        },
-      }),
-    );
-    const messages = notificationMessages([...items, huge]);
-    const all = messages.flatMap((m) => (m.kind === 'notifications' ? m.items : []));
-    expect(all.map((i) => i.subscriptionId)).toEqual(['s1', 's2', 's3', 's4', 's5', 's1']);
-    expect(all.at(-1)?.encryptedContent).toBeUndefined();
-    expect(messages.map((m) => (m.kind === 'notifications' ? m.items.length : 0))).toEqual([2, 2, 2]);
-    for (const m of messages) expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(48 * 1024);
-  });
-});
-
 describe('the lifecycle webhook', () => {
   it('queues lifecycle events with a matching clientState', async () => {
     const { m, queued } = monitoring();
@@ -160,88 +121,32 @@ describe('the lifecycle webhook', () => {
       { kind: 'lifecycle', item: { subscriptionId: 's1', lifecycleEvent: 'missed', clientState, tenantId } },
     ]);
   });
-});
 
-describe('the notifications queue trigger', () => {
-  const queueCtx = (dequeueCount: number) =>
-    new InvocationContext({ functionName: 'graphNotifications', triggerMetadata: { dequeueCount } });
-  const failing = () =>
-    monitoring({
-      monitor: { handle: () => fail('UPSTREAM_UNAVAILABLE', 'graph down') },
-      certificates: [],
-    }).m;
-  const message = {
-    kind: 'message',
-    message: {
-      id: '1',
-      chatId: '19:a@thread.v2',
-      createdDateTime: '2026-11-23T09:00:00Z',
-      from: { user: { id: 'u', userIdentityType: 'aadUser' } },
-      body: { contentType: 'text', content: 'hi' },
-    },
-  };
-
-  it('rethrows a system failure so the host retries it, and tells the DSL channel on the last try', async () => {
-    const sent: OutboxMessage[] = [];
-    const outbox = { send: (m: OutboxMessage) => Promise.resolve(void sent.push(m)) };
-    const handler = graphNotificationsHandler(failing(), { outbox, route: 'dsl' }, new RecordingLogger());
-    await expect(handler(message, queueCtx(1))).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect(sent).toEqual([]);
-    await expect(handler(message, queueCtx(5))).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect(sent).toEqual([{ kind: 'ops.notice', route: 'dsl', notice: 'signalPoisoned' }]);
-    // A storm of poisoned notifications is one card an hour, not one card each.
-    await expect(handler(message, queueCtx(5))).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect(sent).toHaveLength(1);
+  it.each([
+    ['a forged validation token', ['forged'], 401],
+    ['a good one', ['good'], 202],
+  ])('checks the validation tokens Graph sends with lifecycle events: %s', async (_what, tokens, status) => {
+    const { m, queued } = monitoring();
+    const res = await graphLifecycleHandler(m, new RecordingLogger())(
+      post({
+        value: [{ subscriptionId: 's1', lifecycleEvent: 'subscriptionRemoved', clientState, tenantId }],
+        validationTokens: tokens,
+      }),
+      ctx(),
+    );
+    expect(res.status).toBe(status);
+    expect(queued).toHaveLength(status === 202 ? 1 : 0);
   });
 
-  it('reads a message back from Graph when the item came without resource data, and only a message', async () => {
-    const requested: string[] = [];
-    const handled: unknown[] = [];
-    const chatMessage = {
-      id: '1700000000000',
-      chatId: '19:a@thread.v2',
-      createdDateTime: '2026-11-23T09:00:00Z',
-      from: { user: { id: 'u1', displayName: 'U', userIdentityType: 'aadUser', tenantId } },
-      body: { contentType: 'html', content: '<p>hello <b>there</b></p>' },
-    };
-    const graph = {
-      api: (path: string) => {
-        requested.push(path);
-        return { version: () => ({ get: () => Promise.resolve(chatMessage) }) };
-      },
-    };
+  it('drops lifecycle events with the wrong clientState', async () => {
+    const { m, queued } = monitoring();
     const log = new RecordingLogger();
-    const { m } = monitoring({
-      graph: graph as unknown as Monitoring['graph'],
-      monitor: {
-        handle: (facts) =>
-          Promise.resolve(void handled.push(facts)).then(() => ({ outcome: 'noSignal' as const })),
-      },
-    });
-    const handler = graphNotificationsHandler(
-      m,
-      { outbox: { send: () => Promise.resolve() }, route: 'dsl' },
-      log,
+    const res = await graphLifecycleHandler(m, log)(
+      post({ value: [{ subscriptionId: 's1', lifecycleEvent: 'subscriptionRemoved', clientState: 'nope' }] }),
+      ctx(),
     );
-    const { encryptedContent: _none, ...bare } = item();
-    await handler(
-      {
-        kind: 'notifications',
-        items: [bare, { ...bare, resource: 'users/someone/mailFolders/inbox/messages' }],
-      },
-      queueCtx(1),
-    );
-    expect(requested).toEqual(["/chats('19:a@thread.v2')/messages('1')"]);
-    expect(handled).toEqual([expect.objectContaining({ messageId: '1700000000000', text: 'hello there' })]);
-    expect(log.find({ event: 'graph.dropped', reason: 'resource' })).toHaveLength(1);
-  });
-
-  it('drops tampered input with a log line instead of retrying it five times', async () => {
-    const log = new RecordingLogger();
-    const { m } = monitoring({ certificates: [] });
-    const outbox = { send: () => Promise.resolve() };
-    const handler = graphNotificationsHandler(m, { outbox, route: 'dsl' }, log);
-    await handler({ kind: 'notifications', items: [item(), item({ subscriptionId: 's2' })] }, queueCtx(1));
-    expect(log.find({ event: 'graph.dropped', reason: 'unknownCertificate' })).toHaveLength(2);
+    expect(res.status).toBe(202);
+    expect(queued).toEqual([]);
+    expect(log.find({ event: 'graph.rejected', reason: 'clientState' })).toHaveLength(1);
   });
 });
