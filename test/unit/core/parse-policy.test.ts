@@ -101,6 +101,32 @@ describe('policy packs', () => {
       'quizzes[0].questions',
     ],
     ['a missing dsl role', (p: any) => delete p.roles.dsl, 'roles'],
+    [
+      'a retention rule for an unknown category',
+      (p: any) => p.retention.rules.push({ when: { category: ['nope'] }, months: 12, source: 'test' }),
+      'retention.rules[3].when.category[0]',
+    ],
+    [
+      'a retention rule for an undefined route',
+      (p: any) => (p.retention.rules[0].when.route = ['nowhere']),
+      'retention.rules[0].when.route[0]',
+    ],
+    [
+      'a retention rule that names neither category nor route',
+      (p: any) => (p.retention.rules[0].when = {}),
+      'retention.rules[0].when',
+    ],
+    [
+      'a retention rule without a source',
+      (p: any) => delete p.retention.rules[0].source,
+      'retention.rules[0].source',
+    ],
+    [
+      'a second retention rule for the same route',
+      (p: any) => p.retention.rules.push({ when: { route: ['dsl'] }, months: 12, source: 'test' }),
+      'retention.rules[3]',
+    ],
+    ['the old single retention period', (p: any) => (p.retention = { closedCaseMonths: 72 }), 'retention'],
   ])('refuses %s, naming %s', (_what, edit, path) => {
     expect(issuesOf(parseEdited(edit)).map((i) => i.path)).toContain(path);
   });

@@ -1,9 +1,11 @@
 /**
  * What the shipped packs decide, checked against the seed policies they encode: who a concern
- * about staff reaches and what Babington's information security route takes.
+ * about staff reaches, what Babington's information security route takes and how long records
+ * are kept.
  */
 import { parsePolicyFile } from '../../../adapters/policy-files';
 import type { PolicyPack, SubjectType } from '../../../core/policy/policy-pack';
+import { retentionFor } from '../../../core/policy/retention';
 import { rolesForRoute, routeFor } from '../../../core/policy/routing';
 import { policyPath } from '../../support/fixtures';
 
@@ -69,4 +71,36 @@ describe('Babington', () => {
       expect(rolesForRoute(babington, routeOf(babington, 'staff', category))).toEqual(['dsl']);
     }
   });
+});
+
+describe('retention in every shipped pack', () => {
+  it.each(names)('%s keeps an allegation that staff groomed a learner as KCSIE asks', (name) => {
+    const pack = packs[name];
+    const kept = retentionFor(pack, { category: 'grooming', route: routeOf(pack, 'staff', 'grooming') });
+    // Normal pension age or 10 years, whichever is longer: without a date of birth, 50 years.
+    expect(kept.months).toBe(600);
+    expect(kept.source).toContain('KCSIE');
+  });
+
+  it.each(names)(
+    "%s keeps a learner's child protection concern past a 14-year-old's 25th birthday",
+    (name) => {
+      const pack = packs[name];
+      const kept = retentionFor(pack, { category: 'grooming', route: routeOf(pack, 'learner', 'grooming') });
+      expect(kept.months).toBeGreaterThanOrEqual((25 - 14) * 12);
+      expect(kept.source).toContain('IRMS');
+    },
+  );
+
+  it.each(names)(
+    "%s keeps a learner's data breach for the default six years, not the child protection period",
+    (name) => {
+      const pack = packs[name];
+      const kept = retentionFor(pack, {
+        category: 'data-breach',
+        route: routeOf(pack, 'learner', 'data-breach'),
+      });
+      expect(kept.months).toBe(72);
+    },
+  );
 });
