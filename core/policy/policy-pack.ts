@@ -187,7 +187,10 @@ const retentionSchema = z.strictObject({
 
 export const policyPackSchema = z.strictObject({
   schemaVersion: z.literal(1),
-  /** Name of another pack in the same folder whose top-level sections this one inherits. */
+  /**
+   * Name of another pack in the same folder that this one starts from. What a pack inherits, adds
+   * (`+key`) and replaces (`replaces:`) is resolved before this schema sees it: parse-policy.ts.
+   */
   extends: key.optional(),
   organisation: z.strictObject({
     id: key,

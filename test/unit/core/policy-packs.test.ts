@@ -1,7 +1,7 @@
 /**
  * What the shipped packs decide, checked against the seed policies they encode: who a concern
- * about staff reaches, what Babington's information security route takes and how long records
- * are kept.
+ * about staff reaches, what Babington's information security route takes, how long records are
+ * kept, and that a pack extending the default keeps what it does not replace.
  */
 import { parsePolicyFile } from '../../../adapters/policy-files';
 import type { PolicyPack, SubjectType } from '../../../core/policy/policy-pack';
@@ -103,4 +103,26 @@ describe('retention in every shipped pack', () => {
       expect(kept.months).toBe(72);
     },
   );
+});
+
+describe('packs that extend the default', () => {
+  const children = names.filter((n) => n !== 'uk-fe-default');
+
+  it.each(children)("%s keeps every one of the default's detection phrase rules", (name) => {
+    expect(packs[name].detection.phrases).toEqual(expect.arrayContaining(defaultPack.detection.phrases));
+  });
+
+  it('WAES adds its own detection rules after the default ones and keeps the default settings', () => {
+    const { phrases, ...settings } = packs['waes'].detection;
+    const { phrases: inherited, ...defaultSettings } = defaultPack.detection;
+    expect(phrases.slice(0, inherited.length)).toEqual(inherited);
+    expect(phrases.slice(inherited.length).map((r) => r.category)).toEqual([
+      'county-lines',
+      'right-wing-extremism',
+      'sexual-exploitation',
+      'hate-violence',
+      'age-inappropriate',
+    ]);
+    expect(settings).toEqual(defaultSettings);
+  });
 });
