@@ -153,9 +153,44 @@ const detectionSchema = z.strictObject({
   dlp: z.strictObject({ category: key, severity: severitySchema }),
 });
 
+/** How long a case is kept after it closes, and where that period comes from. */
+const retentionPeriod = {
+  /** Months after closure; then the case is purged (and the purge logged), unless a DSL holds it. */
+  months: z
+    .int()
+    .min(1)
+    .max(12 * 100),
+  /** Where the period comes from: statute, statutory guidance, a sector toolkit, the college's policy. */
+  source: text,
+};
+
+/**
+ * A retention rule covers the cases of some categories, some routes, or both. The most specific
+ * rule wins (category and route, then category, then route), otherwise the default.
+ */
+const retentionRuleSchema = z.strictObject({
+  when: z
+    .strictObject({
+      category: z.array(key).min(1).optional(),
+      route: z.array(key).min(1).optional(),
+    })
+    .refine((w) => w.category !== undefined || w.route !== undefined, {
+      message: 'name a category, a route or both (the default covers every other case)',
+    }),
+  ...retentionPeriod,
+});
+
+const retentionSchema = z.strictObject({
+  default: z.strictObject(retentionPeriod),
+  rules: z.array(retentionRuleSchema).default([]),
+});
+
 export const policyPackSchema = z.strictObject({
   schemaVersion: z.literal(1),
-  /** Name of another pack in the same folder whose top-level sections this one inherits. */
+  /**
+   * Name of another pack in the same folder that this one starts from. What a pack inherits, adds
+   * (`+key`) and replaces (`replaces:`) is resolved before this schema sees it: parse-policy.ts.
+   */
   extends: key.optional(),
   organisation: z.strictObject({
     id: key,
@@ -176,14 +211,7 @@ export const policyPackSchema = z.strictObject({
     .default({}),
   assessment: assessmentSchema,
   quizzes: z.array(quizSchema).min(1),
-  retention: z.strictObject({
-    /** Closed cases are purged this long after closure; the purge itself is logged. */
-    closedCaseMonths: z
-      .int()
-      .min(1)
-      .max(12 * 100),
-    note: text.optional(),
-  }),
+  retention: retentionSchema,
   responseTargets: z.strictObject({
     /** Minutes from a case opening to a DSL claiming it, per severity. */
     claimWithinMinutes: z.strictObject({
@@ -198,6 +226,7 @@ export const policyPackSchema = z.strictObject({
 
 export type PolicyPack = z.output<typeof policyPackSchema>;
 export type TaxonomyItem = z.output<typeof taxonomyItemSchema>;
+export type RetentionRule = z.output<typeof retentionRuleSchema>;
 export type RoleKey = string;
 
 /** A problem found in a pack, located by its path inside the pack. */
@@ -234,6 +263,22 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
         issue(['routing', 'rules', i, 'when', 'category', j], `unknown category "${c}"`);
     });
   });
+  pack.retention.rules.forEach((rule, i) => {
+    rule.when.category?.forEach((c, j) => {
+      if (!categories.has(c))
+        issue(['retention', 'rules', i, 'when', 'category', j], `unknown category "${c}"`);
+    });
+    rule.when.route?.forEach((r, j) => {
+      if (!routes.has(r))
+        issue(['retention', 'rules', i, 'when', 'route', j], `route "${r}" is not defined under routes`);
+    });
+  });
+  retentionOverlaps(pack.retention.rules).forEach(({ rule, earlier, covers }) =>
+    issue(
+      ['retention', 'rules', rule],
+      `${covers} already has a retention rule (rules[${earlier}]); two rules for the same cases would make the period depend on their order`,
+    ),
+  );
   duplicates(pack.taxonomy.flatMap((a) => a.items.map((i) => i.id))).forEach((id) =>
     issue(['taxonomy'], `category id "${id}" is used more than once`),
   );
@@ -303,6 +348,29 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
     });
   });
   return issues;
+}
+
+/** Rules of the same kind (category, route, or both) that name the same cases. */
+function retentionOverlaps(
+  rules: readonly RetentionRule[],
+): { rule: number; earlier: number; covers: string }[] {
+  const first = new Map<string, number>();
+  const overlaps: { rule: number; earlier: number; covers: string }[] = [];
+  rules.forEach((rule, i) => {
+    for (const covers of retentionCells(rule)) {
+      const earlier = first.get(covers);
+      if (earlier === undefined) first.set(covers, i);
+      else if (earlier !== i) overlaps.push({ rule: i, earlier, covers });
+    }
+  });
+  return overlaps;
+}
+
+/** What a rule covers, in words that are equal exactly when two rules of one kind overlap. */
+function retentionCells({ when: { category, route } }: RetentionRule): string[] {
+  if (category && route) return category.flatMap((c) => route.map((r) => `category "${c}" on route "${r}"`));
+  if (category) return category.map((c) => `category "${c}"`);
+  return (route ?? []).map((r) => `route "${r}"`);
 }
 
 function duplicates(ids: string[]): string[] {

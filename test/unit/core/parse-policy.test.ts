@@ -101,6 +101,32 @@ describe('policy packs', () => {
       'quizzes[0].questions',
     ],
     ['a missing dsl role', (p: any) => delete p.roles.dsl, 'roles'],
+    [
+      'a retention rule for an unknown category',
+      (p: any) => p.retention.rules.push({ when: { category: ['nope'] }, months: 12, source: 'test' }),
+      'retention.rules[3].when.category[0]',
+    ],
+    [
+      'a retention rule for an undefined route',
+      (p: any) => (p.retention.rules[0].when.route = ['nowhere']),
+      'retention.rules[0].when.route[0]',
+    ],
+    [
+      'a retention rule that names neither category nor route',
+      (p: any) => (p.retention.rules[0].when = {}),
+      'retention.rules[0].when',
+    ],
+    [
+      'a retention rule without a source',
+      (p: any) => delete p.retention.rules[0].source,
+      'retention.rules[0].source',
+    ],
+    [
+      'a second retention rule for the same route',
+      (p: any) => p.retention.rules.push({ when: { route: ['dsl'] }, months: 12, source: 'test' }),
+      'retention.rules[3]',
+    ],
+    ['the old single retention period', (p: any) => (p.retention = { closedCaseMonths: 72 }), 'retention'],
   ])('refuses %s, naming %s', (_what, edit, path) => {
     expect(issuesOf(parseEdited(edit)).map((i) => i.path)).toContain(path);
   });
@@ -141,14 +167,191 @@ describe('policy packs', () => {
     });
 
     it('reports problems in an inherited section against the file that wrote it', () => {
-      const child = 'schemaVersion: 1\nextends: base\nroutes:\n  dsl: { displayName: DSL, roles: [ghost] }\n';
+      const child = [
+        'schemaVersion: 1',
+        'extends: base',
+        'replaces: [routes]',
+        'routes:',
+        '  dsl: { displayName: DSL, roles: [ghost] }',
+      ].join('\n');
       const issues = issuesOf(parsePolicyPack({ name: 'child.yaml', text: child }, resolver));
       const ghost = issues.find((i) => i.message.includes('ghost'));
       expect(ghost).toEqual(
-        expect.objectContaining({ source: 'child.yaml', path: 'routes.dsl.roles[0]', line: 4 }),
+        expect.objectContaining({ source: 'child.yaml', path: 'routes.dsl.roles[0]', line: 5 }),
       );
       // The inherited routing rule points at `staff`, which the child's routes no longer define.
       expect(issues.find((i) => i.path === 'routing.rules[0].route')?.source).toBe('base.yaml');
+    });
+
+    describe('adding to and replacing inherited lists', () => {
+      const basePack = parse(defaultText) as Record<string, any>;
+      const parsedBase = parsePolicyPack(base, resolver);
+      const inheritedRules = parsedBase.ok ? parsedBase.pack.detection.phrases : [];
+      const added = { category: 'grooming', severity: 'high', phrases: ['going country'] };
+      const parseChild = (...lines: string[]) =>
+        parsePolicyPack(
+          { name: 'child.yaml', text: ['schemaVersion: 1', 'extends: base', ...lines].join('\n') },
+          resolver,
+        );
+      const packOf = (r: ReturnType<typeof parsePolicyPack>) => {
+        if (!r.ok) throw new Error(JSON.stringify(r.issues, null, 2));
+        return r.pack;
+      };
+
+      it("adds a child's entries after the inherited ones with +key, keeping the rest of the section", () => {
+        const pack = packOf(
+          parseChild(
+            '+detection:',
+            '  aggregationWindowMinutes: 30',
+            '  +phrases:',
+            '    - { category: grooming, severity: high, phrases: [going country] }',
+          ),
+        );
+        expect(pack.detection.phrases).toEqual([...inheritedRules, { ...added, patterns: [] }]);
+        expect(pack.detection.aggregationWindowMinutes).toBe(30);
+        expect(pack.detection.dlp).toEqual(basePack['detection'].dlp);
+      });
+
+      it('adds along a chain: each pack appends after what it inherits', () => {
+        const middle: PolicySource = {
+          name: 'middle.yaml',
+          text: 'schemaVersion: 1\nextends: base\n+detection: { +phrases: [{ category: grooming, severity: high, phrases: [a] }] }\n',
+        };
+        const child: PolicySource = {
+          name: 'child.yaml',
+          text: 'schemaVersion: 1\nextends: middle\n+detection: { +phrases: [{ category: cyberbullying, severity: low, phrases: [b] }] }\n',
+        };
+        const chain = (name: string) => ({ base, middle })[name];
+        const added = packOf(parsePolicyPack(child, chain)).detection.phrases.slice(inheritedRules.length);
+        expect(added.map((r) => r.phrases)).toEqual([['a'], ['b']]);
+      });
+
+      it('adds an entry to an inherited named collection with +key', () => {
+        const pack = packOf(
+          parseChild(
+            '+roles:',
+            '  safeguardingGovernor: { displayName: Governor, groupId: e5afe7e0-0000-4000-8000-0000000000aa }',
+          ),
+        );
+        expect(Object.keys(pack.roles)).toEqual([...Object.keys(basePack['roles']), 'safeguardingGovernor']);
+      });
+
+      it('replaces an inherited list when the child lists it under replaces:', () => {
+        const pack = packOf(
+          parseChild(
+            'replaces: [detection.phrases]',
+            '+detection:',
+            '  phrases:',
+            '    - { category: grooming, severity: high, phrases: [going country] }',
+          ),
+        );
+        expect(pack.detection.phrases).toEqual([{ ...added, patterns: [] }]);
+      });
+
+      it('lets a replaces: entry name a whole section', () => {
+        const result = parseChild('replaces: [sanctions]', 'sanctions: {}');
+        expect(packOf(result).sanctions).toEqual({});
+      });
+
+      it('reports a section that silently drops an inherited list, naming the list and where it came from', () => {
+        const issues = issuesOf(
+          parseChild(
+            'detection:',
+            '  aggregationWindowMinutes: 60',
+            '  externalContact: { protectedRole: learners, flag: [external], category: external-contact, severity: medium }',
+            '  dlp: { category: data-breach, severity: medium }',
+          ),
+        );
+        expect(issues).toEqual([
+          expect.objectContaining({
+            source: 'child.yaml',
+            path: 'detection',
+            line: 4,
+            message: expect.stringMatching(
+              /^replaces the inherited lists detection\.externalContact\.flag \(4 entries\), detection\.phrases \(5 entries\) from base\.yaml without saying so: write "\+detection" .* list "detection" under replaces:/,
+            ),
+          }),
+        ]);
+      });
+
+      it('reports a rewritten inherited list as well as a dropped one', () => {
+        const issues = issuesOf(
+          parseChild('+detection:', '  phrases: [{ category: grooming, severity: high, phrases: [x] }]'),
+        );
+        expect(issues).toEqual([
+          expect.objectContaining({
+            path: '+detection.phrases',
+            message: expect.stringContaining('detection.phrases (5 entries)'),
+          }),
+        ]);
+      });
+
+      it('accepts an inherited list written again unchanged', () => {
+        const same = JSON.stringify(basePack['agencies']);
+        expect(issuesOf(parseChild(`agencies: ${same}`))).toEqual([]);
+      });
+
+      it.each([
+        [
+          'a replaces: entry that replaces nothing',
+          ['replaces: [quizzes]'],
+          'replaces[0]',
+          'replaces no inherited list',
+        ],
+        [
+          '+key with nothing inherited there',
+          ['+detection: { +keywords: [x] }'],
+          '+detection.+keywords',
+          'nothing is inherited at detection.keywords',
+        ],
+        ['+key on a list given a section', ['+agencies: { id: x }'], '+agencies', 'is a list'],
+        [
+          '+key on a single value',
+          ['+detection: { +aggregationWindowMinutes: 5 }'],
+          '+detection.+aggregationWindowMinutes',
+          'only a list or a section',
+        ],
+        [
+          'both key and +key',
+          ['replaces: [agencies]', 'agencies: []', '+agencies: []'],
+          '+agencies',
+          'not both',
+        ],
+        [
+          '+key inside a replacing section',
+          ['replaces: [detection]', 'detection: { +phrases: [] }'],
+          'detection.+phrases',
+          'a key above it replaces',
+        ],
+        ['replaces: that is not a list', ['replaces: taxonomy'], 'replaces', 'a list of paths'],
+      ])('refuses %s', (_what, lines, path, message) => {
+        expect(issuesOf(parseChild(...lines))).toContainEqual(
+          expect.objectContaining({ source: 'child.yaml', path, message: expect.stringContaining(message) }),
+        );
+      });
+
+      it('refuses replaces: in a pack that extends nothing', () => {
+        const issues = issuesOf(parseEdited((p) => (p['replaces'] = ['taxonomy'])));
+        expect(issues).toEqual([
+          expect.objectContaining({ path: 'replaces', message: expect.stringContaining('extends another') }),
+        ]);
+      });
+
+      it('locates a problem in an added entry in the child, at its path in the child', () => {
+        const issues = issuesOf(
+          parseChild('+detection:', '  +phrases:', '    - { category: nope, severity: high, phrases: [x] }'),
+        );
+        expect(issues).toEqual([
+          expect.objectContaining({ source: 'child.yaml', path: '+detection.+phrases[0].category', line: 5 }),
+        ]);
+      });
+
+      it('locates an unknown key added to an inherited section in the child', () => {
+        const issues = issuesOf(parseChild('+detection: { keywords: [x] }'));
+        expect(issues).toEqual([
+          expect.objectContaining({ source: 'child.yaml', path: '+detection', line: 3 }),
+        ]);
+      });
     });
 
     it('names a missing parent pack', () => {
