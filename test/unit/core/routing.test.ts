@@ -18,14 +18,16 @@ describe('routing', () => {
     ['waes', 'learner', 'county-lines', 'safeguarding'],
     ['momentum', 'staff', 'disrepute', 'directors'],
     ['skills4stem', 'staff', 'offensive-communication', 'colleagues'],
-    ['babington', 'learner', 'spyware', 'infosec'],
+    ['babington', 'learner', 'spyware', 'safeguarding'],
     ['babington', 'learner', 'grooming', 'safeguarding'],
-    ['ucen-manchester', 'staff', 'inappropriate-staff-contact', 'safeguarding'],
+    ['babington', 'staff', 'grooming', 'staff'],
+    ['babington', 'staff', 'data-breach', 'infosec'],
+    ['ucen-manchester', 'staff', 'inappropriate-staff-contact', 'staff'],
   ] as const)('%s sends a %s concern about %s to the %s route', (name, subjectType, category, route) => {
     expect(routeFor(pack(name), { subjectType, category, severity: 'medium' })).toBe(route);
   });
 
-  it('never routes a concern about staff to the DSL in the default pack, whatever the category', () => {
+  it('keeps concerns about staff off the learners’ DSL channel in the default pack, whatever the category', () => {
     for (const area of defaultPack.taxonomy) {
       for (const item of area.items) {
         expect(routeFor(defaultPack, { subjectType: 'staff', category: item.id, severity: 'critical' })).toBe(
@@ -34,6 +36,15 @@ describe('routing', () => {
       }
     }
   });
+
+  it.each(['uk-fe-default', 'babington', 'momentum', 'skills4stem', 'ucen-manchester'])(
+    '%s: a report that a tutor is grooming a learner reaches the DSL',
+    (name) => {
+      const p = pack(name);
+      const route = routeFor(p, { subjectType: 'staff', category: 'grooming', severity: 'high' });
+      expect(p.routes[route]?.roles).toContain('dsl');
+    },
+  );
 
   it('applies a severity threshold rule only at or above the threshold', () => {
     const p: PolicyPack = {
