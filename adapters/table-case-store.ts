@@ -24,7 +24,7 @@ import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { fail, isErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { caseSources, closeOutcomes, type CaseEvent } from '../core/cases/case-events';
+import { caseSources, closeOutcomes, subjectParts, type CaseEvent } from '../core/cases/case-events';
 import { fold, type CaseState } from '../core/cases/case-state';
 import {
   formatReference,
@@ -64,7 +64,10 @@ const headSchema = z.object({
   subjectType: z.enum(subjectTypes),
   subjectId: z.string().optional(),
   under18: z.enum(['yes', 'no', 'unknown']),
+  /** Absent on heads written before the subject's part was recorded. */
+  subjectPart: z.enum(subjectParts).default('unknown'),
   immediateRisk: z.boolean(),
+  retentionHold: z.boolean().default(false),
   reporterId: z.string(),
   assigneeId: z.string().optional(),
   openedAt: z.string(),

@@ -22,7 +22,8 @@ import {
 import type { ConnectorClient } from 'botframework-connector';
 import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
-import { caseCard, opsNoticeCard, reporterNotice } from '../cards/render';
+import { caseCard } from '../cards/case-card/case-card';
+import { opsNoticeCard, reporterNotice } from '../cards/message/message';
 import type { CaseEvent } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
 import type { CasePost, ConversationRef } from '../core/conversations';

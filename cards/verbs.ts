@@ -1,6 +1,6 @@
 /**
- * The closed set of card verbs (DESIGN.md section 5). Templates and handlers both use these
- * constants, so a verb cannot be renamed on one side only.
+ * The closed set of card verbs (docs/architecture.md, "Card actions"). Templates and handlers both
+ * use these constants, so a verb cannot be renamed on one side only.
  */
 export const verbs = {
   incidentSubmit: 'incident.submit',
@@ -13,6 +13,8 @@ export const verbs = {
   caseClose: 'case.close',
   caseReopen: 'case.reopen',
   caseRefresh: 'case.refresh',
+  caseSubjectPart: 'case.subjectPart',
+  caseHold: 'case.hold',
 } as const;
 
 export type Verb = (typeof verbs)[keyof typeof verbs];
@@ -22,3 +24,6 @@ export const allVerbs: readonly Verb[] = Object.values(verbs);
 export function isVerb(v: unknown): v is Verb {
   return typeof v === 'string' && (allVerbs as readonly string[]).includes(v);
 }
+
+/** Message-extension command ids: the Teams app manifest declares them, the bot answers them. */
+export const messageCommands = { reportMessage: 'reportMessage' } as const;

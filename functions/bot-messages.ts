@@ -1,52 +1,58 @@
 /**
  * `POST /api/messages`: the Bot Framework endpoint, hosted as an HTTP function. CloudAdapter.process
  * needs only a structural request/response; this shim adapts Azure Functions' HttpRequest to it.
+ * Every activity is parsed at the edge (bot/activity.ts): a malformed one is a 400 with a log line
+ * and reaches nothing. A failure is answered without internal error text.
  * (This file and bot/ are the only places botbuilder is imported.)
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { ActivityHandler, CloudAdapter } from 'botbuilder';
+import { activitySchema } from '../bot/activity';
+import { turnLogKey } from '../bot/turn';
+import { EsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
+import { problemResponse } from './http-problem';
 
 const maxBody = 256 * 1024;
 
 export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: ActivityHandler, log: Logger) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    const invocationLog = log.child({ invocationId: ctx.invocationId });
     if (!adapter) {
-      log.error(
-        { event: 'bot.notConfigured', invocationId: ctx.invocationId },
-        'bot endpoint is not configured',
-      );
-      return {
-        status: 503,
-        jsonBody: {
-          error: 'CONFIG_INVALID',
-          message: 'Set ESAFETY_BOT_APP_ID (or ESAFETY_MODE=local for local testing).',
-        },
-      };
+      invocationLog.error({ event: 'bot.notConfigured' }, 'bot endpoint is not configured');
+      return problemResponse(new EsafetyError('NOT_CONFIGURED', 'The bot is not configured.'), {
+        message: 'Set ESAFETY_BOT_APP_ID (or ESAFETY_MODE=local for local testing).',
+      });
     }
     const raw = await req.text();
-    if (raw.length > maxBody) return { status: 413, jsonBody: { error: 'PAYLOAD_TOO_LARGE' } };
+    if (raw.length > maxBody) {
+      invocationLog.warn(
+        { event: 'bot.malformed', reason: 'tooLarge', bytes: raw.length },
+        'request too large',
+      );
+      return problemResponse(new EsafetyError('INPUT_INVALID', 'The request body is too large.'));
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
-      log.warn({ event: 'bot.malformed', invocationId: ctx.invocationId }, 'request body is not JSON');
-      return {
-        status: 400,
-        jsonBody: { error: 'INPUT_INVALID', message: 'The request body is not a JSON activity.' },
-      };
+      invocationLog.warn({ event: 'bot.malformed', reason: 'json' }, 'request body is not JSON');
+      return problemResponse(new EsafetyError('INPUT_INVALID', 'The request body is not a JSON activity.'));
     }
-    if (
-      typeof body !== 'object' ||
-      body === null ||
-      Array.isArray(body) ||
-      typeof (body as { type?: unknown }).type !== 'string'
-    ) {
-      log.warn({ event: 'bot.malformed', invocationId: ctx.invocationId }, 'request body is not an activity');
-      return {
-        status: 400,
-        jsonBody: { error: 'INPUT_INVALID', message: 'The request body is not an activity.' },
-      };
+    const activity = activitySchema.safeParse(body);
+    if (!activity.success) {
+      invocationLog.warn(
+        {
+          event: 'bot.malformed',
+          reason: 'schema',
+          paths: activity.error.issues
+            .slice(0, 5)
+            .map((i) => i.path.join('.'))
+            .join(','),
+        },
+        'request body is not an activity this app takes',
+      );
+      return problemResponse(new EsafetyError('INPUT_INVALID', 'The request body is not a valid activity.'));
     }
     const response: { status: number; headers: Record<string, string>; body?: unknown } = {
       status: 200,
@@ -72,16 +78,16 @@ export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: Activ
       },
     };
     const headers = Object.fromEntries(req.headers.entries());
-    await adapter.process(
-      { body: body as Record<string, unknown>, headers, method: req.method },
-      res,
-      (context) => bot.run(context),
-    );
+    await adapter.process({ body: activity.data, headers, method: req.method }, res, (context) => {
+      context.turnState.set(turnLogKey, invocationLog);
+      return bot.run(context);
+    });
     if (response.status >= 400) {
-      log.warn(
-        { event: 'bot.rejected', status: response.status, invocationId: ctx.invocationId },
-        'bot request rejected',
-      );
+      invocationLog.warn({ event: 'bot.rejected', status: response.status }, 'bot request rejected');
+    }
+    if (response.status >= 500) {
+      // CloudAdapter writes the internal error into the body: the caller gets fixed wording instead.
+      return problemResponse(new EsafetyError('UNEXPECTED', 'bot turn failed'));
     }
     const out = response.body;
     return {

@@ -25,6 +25,13 @@ export type CloseOutcome = (typeof closeOutcomes)[number];
 
 export type Under18 = 'yes' | 'no' | 'unknown';
 
+/**
+ * The subject's part in what happened. Sanctions are only ever suggested or recorded against a
+ * subject who acted: a learner who was sent an image, or groomed, was harmed.
+ */
+export const subjectParts = ['harmed', 'acted', 'both', 'unknown'] as const;
+export type SubjectPart = (typeof subjectParts)[number];
+
 /** Who did something: an Entra object id, or `system:<component>` for automated steps. */
 export interface Actor {
   readonly id: string;
@@ -43,6 +50,8 @@ export interface OpenedData {
   /** Entra object id of the subject when known (signals); reports usually have only a name. */
   readonly subjectId?: string;
   readonly under18: Under18;
+  /** Absent on cases opened before the part was asked: read as `unknown`. */
+  readonly subjectPart?: SubjectPart;
   readonly immediateRisk: boolean;
   readonly occurredAt?: string;
   readonly platform?: string;
@@ -83,6 +92,17 @@ export type CaseEventBody =
     }
   | { type: 'closed'; data: { outcome: CloseOutcome }; narrative: { note?: string } }
   | { type: 'reopened'; data: Record<string, never>; narrative: { note?: string } }
+  | {
+      type: 'subjectPartSet';
+      data: { from: SubjectPart; to: SubjectPart };
+      narrative: { note?: string };
+    }
+  | {
+      /** A DSL's hold: a held case is never purged, whatever the retention period says. */
+      type: 'retentionHoldSet';
+      data: { held: boolean };
+      narrative: { note?: string };
+    }
   | {
       /** A further automated signal in the same conversation, appended while the case is open. */
       type: 'signalAdded';

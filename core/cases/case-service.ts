@@ -9,7 +9,15 @@ import type { Logger } from '../logger';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { findCategory, routeFor } from '../policy/routing';
 import type { Signal } from '../intake/signal';
-import type { Actor, CaseEvent, CaseEventBody, CaseSource, SignalData, Under18 } from './case-events';
+import type {
+  Actor,
+  CaseEvent,
+  CaseEventBody,
+  CaseSource,
+  SignalData,
+  SubjectPart,
+  Under18,
+} from './case-events';
 import { caseIdFor, genesisHash, sealEvent, signalKeyHash } from './case-events';
 import type { CaseCommand, CaseState } from './case-state';
 import { decide, evolve, signalEvents } from './case-state';
@@ -21,6 +29,8 @@ export interface OpenCaseInput {
   readonly subjectId?: string;
   readonly subjectName?: string;
   readonly under18: Under18;
+  /** Harmed, acted, both or not known (the default). */
+  readonly subjectPart?: SubjectPart;
   /** A taxonomy item id from the pack. */
   readonly category: string;
   /** Defaults to the category's default severity; immediate risk makes it critical. */
@@ -234,6 +244,7 @@ export class CaseService {
         subjectType: input.subjectType,
         ...(input.subjectId !== undefined && { subjectId: input.subjectId }),
         under18: input.under18,
+        subjectPart: input.subjectPart ?? 'unknown',
         immediateRisk: input.immediateRisk,
         ...(input.occurredAt !== undefined && { occurredAt: input.occurredAt }),
         ...(input.platform !== undefined && { platform: input.platform }),

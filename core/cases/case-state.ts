@@ -7,8 +7,16 @@ import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import { severities } from '../policy/policy-pack';
 import { severityRank } from '../policy/routing';
 import type { Signal } from '../intake/signal';
-import type { Actor, CaseEvent, CaseEventBody, CaseSource, CloseOutcome, Under18 } from './case-events';
-import { closeOutcomes, signalKeyHash } from './case-events';
+import type {
+  Actor,
+  CaseEvent,
+  CaseEventBody,
+  CaseSource,
+  CloseOutcome,
+  SubjectPart,
+  Under18,
+} from './case-events';
+import { closeOutcomes, signalKeyHash, subjectParts } from './case-events';
 
 export type CaseStatus = 'open' | 'inProgress' | 'closed';
 
@@ -24,7 +32,11 @@ export interface CaseState {
   readonly subjectType: SubjectType;
   readonly subjectId?: string;
   readonly under18: Under18;
+  /** Whether the subject was harmed, acted, or both: sanctions concern only a subject who acted. */
+  readonly subjectPart: SubjectPart;
   readonly immediateRisk: boolean;
+  /** A DSL's hold: the case is kept whatever its retention period. */
+  readonly retentionHold: boolean;
   readonly reporterId: string;
   readonly assigneeId?: string;
   readonly openedAt: string;
@@ -69,7 +81,9 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       subjectType: d.subjectType,
       ...(d.subjectId !== undefined && { subjectId: d.subjectId }),
       under18: d.under18,
+      subjectPart: d.subjectPart ?? 'unknown',
       immediateRisk: d.immediateRisk,
+      retentionHold: false,
       reporterId: event.actorId,
       openedAt: event.at,
       referrals: [],
@@ -115,6 +129,10 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       const { closedAt: _c, outcome: _o, ...rest } = state;
       return { ...assignTo(rest, event), ...base };
     }
+    case 'subjectPartSet':
+      return { ...state, ...base, subjectPart: event.data.to };
+    case 'retentionHoldSet':
+      return { ...state, ...base, retentionHold: event.data.held };
   }
 }
 
@@ -142,7 +160,9 @@ export type CaseCommand =
   | { kind: 'recordParentInformed'; note: string }
   | { kind: 'recordSanction'; sanction: string; note?: string }
   | { kind: 'close'; outcome: CloseOutcome; note?: string }
-  | { kind: 'reopen'; note?: string };
+  | { kind: 'reopen'; note?: string }
+  | { kind: 'setSubjectPart'; subjectPart: SubjectPart; note?: string }
+  | { kind: 'setRetentionHold'; held: boolean; note?: string };
 
 /**
  * Decides the event a command produces on the current state, or refuses it with a coded error.
@@ -204,6 +224,13 @@ export function decide(
       return { type: 'parentInformed', data: none, narrative: { note: command.note } };
     case 'recordSanction': {
       notClosed();
+      if (!actedSubject(state))
+        refuse(
+          'subjectNotActed',
+          state.subjectPart === 'harmed'
+            ? 'The subject of this case was harmed: sanctions are never recorded against them.'
+            : "Record the subject's part first: sanctions apply only to a person who acted.",
+        );
       const grid = state.subjectType === 'staff' ? 'staff' : 'learner';
       if (!pack.sanctions[grid]?.actions.some((a) => a.id === command.sanction)) {
         refuse('unknownSanction', `"${command.sanction}" is not in the policy's ${grid} sanctions grid.`);
@@ -226,7 +253,32 @@ export function decide(
     case 'reopen':
       if (state.status !== 'closed') refuse('notClosed', `Case ${state.reference} is not closed.`);
       return { type: 'reopened', data: none, narrative: optional({ note: command.note }) };
+    case 'setSubjectPart':
+      notClosed();
+      if (!subjectParts.includes(command.subjectPart))
+        refuse('unknownSubjectPart', `Unknown part "${command.subjectPart}".`);
+      if (command.subjectPart === state.subjectPart)
+        refuse('unchanged', `The subject's part is already recorded as ${command.subjectPart}.`);
+      return {
+        type: 'subjectPartSet',
+        data: { from: state.subjectPart, to: command.subjectPart },
+        narrative: optional({ note: command.note }),
+      };
+    case 'setRetentionHold':
+      // Allowed on a closed case too: that is when a hold matters.
+      if (command.held === state.retentionHold)
+        refuse('unchanged', `Case ${state.reference} is ${state.retentionHold ? 'already' : 'not'} on hold.`);
+      return {
+        type: 'retentionHoldSet',
+        data: { held: command.held },
+        narrative: optional({ note: command.note }),
+      };
   }
+}
+
+/** Whether a sanction may concern this case's subject: only a subject who acted (or both). */
+export function actedSubject(state: Pick<CaseState, 'subjectPart'>): boolean {
+  return state.subjectPart === 'acted' || state.subjectPart === 'both';
 }
 
 /**

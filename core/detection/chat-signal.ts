@@ -13,6 +13,7 @@
  * conversation; DLP violations always count.
  */
 import { createHash } from 'node:crypto';
+import type { SubjectPart } from '../cases/case-events';
 import type { SignalKind } from '../intake/signal';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
 import type { PhraseMatcher } from './phrase-matcher';
@@ -137,14 +138,18 @@ export function assessChatMessage(
 export function chatSubject(
   assessment: ChatAssessment,
   lead: Pick<SignalHit, 'kind'>,
-): { subjectType: SubjectType; subject?: Participant } {
+): { subjectType: SubjectType; subjectPart: SubjectPart; subject?: Participant } {
   const { sender, protectedMembers } = assessment;
   const senderProtected = protectedMembers.some((p) => p.id === sender.id);
   if (lead.kind !== 'externalContact' && sender.identity === 'internal') {
-    return { subjectType: senderProtected ? 'learner' : 'staff', subject: sender };
+    // An insider wrote it: the case is about what they did.
+    return { subjectType: senderProtected ? 'learner' : 'staff', subjectPart: 'acted', subject: sender };
   }
+  // An outsider wrote, or is present: the case is about the learner they reached, who is at risk.
   const learner = protectedMembers.find((p) => p.id !== sender.id) ?? protectedMembers[0];
-  return learner ? { subjectType: 'learner', subject: learner } : { subjectType: 'unknown' };
+  return learner
+    ? { subjectType: 'learner', subjectPart: 'harmed', subject: learner }
+    : { subjectType: 'unknown', subjectPart: 'unknown' };
 }
 
 function isTrusted(p: Participant, trustedDomains: readonly string[]): boolean {

@@ -112,10 +112,11 @@ export class ChatMonitor {
     fresh: readonly Signal[],
     conversation: string,
   ): OpenCaseInput {
-    const { subjectType, subject } = chatSubject(assessment, leadHit);
+    const { subjectType, subjectPart, subject } = chatSubject(assessment, leadHit);
     return {
       source: 'chatSignal',
       subjectType,
+      subjectPart,
       ...(subject !== undefined && { subjectId: subject.id }),
       ...(subject?.displayName !== undefined && { subjectName: subject.displayName }),
       under18: 'unknown',

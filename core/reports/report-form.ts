@@ -5,14 +5,16 @@
  */
 import { z } from 'zod';
 import type { Clock } from '../clock';
+import { subjectParts } from '../cases/case-events';
 import type { OpenCaseInput } from '../cases/case-service';
 import { riskAreas, subjectTypes, type PolicyPack } from '../policy/policy-pack';
 import { findCategory } from '../policy/routing';
 
-/** The inputs of the report card, named as in DESIGN.md section 5. */
+/** The inputs of the report card: the `incident.submit` contract (docs/architecture.md, "Card actions"). */
 export const reportFields = [
   'subjectType',
   'subjectName',
+  'subjectPart',
   'under18',
   'category',
   'subcategory',
@@ -42,6 +44,13 @@ const optionalText = (max: number, what: string) =>
 const schema = z.object({
   subjectType: z.enum(subjectTypes, { error: 'Say who the concern is about.' }),
   subjectName: optionalText(200, 'The name'),
+  // Optional on the form (not choosing means not known); sanctions then stay off the card.
+  subjectPart: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .enum(subjectParts, { error: 'Choose whether they were harmed, did it, both, or not known.' })
+      .default('unknown'),
+  ),
   under18: z.enum(['yes', 'no', 'unknown'], {
     error: 'Say whether they are under 18 (or that you do not know).',
   }),
@@ -113,6 +122,7 @@ export function parseReport(
       source: 'staffReport',
       subjectType: d.subjectType,
       ...(d.subjectName !== undefined && { subjectName: d.subjectName }),
+      subjectPart: d.subjectPart,
       under18: d.under18,
       category: item.id,
       description: d.description,

@@ -51,7 +51,7 @@ describe('bot endpoint authentication', () => {
     const res = await send(host);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({
-      error: 'CONFIG_INVALID',
+      error: 'NOT_CONFIGURED',
       message: expect.stringContaining('ESAFETY_BOT_APP_ID'),
     });
   });

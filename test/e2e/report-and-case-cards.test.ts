@@ -4,6 +4,7 @@
  */
 import type { App } from '../../functions/composition-root';
 import { checkCard } from '../support/card-validator';
+import { shownText } from '../support/card-text';
 import type { RecordingConnector } from '../support/recording-connector';
 import { startStack, type LocalStack } from '../support/local-stack';
 import {
@@ -55,7 +56,8 @@ async function report(user: TeamsUser, data: Record<string, unknown>) {
   return res.body.value as Record<string, any>;
 }
 
-const textOf = (card: unknown) => JSON.stringify(card);
+/** What the person sees on the card (rendered as Teams renders it), plus the card's input ids and verbs. */
+const textOf = (card: unknown) => `${shownText(card)}\n${JSON.stringify(card)}`;
 const referenceIn = (card: unknown) => /ES-\d{4}-\d{4}/.exec(textOf(card))?.[0] ?? '';
 
 async function newCase() {

@@ -1,12 +1,8 @@
-import {
-  caseCard,
-  helpCard,
-  messageCard,
-  opsNoticeCard,
-  receiptCard,
-  reportFormCard,
-  type AdaptiveCard,
-} from '../../../cards/render';
+import type { AdaptiveCard } from '../../../cards/adaptive-card';
+import { caseCard } from '../../../cards/case-card/case-card';
+import { helpCard, messageCard, opsNoticeCard } from '../../../cards/message/message';
+import { receiptCard } from '../../../cards/receipt/receipt';
+import { reportFormCard } from '../../../cards/report-form/report-form';
 import { allVerbs, verbs } from '../../../cards/verbs';
 import { CaseService } from '../../../core/cases/case-service';
 import type { CaseCommand } from '../../../core/cases/case-state';
@@ -14,6 +10,7 @@ import type { Signal } from '../../../core/intake/signal';
 import { silentLogger } from '../../../core/logger';
 import { parsePolicyFile } from '../../../adapters/policy-files';
 import { checkCard } from '../../support/card-validator';
+import { shownLinks, shownText } from '../../support/card-text';
 import { defaultPack, dslA, policyPath, report, staff, steppingClock } from '../../support/fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 
@@ -41,6 +38,7 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
     { kind: 'addNote', note: 'Spoke to the learner.' },
     { kind: 'refer', agency: 'ceop', reference: 'C-1' },
     { kind: 'recordParentInformed', note: 'Called carer.' },
+    { kind: 'setSubjectPart', subjectPart: 'acted' },
     { kind: 'recordSanction', sanction: 'refer-tutor' },
     { kind: 'setSeverity', severity: 'critical' },
   ]);
@@ -227,9 +225,9 @@ describe('chat-signal case cards', () => {
       ],
       { source: 'chatSignal', link },
     );
-    const text = JSON.stringify(caseCard(state, events, defaultPack));
-    expect(text).toContain(`[Open the message in Teams](${link})`);
-    expect(text).toContain('Safeguarding phrase (Grooming, high) in a message from Alex.');
+    const card = caseCard(state, events, defaultPack);
+    expect(shownLinks(card)).toEqual([link]);
+    expect(shownText(card)).toContain('Safeguarding phrase (Grooming, high) in a message from Alex.');
   });
 
   it('never renders a link that is not a Teams message link', async () => {
@@ -239,5 +237,46 @@ describe('chat-signal case cards', () => {
     expect(JSON.stringify(caseCard(report.state, report.events, defaultPack))).not.toContain(
       'Open the message',
     );
+  });
+});
+
+describe('sanction suggestions', () => {
+  const imagery = { category: 'youth-produced-sexual-imagery' };
+
+  it('are never shown against a learner who was sent an image (harmed), nor offered as a sanction to record', async () => {
+    const { state, events } = await caseAfter([], { ...imagery, subjectPart: 'harmed' });
+    const text = JSON.stringify(caseCard(state, events, defaultPack));
+    expect(text).not.toContain('Suggested under the policy');
+    expect(text).not.toContain('Record sanction');
+    expect(text).toContain('was harmed or put at risk');
+  });
+
+  it('are not shown while the subject’s part is not known', async () => {
+    const { state, events } = await caseAfter([], imagery);
+    expect(JSON.stringify(caseCard(state, events, defaultPack))).not.toContain('Suggested under the policy');
+  });
+
+  it('are shown for a learner who shared the image (acted)', async () => {
+    const { state, events } = await caseAfter([], { ...imagery, subjectPart: 'acted' });
+    const text = JSON.stringify(caseCard(state, events, defaultPack));
+    expect(text).toContain('Suggested under the policy');
+    expect(text).toContain('Record sanction');
+  });
+});
+
+describe('text from people on case cards', () => {
+  it('shows a reported message’s link syntax as text, never as a link', async () => {
+    const { state, events } = await caseAfter(
+      [{ kind: 'addNote', note: 'see [the photos](https://evil.example/x)' }],
+      {
+        description: 'He sent [click here](https://evil.example/login) to Lee',
+        subjectName: '[Lee](https://evil.example)',
+      },
+    );
+    const card = caseCard(state, events, defaultPack);
+    expect(shownLinks(card)).toEqual([]);
+    expect(shownText(card)).toContain('He sent [click here](https[:]//evil.example/login) to Lee');
+    expect(shownText(card)).toContain('Learner: [Lee](https[:]//evil.example)');
+    expect(shownText(card)).toContain('see [the photos](https[:]//evil.example/x)');
   });
 });

@@ -99,7 +99,6 @@ describe('case transitions', () => {
 
   it.each<[string, CaseCommand, string]>([
     ['an agency not in the policy', { kind: 'refer', agency: 'mi5' }, 'unknownAgency'],
-    ['a sanction not in the grid', { kind: 'recordSanction', sanction: 'detention' }, 'unknownSanction'],
     ['an unchanged severity', { kind: 'setSeverity', severity: 'high' }, 'unchanged'],
     ['reopening an open case', { kind: 'reopen' }, 'notClosed'],
     ['an unknown outcome', { kind: 'close', outcome: 'shrug' as never }, 'unknownOutcome'],
@@ -119,8 +118,42 @@ describe('case transitions', () => {
     ).toBe(true);
   });
 
+  it('refuses a sanction against a subject who was harmed, or whose part is not known yet', () => {
+    const sanction: CaseCommand = { kind: 'recordSanction', sanction: 'refer-tutor' };
+    const harmed = act(openCase(), { kind: 'setSubjectPart', subjectPart: 'harmed' });
+    expect(refusal(() => decide(harmed, sanction, dslA, defaultPack))).toMatchObject({
+      reason: 'subjectNotActed',
+    });
+    expect(refusal(() => decide(harmed, sanction, dslA, defaultPack)).message).toContain('harmed');
+    expect(refusal(() => decide(openCase(), sanction, dslA, defaultPack))).toMatchObject({
+      reason: 'subjectNotActed',
+    });
+    expect(act(act(harmed, { kind: 'setSubjectPart', subjectPart: 'both' }), sanction).sanctions).toEqual([
+      'refer-tutor',
+    ]);
+  });
+
+  it('refuses a sanction not in the grid', () => {
+    const acted = act(openCase(), { kind: 'setSubjectPart', subjectPart: 'acted' });
+    expect(
+      refusal(() => decide(acted, { kind: 'recordSanction', sanction: 'detention' }, dslA, defaultPack)),
+    ).toMatchObject({ reason: 'unknownSanction' });
+  });
+
+  it('holds a record against deletion, open or closed, and releases it', () => {
+    const closed = act(openCase(), { kind: 'close', outcome: 'noFurtherAction' });
+    const held = act(closed, { kind: 'setRetentionHold', held: true, note: 'Police asked us to keep it.' });
+    expect(held.retentionHold).toBe(true);
+    expect(
+      refusal(() => decide(held, { kind: 'setRetentionHold', held: true }, dslA, defaultPack)),
+    ).toMatchObject({
+      reason: 'unchanged',
+    });
+    expect(act(held, { kind: 'setRetentionHold', held: false }).retentionHold).toBe(false);
+  });
+
   it('checks a sanction against the staff grid when the subject is staff', () => {
-    const s = openCase({ subjectType: 'staff' });
+    const s = act(openCase({ subjectType: 'staff' }), { kind: 'setSubjectPart', subjectPart: 'acted' });
     expect(
       refusal(() => decide(s, { kind: 'recordSanction', sanction: 'refer-tutor' }, dslA, defaultPack)),
     ).toMatchObject({

@@ -101,6 +101,7 @@ describe('chat signals', () => {
     expect(lead).toMatchObject({ kind: 'phrase', category: 'grooming', severity: 'high' });
     expect(chatSubject(a, lead)).toEqual({
       subjectType: 'learner',
+      subjectPart: 'harmed',
       subject: lee,
     });
 
@@ -108,6 +109,7 @@ describe('chat signals', () => {
     const b = assess(fromTutor, [lee, tariq]);
     expect(chatSubject(b, leadingSignal(b.hits)!)).toEqual({
       subjectType: 'staff',
+      subjectPart: 'acted',
       subject: tariq,
     });
   });

@@ -24,6 +24,7 @@ describe('report form', () => {
         source: 'staffReport',
         subjectType: 'learner',
         subjectName: 'Lee Learner',
+        subjectPart: 'unknown',
         under18: 'yes',
         category: 'grooming',
         description: 'An adult asked Lee to keep their chats secret.',

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { messageCommands } from '../../../cards/verbs';
 import { buildManifest, validateManifest } from '../../../manifest/build-package';
-import { repoRoot } from '../../support/fixtures';
 
 const botId = '3f0c0f3a-1b2c-4d5e-8f90-123456789abc';
 
@@ -37,8 +35,10 @@ describe('Teams app manifest', () => {
     ).toThrow(/ESAFETY_PRIVACY_URL/);
   });
 
-  it('keeps the message-extension command id the bot handles', () => {
-    const source = readFileSync(join(repoRoot, 'bot', 'esafety-bot.ts'), 'utf8');
-    expect(source).toContain("const reportMessageCommand = 'reportMessage'");
+  it('declares the message-extension command id the bot answers', () => {
+    const manifest = buildManifest({ ESAFETY_BOT_APP_ID: botId }) as {
+      composeExtensions: { commands: { id: string }[] }[];
+    };
+    expect(manifest.composeExtensions[0]?.commands.map((c) => c.id)).toEqual([messageCommands.reportMessage]);
   });
 });

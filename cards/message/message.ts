@@ -1,0 +1,60 @@
+/** Short message cards: help, refusals and errors, operator notices; and the reporter's notice text. */
+import type { OpsNotice } from '../../core/outbox/outbox';
+import type { PolicyPack } from '../../core/policy/policy-pack';
+import { expand, type AdaptiveCard } from '../adaptive-card';
+import { plain } from '../markdown';
+import template from './message.json';
+
+/**
+ * A titled card of lines. Lines are Markdown the product wrote; any text from a person or from
+ * Graph inside them must go through `plain` first (`plainLines` does that for whole lines).
+ */
+export function messageCard(
+  title: string,
+  lines: readonly string[],
+  options: { tone?: 'default' | 'attention'; ref?: string } = {},
+): AdaptiveCard {
+  return expand(template, {
+    title,
+    lines,
+    color: options.tone === 'attention' ? 'Attention' : 'Default',
+    ref: options.ref ?? '',
+  });
+}
+
+/** Lines that are plain text (an error message naming a person, say): shown as written, inert. */
+export function plainLines(lines: readonly string[]): string[] {
+  return lines.map(plain);
+}
+
+const opsNotices: Record<OpsNotice, { title: string; lines: string[] }> = {
+  signalPoisoned: {
+    title: 'A monitoring signal could not be processed',
+    lines: [
+      'One or more Microsoft Teams notifications failed five times and were set aside (the graph-notifications-poison queue).',
+      'They may hold safeguarding signals. Ask IT to follow the runbook (docs/runbook.md, "Poisoned notifications") and replay them.',
+      'While this keeps happening, this card is posted at most once an hour.',
+    ],
+  },
+};
+
+/** A notice for a route's channel that something needs an operator. */
+export function opsNoticeCard(notice: OpsNotice): AdaptiveCard {
+  const { title, lines } = opsNotices[notice];
+  return messageCard(title, lines, { tone: 'attention' });
+}
+
+/** What a reporter is told when their concern moves: the reference only, never detail. */
+export function reporterNotice(reference: string, change: 'claimed' | 'closed'): string {
+  return change === 'claimed'
+    ? `Your concern ${reference} has been picked up by the safeguarding team.`
+    : `Your concern ${reference} has been closed. Thank you for reporting it.`;
+}
+
+export function helpCard(pack: PolicyPack): AdaptiveCard {
+  return messageCard(`E-Safety for Teams — ${plain(pack.organisation.name)}`, [
+    'Type **report** to report an e-safety concern to the safeguarding team. On any message, use **…** → **Report this message**.',
+    'Never promise confidentiality. If someone is in immediate danger, call 999 first.',
+    'Safeguarding team members: type **cases** to see open cases you can act on.',
+  ]);
+}

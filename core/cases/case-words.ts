@@ -1,0 +1,79 @@
+/**
+ * Cases in words: what each value and each event of a case means to a person, in one place. The
+ * case card, the admin CLI and the chat monitor all describe cases with these, so a DSL reads the
+ * same sentence for the same event wherever they look.
+ */
+import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
+import type { CaseEvent, CloseOutcome, SubjectPart } from './case-events';
+
+export const severityText: Record<Severity, string> = {
+  critical: 'Critical',
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+};
+
+export const outcomeText: Record<CloseOutcome, string> = {
+  resolvedInternally: 'Resolved internally',
+  referredExternally: 'Referred to an external agency',
+  sanctionApplied: 'Sanction applied',
+  noFurtherAction: 'No further action',
+  unfounded: 'Concern unfounded',
+};
+
+export const subjectText: Record<SubjectType, string> = {
+  learner: 'Learner',
+  staff: 'Member of staff',
+  visitor: 'Visitor',
+  unknown: 'Not known',
+};
+
+export const subjectPartText: Record<SubjectPart, string> = {
+  harmed: 'was harmed or put at risk',
+  acted: 'did what is of concern',
+  both: 'was harmed and also acted',
+  unknown: 'part not yet known',
+};
+
+/** The names a pack gives its agencies and sanctions (a case's grid is its subject's). */
+export function packNames(pack: PolicyPack, subjectType: SubjectType) {
+  const grid = pack.sanctions[subjectType === 'staff' ? 'staff' : 'learner'];
+  return {
+    agency: (id: string) => pack.agencies.find((a) => a.id === id)?.name ?? id,
+    sanction: (id: string) => grid?.actions.find((a) => a.id === id)?.name ?? id,
+  };
+}
+
+/** One line for an event: who did what. Narrative is included and may be shortened to `clipAt`. */
+export function describeEvent(e: CaseEvent, names: ReturnType<typeof packNames>, clipAt = Infinity): string {
+  const who = e.actorName ?? 'Someone';
+  const clip = (s: string, n = clipAt) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+  switch (e.type) {
+    case 'opened':
+      return `${who} reported the concern`;
+    case 'claimed':
+      return `${who} claimed the case`;
+    case 'severityChanged':
+      return `${who} changed the risk level to ${severityText[e.data.to].toLowerCase()}`;
+    case 'noteAdded':
+      return `${who}: ${clip(e.narrative.note)}`;
+    case 'referred':
+      return `${who} referred to ${names.agency(e.data.agency)}${e.narrative.reference ? ` (their reference ${clip(e.narrative.reference, 60)})` : ''}`;
+    case 'parentInformed':
+      return `${who} recorded contact with a parent or carer`;
+    case 'sanctionRecorded':
+      return `${who} recorded: ${names.sanction(e.data.sanction)}`;
+    case 'closed':
+      return `${who} closed the case: ${outcomeText[e.data.outcome].toLowerCase()}`;
+    case 'reopened':
+      return `${who} reopened the case`;
+    case 'signalAdded':
+      return `${who}: ${clip(e.narrative.summary)}${e.narrative.excerpt ? ` "${clip(e.narrative.excerpt, Math.min(clipAt, 100))}"` : ''}`;
+    case 'subjectPartSet':
+      return `${who} recorded that the subject ${subjectPartText[e.data.to]}`;
+    case 'retentionHoldSet':
+      return e.data.held
+        ? `${who} put the record on hold: it will not be deleted`
+        : `${who} took the record off hold`;
+  }
+}
