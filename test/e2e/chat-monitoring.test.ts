@@ -158,13 +158,18 @@ describe('the Graph webhook', () => {
   });
 
   it('refuses a malformed body with 400 and queues nothing', async () => {
+    await drained();
+    await stack.stopQueues(); // so nothing could be taken off the queue before we look
+    const logged = log.find({ event: 'graph.malformed', reason: 'schema' }).length;
     const res = await fetch(`${stack.host.url}/api/graph/notify`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ value: [{ nonsense: true }] }),
     });
     expect(res.status).toBe(400);
-    expect(log.find({ event: 'graph.malformed', reason: 'schema' }).length).toBeGreaterThan(0);
+    expect((await graphQueue().peekMessages({ numberOfMessages: 32 })).peekedMessageItems).toEqual([]);
+    expect(log.find({ event: 'graph.malformed', reason: 'schema' })).toHaveLength(logged + 1);
+    await stack.startQueues();
   });
 });
 
@@ -312,6 +317,9 @@ describe('chat signals become DSL cases', () => {
     const events = await stack.app.cases.chronology(cases[0]!.id);
     expect(events.filter((e) => e.type === 'signalAdded')).toHaveLength(2);
     expect((await stack.app.cases.get(cases[0]!.id))?.severity).toBe('high');
+    // What the DSLs see: one card for the chat, not three.
+    await settled();
+    expect(threadsFor(cases[0]!.reference)).toHaveLength(1);
 
     // Editing a flagged message (Graph sends `updated`) adds nothing.
     await ctx.graph
@@ -394,16 +402,30 @@ describe('forged and tampered input', () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
-  it('never logs message text or names', () => {
-    const all = JSON.stringify(log.entries);
+  it('never logs message text or names, through a case opened, joined, carded and refused', async () => {
+    const from = log.entries.length;
+    const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:quiet', 'Quinn Quietname')]);
+    await sendMessage(ctx, chatId, '8:live:quiet', '<p>our little secret, send me a pic of you</p>');
+    await sendMessage(ctx, chatId, '8:live:quiet', '<p>delete this chat, nobody likes you</p>');
+    await scenarios['forged-token']!.run(ctx);
+    await settled();
+    const [found] = await casesForChat(chatId);
+    expect(found).toBeDefined();
+    const mine = log.entries.slice(from);
+    // The traffic was logged (case opened, signals joined, refusals) …
+    expect(mine.filter((e) => e.fields['event'] === 'intake.opened')).not.toHaveLength(0);
+    expect(mine.filter((e) => e.fields['event'] === 'graph.rejected')).not.toHaveLength(0);
+    // … with ids only: no words, no names.
+    const logged = JSON.stringify(mine);
     for (const secret of [
-      'what school do you go to',
+      'our little secret',
+      'send me a pic',
       'nobody likes you',
+      'Quinn Quietname',
       'Lee Learner',
-      'Alex (personal account)',
-      'class list',
+      'Attacker',
     ])
-      expect(all).not.toContain(secret);
+      expect(logged).not.toContain(secret);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { App } from '../../functions/composition-root';
 import { checkCard } from '../support/card-validator';
-import { shownText } from '../support/card-text';
+import { shownLinks, shownText } from '../support/card-text';
 import type { RecordingConnector } from '../support/recording-connector';
 import { startStack, type LocalStack } from '../support/local-stack';
 import {
@@ -249,5 +249,90 @@ describe('bad requests', () => {
       body,
     });
     expect(res.status).toBe(status);
+  });
+});
+
+describe('the subject’s part and sanctions', () => {
+  const imageReport = {
+    ...goodReport,
+    subcategory: 'youth-produced-sexual-imagery',
+    description: 'Lee was sent a nude image of another learner and came to tell me.',
+  };
+
+  it('shows no sanction suggestion against a learner who was sent an image, and refuses recording one', async () => {
+    const receipt = await report(sam, { ...imageReport, subjectPart: 'harmed' });
+    const { id: caseId } = await app.cases.resolve(referenceIn(receipt));
+    const card = await act(dana, 'case.refresh', { caseId });
+    expect(textOf(card)).toContain('was harmed or put at risk');
+    expect(shownText(card)).not.toContain('Suggested under the policy');
+    expect(JSON.stringify(card)).not.toContain('case.sanction');
+    const refused = await act(dana, 'case.sanction', { caseId, sanction: 'written-warning' });
+    expect(shownText(refused)).toContain('sanctions are never recorded against them');
+    expect((await app.cases.get(caseId))?.sanctions).toEqual([]);
+  });
+
+  it('offers the policy’s suggestions once a DSL records that the learner shared the image', async () => {
+    const receipt = await report(sam, imageReport);
+    const { id: caseId } = await app.cases.resolve(referenceIn(receipt));
+    expect(shownText(await act(dana, 'case.refresh', { caseId }))).not.toContain(
+      'Suggested under the policy',
+    );
+    const card = await act(dana, 'case.subjectPart', { caseId, subjectPart: 'acted' });
+    expect(shownText(card)).toContain('Suggested under the policy');
+    expect(shownText(card)).toContain('Dana DSL recorded that the subject did what is of concern');
+  });
+});
+
+describe('holding a record', () => {
+  it('lets a DSL hold a closed case against deletion, shown on the card', async () => {
+    const { caseId } = await newCase();
+    await act(dana, 'case.close', { caseId, outcome: 'referredExternally' });
+    const closed = await act(dana, 'case.refresh', { caseId });
+    expect(shownText(closed)).toMatch(/Record kept: Until \w+ \d{4}/);
+    const held = await act(dana, 'case.hold', { caseId, hold: 'on' });
+    expect(shownText(held)).toContain('Record kept: On hold: it will not be deleted');
+    expect((await app.cases.get(caseId))?.retentionHold).toBe(true);
+  });
+});
+
+describe('text from people in the DSL channel', () => {
+  it('shows a report’s link syntax as text: the only link a DSL can click is one the product built', async () => {
+    const receipt = await report(sam, {
+      ...goodReport,
+      subjectName: '[Lee](https://evil.example/a)',
+      description: 'He wrote: [click here to see the photos](https://evil.example/login) www.evil.example',
+    });
+    const { id: caseId } = await app.cases.resolve(referenceIn(receipt));
+    const card = await act(dana, 'case.refresh', { caseId });
+    expect(shownLinks(card)).toEqual([]);
+    expect(shownText(card)).toContain('[click here to see the photos](https[:]//evil.example/login)');
+  });
+});
+
+describe('malformed activities', () => {
+  const withoutConversation = () => {
+    const { conversation: _none, ...rest } = message(sam, connector.url, 'report');
+    return rest;
+  };
+
+  it.each([
+    ['a message without a conversation', withoutConversation],
+    [
+      'an invoke this app does not answer',
+      () => ({ ...cardAction(sam, connector.url, 'case.claim', {}), name: 'task/fetch' }),
+    ],
+    ['an activity without a type', () => ({ ...message(sam, connector.url, 'hi'), type: undefined })],
+  ])('answers %s with 400 and sends nothing', async (_what, make) => {
+    const res = await post(make());
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'INPUT_INVALID' });
+    expect(connector.calls).toEqual([]);
+  });
+
+  it('never acts on a card action without a conversation', async () => {
+    const { caseId } = await newCase();
+    const { conversation: _none, ...claim } = cardAction(dana, connector.url, 'case.claim', { caseId });
+    expect((await post(claim)).status).toBe(400);
+    expect(await app.cases.chronology(caseId)).toHaveLength(1);
   });
 });
