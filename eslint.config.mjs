@@ -1,4 +1,4 @@
-// Type-aware lint, plus the architecture of DESIGN.md section 2 as rules:
+// Type-aware lint, plus the layers of docs/architecture.md as rules:
 // `core` imports nothing of ours but itself and no Azure/Microsoft SDK; dependencies point inward;
 // botbuilder stays inside `bot/` and the bot-hosting function.
 import js from '@eslint/js';
@@ -9,7 +9,7 @@ const folders = (...names) => names.flatMap((n) => [`**/${n}/**`, `../${n}`, `..
 const banned = (groups, message) => ({ group: groups, message });
 const botbuilder = banned(
   ['botbuilder', 'botbuilder-*', 'botframework-*'],
-  'botbuilder stays inside bot/ (DESIGN.md section 2).',
+  'botbuilder stays inside bot/ (docs/architecture.md, "Layers").',
 );
 
 export default tseslint.config(
@@ -33,7 +33,7 @@ export default tseslint.config(
         'error',
         {
           selector: "ThrowStatement > NewExpression[callee.name='Error']",
-          message: 'Throw a coded error from core/errors.ts (CONVENTIONS.md habit 5).',
+          message: 'Throw a coded error from core/errors.ts (docs/architecture.md, "Errors and logs").',
         },
       ],
       'no-console': 'error',

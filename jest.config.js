@@ -1,4 +1,4 @@
-// Three projects, split by what a test may touch (CONVENTIONS.md habit 10):
+// Three projects, split by what a test may touch (docs/architecture.md, "Tests"):
 // unit (no I/O), integration (Azurite + real SDK clients), e2e (the running stack over HTTP).
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

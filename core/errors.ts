@@ -1,6 +1,6 @@
 /**
- * The one catalogue of errors this product raises (CONVENTIONS.md habit 5, after Agents-for-js
- * `errorHelper.ts`). Every error has a stable code, a kind and a message that is safe to show a person.
+ * The one catalogue of errors this product raises (after the Agents SDK's `errorHelper.ts`). Every
+ * error has a stable code, a kind and a message that is safe to show a person.
  *
  * - `user` errors are the caller's to fix (bad input, a refused action): 4xx, an error card, exit 1.
  * - `system` errors are ours or the platform's (storage down, a bug): 5xx, retry, page an operator.

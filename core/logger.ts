@@ -1,6 +1,6 @@
 /**
  * The logging port (the adapter is pino). Fields carry ids, codes and counts — never names,
- * message text, narrative or secrets (DESIGN.md section 6).
+ * message text, narrative or secrets (docs/data-protection.md).
  */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 

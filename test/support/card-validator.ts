@@ -1,6 +1,7 @@
 /**
- * Validates cards with Microsoft's `adaptivecards` library at schema 1.5 (the UMD build loads on
- * Node without a DOM; TOOLING.md). The library is lenient, so required properties are checked too.
+ * Validates cards with Microsoft's `adaptivecards` library at schema 1.5 (its UMD build: the ESM
+ * entry does not load on Node 20, and parsing needs no DOM). The library is lenient, so required
+ * properties are checked too.
  */
 import type * as AC from 'adaptivecards';
 
