@@ -8,7 +8,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { LRUCache } from 'lru-cache';
 import type { Directory } from '../core/auth/authorise';
-import { fail } from '../core/errors';
+import { fail, httpStatusOf } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 export class GraphDirectory implements Directory {
@@ -36,13 +36,13 @@ export class GraphDirectory implements Directory {
         .post({ groupIds: groups })) as { value?: string[] };
       member = res.value ?? [];
     } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
+      const status = httpStatusOf(err);
       if (status === 404)
         member = []; // not a user in this tenant: a member of nothing
       else {
         this.log.error({ event: 'graph.membershipFailed', status, userId }, 'group membership check failed');
         return fail(
-          'STORAGE_UNAVAILABLE',
+          'UPSTREAM_UNAVAILABLE',
           'Microsoft Graph could not be reached to check your role. Try again in a moment.',
           { status },
           err,

@@ -20,7 +20,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
-import { fail } from '../core/errors';
+import { fail, httpStatusOf } from '../core/errors';
 import { httpsRequest } from './https-transport';
 
 export interface GraphSettings {
@@ -75,7 +75,7 @@ export function createGraphClient(settings: GraphSettings): Client {
   const authProvider: AuthenticationProvider = {
     async getAccessToken() {
       const result = await msal.acquireTokenByClientCredential({ scopes: [scope] });
-      return result?.accessToken ?? fail('STORAGE_UNAVAILABLE', 'No Microsoft Graph token was issued.');
+      return result?.accessToken ?? fail('UPSTREAM_UNAVAILABLE', 'No Microsoft Graph token was issued.');
     },
   };
   const middleware: Middleware[] = MiddlewareFactory.getDefaultMiddlewareChain(authProvider).map((m) =>
@@ -148,7 +148,7 @@ export async function graphCall<T>(call: () => Promise<T>, operation: string): P
   try {
     return await call();
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
+    const status = httpStatusOf(err);
     return fail(
       'UPSTREAM_UNAVAILABLE',
       `Microsoft Graph could not ${operation} (${status ?? 'no answer'}).`,

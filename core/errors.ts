@@ -90,3 +90,14 @@ export function toEsafetyError(err: unknown): EsafetyError {
 export function isErrorCode(err: unknown, code: ErrorCode): err is EsafetyError {
   return err instanceof EsafetyError && err.code === code;
 }
+
+/**
+ * The HTTP status an SDK error carries, whichever SDK threw it: Azure Storage's RestError and the
+ * Graph client's GraphError have `statusCode`, the Bot Connector's errors `response.status`.
+ * Undefined when no answer came (a network failure).
+ */
+export function httpStatusOf(err: unknown): number | undefined {
+  const e = err as { statusCode?: unknown; response?: { status?: unknown } } | null;
+  const status = e?.statusCode ?? e?.response?.status;
+  return typeof status === 'number' ? status : undefined;
+}

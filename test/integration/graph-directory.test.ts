@@ -52,7 +52,7 @@ describe('GraphDirectory against the tenant simulator', () => {
       [dslGroup],
       silentLogger,
     );
-    await expect(directory.isMember(dana, dslGroup)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expect(directory.isMember(dana, dslGroup)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
   it('refuses a Graph call without a valid token', async () => {
