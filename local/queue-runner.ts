@@ -8,13 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import { QueueClient } from '@azure/storage-queue';
+import type { StorageClients } from '../adapters/storage-clients';
 import { toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { QueueRegistration } from '../functions/registrations';
 
 export interface QueueRunnerOptions {
-  readonly connectionString: string;
+  readonly clients: StorageClients;
   readonly registrations: readonly QueueRegistration[];
   readonly log: Logger;
   readonly pollMs?: number;
@@ -39,8 +39,8 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
   let running = true;
   const loops = await Promise.all(
     options.registrations.map(async (reg) => {
-      const queue = new QueueClient(options.connectionString, reg.queueName);
-      const poison = new QueueClient(options.connectionString, `${reg.queueName}-poison`);
+      const queue = options.clients.queue(reg.queueName);
+      const poison = options.clients.queue(`${reg.queueName}-poison`);
       await queue.createIfNotExists();
       await poison.createIfNotExists();
       let inFlight = 0;

@@ -5,9 +5,9 @@
  * happened and how long it took, and exits 1 if the outcome is not the one the scenario expects.
  */
 import { resolve } from 'node:path';
-import { QueueClient } from '@azure/storage-queue';
 import { Command, CommanderError } from 'commander';
 import type { CaseSummary } from '../core/cases/case-store';
+import { storageClients } from '../adapters/storage-clients';
 import { fail, toEsafetyError } from '../core/errors';
 import { silentLogger } from '../core/logger';
 import { compose } from '../functions/composition-root';
@@ -93,8 +93,7 @@ async function simulate(name: string): Promise<number> {
     return 0;
   }
   // No case expected: wait until the app has processed everything it was sent, then look.
-  const queue = new QueueClient(
-    config.storage.connectionString,
+  const queue = storageClients(config.storage.connection).queue(
     queueName(config.storage, 'graph-notifications'),
   );
   await poll(async () => (await queue.getProperties()).approximateMessagesCount === 0 || undefined, 15_000);

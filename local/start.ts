@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail, toEsafetyError } from '../core/errors';
 import { createLogger } from '../adapters/pino-logger';
+import { storageClients } from '../adapters/storage-clients';
 import { compose } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
 import { registrations } from '../functions/registrations';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     );
     stops.push(() => host.stop());
     const queues = await startQueueRunner({
-      connectionString: config.storage.connectionString,
+      clients: storageClients(config.storage.connection),
       registrations: regs.queues,
       log,
     });

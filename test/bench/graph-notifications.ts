@@ -23,8 +23,8 @@ import {
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueClient } from '@azure/storage-queue';
 import { createGraphClient } from '../../adapters/graph-gateway';
+import { storageClients } from '../../adapters/storage-clients';
 import { notificationCertificate } from '../../adapters/graph-notification-crypto';
 import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
@@ -180,16 +180,14 @@ export async function graphNotificationBench(
     });
   }
 
-  const queue = new QueueClient(
-    config.storage.connectionString,
-    queueName(config.storage, 'graph-notifications'),
-  );
+  const clients = storageClients(config.storage.connection);
+  const queue = clients.queue(queueName(config.storage, 'graph-notifications'));
   const queued = (await queue.getProperties()).approximateMessagesCount ?? 0;
 
   const graphQueue = regs.queues.filter((q) => q.queueName === queue.name);
   const started = performance.now();
   const runner = await startQueueRunner({
-    connectionString: config.storage.connectionString,
+    clients,
     registrations: graphQueue,
     log: silentLogger,
     pollMs: 20,

@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { FieldCipher } from '../../adapters/field-cipher';
 import { loadPolicyFile } from '../../adapters/policy-files';
+import { storageClients } from '../../adapters/storage-clients';
 import { TableCaseStore } from '../../adapters/table-case-store';
 import { verifyAllCases } from '../../core/cases/audit';
 import { CaseService } from '../../core/cases/case-service';
@@ -60,7 +61,7 @@ function counting(store: CaseStore) {
 async function main() {
   const azurite = await startAzurite();
   const base = new TableCaseStore({
-    connectionString: azurite.connectionString,
+    clients: storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }),
     tablePrefix: `bench${randomBytes(3).toString('hex')}`,
     cipher: new FieldCipher(randomBytes(32)),
     log: silentLogger,

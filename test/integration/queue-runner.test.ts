@@ -8,7 +8,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { silentLogger } from '../../core/logger';
 import type { QueueRegistration } from '../../functions/registrations';
 import { startQueueRunner } from '../../local/queue-runner';
-import { testStorage } from '../support/fixtures';
+import { testClients, testStorage } from '../support/fixtures';
 import { waitFor } from '../support/wait-for';
 
 const queueName = () => `q${randomBytes(6).toString('hex')}`;
@@ -25,7 +25,7 @@ const depth = async (name: string) => {
 
 function runner(registration: QueueRegistration, visibilityTimeoutSeconds = 30) {
   return startQueueRunner({
-    connectionString: testStorage(),
+    clients: testClients(),
     registrations: [registration],
     log: silentLogger,
     pollMs: 20,

@@ -26,7 +26,7 @@ import {
   startTenantSimulator,
   type RunningTenantSimulator,
 } from '../../local/tenant-simulator';
-import { repoRoot, testStorage, uniquePrefix } from './fixtures';
+import { repoRoot, testClients, testStorage, uniquePrefix } from './fixtures';
 import { RecordingConnector } from './recording-connector';
 
 export interface LocalStack {
@@ -80,7 +80,7 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
   let secondWorker: RunningQueues | undefined;
   const startQueues = async () => {
     queues ??= await startQueueRunner({
-      connectionString: testStorage(),
+      clients: testClients(),
       registrations: regs.queues,
       log,
       pollMs: 50,
@@ -109,7 +109,7 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
     async startSecondWorker() {
       const other = compose(config, { root: repoRoot, log, graphCa: simulator.ca });
       secondWorker ??= await startQueueRunner({
-        connectionString: testStorage(),
+        clients: testClients(),
         registrations: registrations(other).queues,
         log,
         pollMs: 50,
