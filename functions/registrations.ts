@@ -1,6 +1,6 @@
 /**
  * Every function this app exposes, in one list. Azure (functions/index.ts) registers them with
- * `app.http(...)` / `app.storageQueue(...)`; the local dev host (local/dev-host.ts) serves the same
+ * `app.http(...)` / `app.storageQueue(...)`; the local dev host (local/host/dev-host.ts) serves the same
  * list, so both run the same handlers on the same routes and queues.
  */
 import type {

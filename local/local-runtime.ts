@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { createGraphClient } from '../adapters/graph-gateway';
 import { fail } from '../core/errors';
 import { loadConfig, type AppConfig } from '../functions/config';
-import { scenarioContext, type ScenarioContext } from './scenarios';
+import { scenarioContext, type ScenarioContext } from './scenarios/scenarios';
 
 export interface LocalRuntime {
   readonly config: AppConfig;

@@ -11,14 +11,14 @@ import { storageClients } from '../adapters/storage-clients';
 import { compose } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
 import { registrations } from '../functions/registrations';
-import { startAzuriteProcess } from './azurite-process';
-import { startDevHost } from './dev-host';
-import { localRoutes, startPlaygrounds } from './playground';
-import { startQueueRunner } from './queue-runner';
-import { startTimers } from './timer-runner';
-import { certificateSettings, localNotificationCertificate } from './notification-certificate';
+import { startAzuriteProcess } from './storage/azurite-process';
+import { startDevHost } from './host/dev-host';
+import { localRoutes, startPlaygrounds } from './playground/playground';
+import { startQueueRunner } from './host/queue-runner';
+import { startTimers } from './host/timer-runner';
+import { certificateSettings, localNotificationCertificate } from './graph-simulator/notification-certificate';
 import { loadTenant } from './tenant';
-import { simulatorSettings, startTenantSimulator, localGraphApp } from './tenant-simulator';
+import { simulatorSettings, startTenantSimulator, localGraphApp } from './graph-simulator/tenant-simulator';
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, '..', '..');

@@ -30,14 +30,14 @@ import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
 import { loadConfig, queueName } from '../../functions/config';
 import { registrations } from '../../functions/registrations';
-import { startAzuriteProcess } from '../../local/azurite-process';
-import { startDevHost } from '../../local/dev-host';
-import { certificateSettings, makeNotificationCertificate } from '../../local/notification-certificate';
-import { startQueueRunner } from '../../local/queue-runner';
-import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios';
-import { encryptResource } from '../../local/simulated-subscriptions';
+import { startAzuriteProcess } from '../../local/storage/azurite-process';
+import { startDevHost } from '../../local/host/dev-host';
+import { certificateSettings, makeNotificationCertificate } from '../../local/graph-simulator/notification-certificate';
+import { startQueueRunner } from '../../local/host/queue-runner';
+import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios/scenarios';
+import { encryptResource } from '../../local/graph-simulator/simulated-subscriptions';
 import { loadTenant } from '../../local/tenant';
-import { localGraphApp, simulatorSettings, startTenantSimulator } from '../../local/tenant-simulator';
+import { localGraphApp, simulatorSettings, startTenantSimulator } from '../../local/graph-simulator/tenant-simulator';
 
 export interface GraphBenchRow {
   readonly name: string;

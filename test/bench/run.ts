@@ -23,7 +23,7 @@ import { CaseService } from '../../core/cases/case-service';
 import type { CaseStore } from '../../core/cases/case-store';
 import { systemClock } from '../../core/clock';
 import { silentLogger } from '../../core/logger';
-import { startAzurite } from '../../local/azurite';
+import { startAzurite } from '../../local/storage/azurite';
 import { graphNotificationBench } from './graph-notifications';
 
 const root = join(__dirname, '..', '..', '..');

@@ -21,7 +21,7 @@ import {
   scenarioContext,
   sendMessage,
   type ScenarioContext,
-} from '../../local/scenarios';
+} from '../../local/scenarios/scenarios';
 import { repoRoot, testStorage } from '../support/fixtures';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { RecordingLogger } from '../support/recording-logger';

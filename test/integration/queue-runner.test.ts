@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { silentLogger } from '../../core/logger';
 import type { QueueRegistration } from '../../functions/registrations';
-import { startQueueRunner } from '../../local/queue-runner';
+import { startQueueRunner } from '../../local/host/queue-runner';
 import { testClients, testStorage } from '../support/fixtures';
 import { waitFor } from '../support/wait-for';
 

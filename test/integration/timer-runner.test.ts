@@ -1,5 +1,5 @@
 import { silentLogger } from '../../core/logger';
-import { startTimers } from '../../local/timer-runner';
+import { startTimers } from '../../local/host/timer-runner';
 import { waitFor } from '../support/wait-for';
 
 describe('local timer runner', () => {

@@ -12,20 +12,20 @@ import { silentLogger, type Logger } from '../../core/logger';
 import { compose, type App } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
 import { registrations, type Registrations } from '../../functions/registrations';
-import { startDevHost, type RunningDevHost } from '../../local/dev-host';
+import { startDevHost, type RunningDevHost } from '../../local/host/dev-host';
 import {
   certificateSettings,
   makeNotificationCertificate,
   type CertificatePem,
-} from '../../local/notification-certificate';
-import { startQueueRunner, type RunningQueues } from '../../local/queue-runner';
+} from '../../local/graph-simulator/notification-certificate';
+import { startQueueRunner, type RunningQueues } from '../../local/host/queue-runner';
 import { loadTenant } from '../../local/tenant';
 import {
   localGraphApp,
   simulatorSettings,
   startTenantSimulator,
   type RunningTenantSimulator,
-} from '../../local/tenant-simulator';
+} from '../../local/graph-simulator/tenant-simulator';
 import { repoRoot, testClients, testStorage, uniquePrefix } from './fixtures';
 import { RecordingConnector } from './recording-connector';
 

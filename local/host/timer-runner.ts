@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { Cron } from 'croner';
-import { toEsafetyError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { TimerRegistration } from '../functions/registrations';
+import { toEsafetyError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { TimerRegistration } from '../../functions/registrations';
 
 export function startTimers(registrations: readonly TimerRegistration[], log: Logger): { stop(): void } {
   const jobs = registrations.map(

@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { fail } from '../core/errors';
-import type { ConversationRef } from '../core/conversations';
-import type { LocalTenant } from './tenant';
+import { fail } from '../../core/errors';
+import type { ConversationRef } from '../../core/conversations';
+import type { LocalTenant } from '../tenant';
 
 export const localBot = { id: '28:esafety-bot', name: 'E-Safety' } as const;
 

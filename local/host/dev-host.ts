@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
-import { toEsafetyError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { HttpRegistration } from '../functions/registrations';
+import { toEsafetyError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { HttpRegistration } from '../../functions/registrations';
 
 export interface DevHostOptions {
   readonly port: number;

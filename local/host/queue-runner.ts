@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import type { StorageClients } from '../adapters/storage-clients';
-import { toEsafetyError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { QueueRegistration } from '../functions/registrations';
+import type { StorageClients } from '../../adapters/storage-clients';
+import { toEsafetyError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { QueueRegistration } from '../../functions/registrations';
 
 export interface QueueRunnerOptions {
   readonly clients: StorageClients;

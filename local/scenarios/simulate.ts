@@ -6,16 +6,16 @@
  */
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import type { CaseSummary } from '../core/cases/case-store';
-import { storageClients } from '../adapters/storage-clients';
-import { fail, toEsafetyError } from '../core/errors';
-import { silentLogger } from '../core/logger';
-import { compose } from '../functions/composition-root';
-import { queueName } from '../functions/config';
-import { connectToLocalRuntime } from './local-runtime';
+import type { CaseSummary } from '../../core/cases/case-store';
+import { storageClients } from '../../adapters/storage-clients';
+import { fail, toEsafetyError } from '../../core/errors';
+import { silentLogger } from '../../core/logger';
+import { compose } from '../../functions/composition-root';
+import { queueName } from '../../functions/config';
+import { connectToLocalRuntime } from '../local-runtime';
 import { casesForChat, scenarios } from './scenarios';
 
-const root = resolve(__dirname, '..', '..');
+const root = resolve(__dirname, '..', '..', '..');
 
 async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
