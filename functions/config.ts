@@ -19,6 +19,15 @@ export const azuriteAccount = {
   key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
 } as const;
 
+/**
+ * Local mode's defaults when nothing is set: Azurite on its standard ports and the dev host on the
+ * Functions host's standard port. The local system passes the ports it really uses as settings
+ * (ESAFETY_STORAGE_CONNECTION_STRING, ESAFETY_PUBLIC_URL); which ports those are is its own
+ * business (local/local-settings.ts).
+ */
+export const azuriteStandardPorts = { table: 10002, queue: 10001 } as const;
+const localDevHostUrl = 'http://127.0.0.1:7071';
+
 export function azuriteConnectionString(tablePort: number, queuePort: number, host = '127.0.0.1'): string {
   return [
     'DefaultEndpointsProtocol=http',
@@ -103,10 +112,6 @@ const envSchema = z
     ESAFETY_GRAPH_NOTIFICATION_KEY: pem('PRIVATE KEY').optional(),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
-    ESAFETY_LOCAL_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(7071),
-    ESAFETY_LOCAL_TABLE_PORT: z.coerce.number().int().min(0).max(65535).default(10002),
-    ESAFETY_LOCAL_QUEUE_PORT: z.coerce.number().int().min(0).max(65535).default(10001),
-    ESAFETY_LOCAL_GRAPH_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
   })
   .superRefine((env, ctx) => {
     storageIssues(env).forEach(([name, message]) => ctx.addIssue({ code: 'custom', path: [name], message }));
@@ -290,14 +295,8 @@ export interface AppConfig {
     readonly privateKeyPem: string;
   };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  readonly local: {
-    readonly dataDir: string;
-    readonly hostPort: number;
-    readonly tablePort: number;
-    readonly queuePort: number;
-    /** The tenant simulator (Microsoft Graph and the identity platform) over https. */
-    readonly graphPort: number;
-  };
+  /** The local system's data folder (`npm start`), where the admin CLI finds local-runtime.json. */
+  readonly local: { readonly dataDir: string };
 }
 
 /**
@@ -341,7 +340,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
               kind: 'connectionString' as const,
               connectionString:
                 e.ESAFETY_STORAGE_CONNECTION_STRING ??
-                azuriteConnectionString(e.ESAFETY_LOCAL_TABLE_PORT, e.ESAFETY_LOCAL_QUEUE_PORT),
+                azuriteConnectionString(azuriteStandardPorts.table, azuriteStandardPorts.queue),
             },
       ),
       tablePrefix: e.ESAFETY_TABLE_PREFIX,
@@ -376,7 +375,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     e.ESAFETY_GRAPH_NOTIFICATION_KEY
       ? {
           monitoring: Object.freeze({
-            publicUrl: e.ESAFETY_PUBLIC_URL ?? `http://127.0.0.1:${e.ESAFETY_LOCAL_HOST_PORT}`,
+            publicUrl: e.ESAFETY_PUBLIC_URL ?? localDevHostUrl,
             clientState: e.ESAFETY_GRAPH_CLIENT_STATE ?? localOnlyClientState,
             certificatePem: e.ESAFETY_GRAPH_NOTIFICATION_CERT,
             privateKeyPem: e.ESAFETY_GRAPH_NOTIFICATION_KEY,
@@ -384,12 +383,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
         }
       : {}),
     logLevel: e.ESAFETY_LOG_LEVEL,
-    local: Object.freeze({
-      dataDir: e.ESAFETY_LOCAL_DATA_DIR,
-      hostPort: e.ESAFETY_LOCAL_HOST_PORT,
-      tablePort: e.ESAFETY_LOCAL_TABLE_PORT,
-      queuePort: e.ESAFETY_LOCAL_QUEUE_PORT,
-      graphPort: e.ESAFETY_LOCAL_GRAPH_PORT,
-    }),
+    local: Object.freeze({ dataDir: e.ESAFETY_LOCAL_DATA_DIR }),
   });
 }

@@ -13,12 +13,18 @@ import type { HttpRegistration } from '../../functions/registrations';
 
 export interface DevHostOptions {
   readonly port: number;
-  readonly registrations: readonly HttpRegistration[];
+  /** The functions to serve; none until `serve` is called when absent. */
+  readonly registrations?: readonly HttpRegistration[];
   readonly log: Logger;
 }
 
 export interface RunningDevHost {
   readonly url: string;
+  /**
+   * Serves these functions from now on. The local system listens first and composes the app
+   * second, because the app's settings include the URL it is reached at.
+   */
+  serve(registrations: readonly HttpRegistration[]): void;
   stop(): Promise<void>;
 }
 
@@ -27,8 +33,9 @@ const maxBody = 1024 * 1024;
 
 export async function startDevHost(options: DevHostOptions): Promise<RunningDevHost> {
   const log = options.log.child({ component: 'dev-host' });
+  let registrations = options.registrations ?? [];
   const server: Server = createServer((req, res) => {
-    void serve(req, res, options.registrations, log);
+    void serve(req, res, registrations, log);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -37,6 +44,9 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    serve: (served) => {
+      registrations = served;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -74,7 +74,6 @@ describe('configuration', () => {
     ['ESAFETY_GRAPH_CLIENT_SECRET', { ...validAzure, ESAFETY_GRAPH_CLIENT_SECRET: '' }],
     ['ESAFETY_GRAPH_BASE_URL', { ESAFETY_GRAPH_BASE_URL: 'http://graph.local' }],
     ['ESAFETY_TABLE_PREFIX', { ESAFETY_TABLE_PREFIX: 'bad-prefix!' }],
-    ['ESAFETY_LOCAL_HOST_PORT', { ESAFETY_LOCAL_HOST_PORT: 'seventy' }],
     ['ESAFETY_PUBLIC_URL', { ...validAzure, ESAFETY_PUBLIC_URL: '' }],
     ['ESAFETY_PUBLIC_URL', { ...validAzure, ESAFETY_PUBLIC_URL: 'http://func-esafety.azurewebsites.net' }],
     ['ESAFETY_GRAPH_CLIENT_STATE', { ...validAzure, ESAFETY_GRAPH_CLIENT_STATE: '' }],
