@@ -83,7 +83,9 @@ async function serve(
       return send(413, { error: 'PAYLOAD_TOO_LARGE', message: 'Request body is over 1 MB.' });
     chunks.push(chunk as Buffer);
   }
+  // Every line logged for this invocation carries its id, as the Functions host's do.
   const invocationId = randomUUID();
+  const invocationLog = log.child({ function: reg.name, invocationId });
   const request = new HttpRequest({
     method,
     url: url.toString(),
@@ -97,20 +99,17 @@ async function serve(
     invocationId,
     functionName: reg.name,
     logHandler: (level, ...args) =>
-      log.debug(
-        { function: reg.name, invocationId, level },
-        typeof args[0] === 'string' ? args[0] : 'function log',
-      ),
+      invocationLog.debug({ level }, typeof args[0] === 'string' ? args[0] : 'function log'),
   });
   try {
     const result = await reg.handler(request, context);
     const response = result instanceof HttpResponse ? result : new HttpResponse(result);
     const body = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, Object.fromEntries(response.headers.entries())).end(body);
-    log.debug({ function: reg.name, invocationId, status: response.status }, 'request served');
+    invocationLog.debug({ status: response.status }, 'request served');
   } catch (err) {
     const e = toEsafetyError(err);
-    log.error({ function: reg.name, invocationId, code: e.code }, 'function failed');
+    invocationLog.error({ code: e.code }, 'function failed');
     send(e.status, { error: e.code, message: e.kind === 'user' ? e.message : 'Internal error' });
   }
 }

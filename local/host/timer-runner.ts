@@ -10,22 +10,24 @@ import { toEsafetyError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { TimerRegistration } from '../../functions/registrations';
 
-export function startTimers(registrations: readonly TimerRegistration[], log: Logger): { stop(): void } {
+export function startTimers(registrations: readonly TimerRegistration[], baseLog: Logger): { stop(): void } {
+  const log = baseLog.child({ component: 'timer-runner' });
   const jobs = registrations.map(
     (t) =>
       new Cron(t.schedule, { protect: true, timezone: 'UTC' }, async () => {
+        const invocationId = randomUUID();
+        // Every line logged for this invocation carries its id, as the Functions host's do.
+        const invocationLog = log.child({ function: t.name, invocationId });
         const ctx = new InvocationContext({
-          invocationId: randomUUID(),
+          invocationId,
           functionName: t.name,
-          logHandler: () => undefined,
+          logHandler: (level, ...args) =>
+            invocationLog.debug({ level }, typeof args[0] === 'string' ? args[0] : 'function log'),
         });
         try {
           await t.handler(ctx);
         } catch (err) {
-          log.error(
-            { timer: t.name, code: toEsafetyError(err).code, event: 'timer.failed' },
-            'timer run failed',
-          );
+          invocationLog.error({ code: toEsafetyError(err).code, event: 'timer.failed' }, 'timer run failed');
         }
       }),
   );
