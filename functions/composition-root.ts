@@ -18,7 +18,12 @@ import type { ConversationStore } from '../core/conversations';
 import { followUps, type Outbox, type OutboxMessage } from '../core/outbox/outbox';
 import type { GraphQueueMessage } from '../core/monitoring/graph-notification';
 import { NotificationWorker } from '../core/monitoring/notification-worker';
-import { storageClients, type StorageTables } from '../adapters/storage-clients';
+import {
+  storageChecks,
+  storageClients,
+  type StorageCheck,
+  type StorageTables,
+} from '../adapters/storage-clients';
 import { StorageQueue } from '../adapters/storage-queue';
 import { GraphDirectory } from '../adapters/graph-directory';
 import { createGraphClient } from '../adapters/graph-gateway';
@@ -49,6 +54,8 @@ export interface App {
   readonly conversations: ConversationStore;
   readonly outbox: Outbox;
   readonly clock: Clock;
+  /** What `/api/health` checks: the case table and both work queues, each by name. */
+  readonly healthChecks: readonly StorageCheck[];
   /** Microsoft Graph chat monitoring; absent when not configured (see AppConfig.monitoring). */
   readonly monitoring?: Monitoring;
 }
@@ -143,6 +150,10 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     conversations,
     outbox,
     clock,
+    healthChecks: storageChecks(clients, {
+      tables: [`${config.storage.tablePrefix}cases`],
+      queues: [queueName(config.storage, 'case-posts'), queueName(config.storage, 'graph-notifications')],
+    }),
     ...(monitoring && { monitoring }),
   };
 }
