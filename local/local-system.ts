@@ -148,13 +148,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         location: join(scratch(), 'azurite'),
         tablePort: ports.table,
         queuePort: ports.queue,
-      }).catch(
-        listenFailure(
-          'Azurite',
-          ports.table,
-          'ESAFETY_LOCAL_TABLE_PORT / ESAFETY_LOCAL_QUEUE_PORT (the CLI finds them through local-runtime.json)',
-        ),
-      );
+      }).catch(listenFailure('Azurite', ports.table, 'ESAFETY_LOCAL_TABLE_PORT / ESAFETY_LOCAL_QUEUE_PORT'));
       const running = azurite;
       stops.push(() => running.stop());
     }
