@@ -56,9 +56,16 @@ export function isLoopback(url: URL): boolean {
   return loopbackHosts.has(url.hostname.toLowerCase());
 }
 
-/** Why an endpoint may not be used, or undefined when it may: https anywhere, http only on loopback. */
-export function endpointProblem(url: URL): string | undefined {
+/**
+ * Why an endpoint may not be used, or undefined when it may: https anywhere; http only to a
+ * loopback address, and never with an identity (its tokens are not sent over http).
+ */
+export function endpointProblem(
+  url: URL,
+  kind: StorageConnection['kind'] = 'connectionString',
+): string | undefined {
   if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && kind === 'identity') return 'must use https with a managed identity';
   if (url.protocol === 'http:')
     return isLoopback(url) ? undefined : 'must use https (http is allowed only to a loopback address)';
   return 'must be an https URL';
@@ -109,7 +116,7 @@ export function storageClients(connection: StorageConnection): StorageClients {
     queue: serviceEndpoint(connection, 'queue'),
   };
   for (const service of ['table', 'queue'] as const) {
-    const problem = endpointProblem(endpoints[service]);
+    const problem = endpointProblem(endpoints[service], connection.kind);
     if (problem) fail('CONFIG_INVALID', `The storage ${service} endpoint ${problem}.`, { service });
   }
   const tableOptions = (options: ClientOptions = {}): TableClientOptions => ({

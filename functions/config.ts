@@ -220,7 +220,7 @@ function storageIssues(env: Env): [string, string][] {
       }
       if (!URL.canParse(value)) continue; // reported by its schema
       const url = new URL(value);
-      const problem = azure && url.protocol !== 'https:' ? 'must use https' : endpointProblem(url);
+      const problem = endpointProblem(url, 'identity');
       if (problem) issues.push([name, problem]);
     }
     if (!env.ESAFETY_STORAGE__credential && (azure || env.ESAFETY_STORAGE__clientId))

@@ -106,7 +106,15 @@ describe('storage clients', () => {
         queueServiceUri: 'http://college.queue.core.windows.net',
       },
     ],
-  ] as const)('refuses http to another machine given by %s', (_form, connection) => {
+    [
+      'service URLs on loopback (an identity token never goes over http)',
+      {
+        kind: 'identity',
+        tableServiceUri: 'http://127.0.0.1:10002/devstoreaccount1',
+        queueServiceUri: 'https://127.0.0.1:10001/devstoreaccount1',
+      },
+    ],
+  ] as const)('refuses http given by %s', (_form, connection) => {
     expect(() => storageClients(connection)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 });

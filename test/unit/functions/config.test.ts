@@ -120,10 +120,10 @@ describe('configuration', () => {
       });
     });
 
-    it('lets local mode reach Azurite over http on loopback', () => {
+    it('lets local mode use a developer identity against https service URLs, Azurite on loopback included', () => {
       const c = loadConfig({
-        ESAFETY_STORAGE__tableServiceUri: 'http://127.0.0.1:10002/devstoreaccount1',
-        ESAFETY_STORAGE__queueServiceUri: 'http://localhost:10001/devstoreaccount1',
+        ESAFETY_STORAGE__tableServiceUri: 'https://127.0.0.1:10002/devstoreaccount1',
+        ESAFETY_STORAGE__queueServiceUri: 'https://localhost:10001/devstoreaccount1',
       });
       expect(c.storage.connection.kind).toBe('identity');
     });
@@ -147,14 +147,14 @@ describe('configuration', () => {
       ],
       [
         'ESAFETY_STORAGE__tableServiceUri',
-        'http in azure mode, even on loopback',
+        'http with an identity, even on loopback',
         { ...identity, ESAFETY_STORAGE__tableServiceUri: 'http://127.0.0.1:10002/devstoreaccount1' },
       ],
       [
         'ESAFETY_STORAGE__queueServiceUri',
         'http to another machine',
         {
-          ESAFETY_STORAGE__tableServiceUri: 'http://127.0.0.1:10002/a',
+          ESAFETY_STORAGE__tableServiceUri: 'https://127.0.0.1:10002/a',
           ESAFETY_STORAGE__queueServiceUri: 'http://college.queue.core.windows.net',
         },
       ],
