@@ -3,21 +3,19 @@
  * Azure Functions queue trigger expects by default (host.json `messageEncoding: base64`).
  * A message is acknowledged to its sender only once the queue has stored it.
  */
-import { QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
 import { fail } from '../core/errors';
 
 /** Azure Queue Storage takes 64 KiB per message; base64 makes 48 KiB of JSON the limit. */
 export const maxQueueJsonBytes = 48 * 1024;
 
 export class StorageQueue<T extends object> {
-  private readonly queue: QueueClient;
+  readonly name: string;
   private ready: Promise<unknown> | undefined;
 
-  constructor(
-    connectionString: string,
-    readonly name: string,
-  ) {
-    this.queue = new QueueClient(connectionString, name);
+  /** `queue` comes from adapters/storage-clients.ts. */
+  constructor(private readonly queue: QueueClient) {
+    this.name = queue.name;
   }
 
   async send(message: T): Promise<void> {

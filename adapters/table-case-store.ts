@@ -15,7 +15,7 @@
  */
 import {
   odata,
-  TableClient,
+  type TableClient,
   TableTransaction,
   type TableEntity,
   type TableEntityResult,
@@ -37,12 +37,10 @@ import {
 } from '../core/cases/case-store';
 import { severities, subjectTypes } from '../core/policy/policy-pack';
 import type { FieldCipher } from './field-cipher';
+import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
-export interface TableCaseStoreOptions {
-  readonly connectionString: string;
-  /** Prefix for table names (letters and digits), so several deployments or tests share an account. */
-  readonly tablePrefix: string;
+export interface TableCaseStoreOptions extends StorageTables {
   readonly cipher: FieldCipher;
   readonly log: Logger;
 }
@@ -105,10 +103,7 @@ export class TableCaseStore implements CaseStore {
   private readonly ensureTables: () => Promise<void>;
 
   constructor(options: TableCaseStoreOptions) {
-    const client = (name: string) =>
-      TableClient.fromConnectionString(options.connectionString, `${options.tablePrefix}${name}`, {
-        allowInsecureConnection: true,
-      });
+    const client = (name: string) => options.clients.table(`${options.tablePrefix}${name}`);
     this.cases = client('cases');
     this.index = client('caseindex');
     this.subjects = client('subjectindex');

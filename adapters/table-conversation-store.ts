@@ -4,9 +4,10 @@
  * written only by compare-and-swap on their ETag: insert-if-absent for the first write, replace
  * with the ETag read for every later one.
  */
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import type { CasePostRecord, ConversationRef, ConversationStore } from '../core/conversations';
 import { fail } from '../core/errors';
+import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
 interface PostRow {
@@ -21,14 +22,8 @@ export class TableConversationStore implements ConversationStore {
   private readonly table: TableClient;
   private readonly ensureTable: () => Promise<void>;
 
-  constructor(options: { readonly connectionString: string; readonly tablePrefix: string }) {
-    this.table = TableClient.fromConnectionString(
-      options.connectionString,
-      `${options.tablePrefix}conversations`,
-      {
-        allowInsecureConnection: true,
-      },
-    );
+  constructor(options: StorageTables) {
+    this.table = options.clients.table(`${options.tablePrefix}conversations`);
     this.ensureTable = tablesOnce([this.table]);
   }
 

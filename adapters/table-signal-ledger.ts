@@ -4,9 +4,10 @@
  * recorded signal key, hashed).
  */
 import { createHash } from 'node:crypto';
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { fail } from '../core/errors';
 import type { SignalLedger } from '../core/intake/signal-ledger';
+import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
 interface WindowRow {
@@ -22,10 +23,8 @@ export class TableSignalLedger implements SignalLedger {
   private readonly table: TableClient;
   private readonly ensureTable: () => Promise<void>;
 
-  constructor(options: { readonly connectionString: string; readonly tablePrefix: string }) {
-    this.table = TableClient.fromConnectionString(options.connectionString, `${options.tablePrefix}signals`, {
-      allowInsecureConnection: true,
-    });
+  constructor(options: StorageTables) {
+    this.table = options.clients.table(`${options.tablePrefix}signals`);
     this.ensureTable = tablesOnce([this.table]);
   }
 

@@ -15,8 +15,7 @@
  *
  * Exit codes: 0 success; 1 a check failed or the request was refused; 2 usage error.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { verifyAllCases } from '../core/cases/audit';
 import { fail, toEsafetyError } from '../core/errors';
@@ -29,7 +28,8 @@ import {
 import type { CaseEvent } from '../core/cases/case-events';
 import { parsePolicyFile } from '../adapters/policy-files';
 import { compose, type App } from '../functions/composition-root';
-import { loadConfig, type AppConfig } from '../functions/config';
+import { loadConfig } from '../functions/config';
+import { localDataDir, readLocalRuntimeFile } from '../functions/local-runtime-file';
 import { formatTable, shortTime } from './table';
 
 export interface CliIo {
@@ -45,7 +45,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const getApp = () => {
     if (app) return app;
     const env = { ESAFETY_LOG_LEVEL: 'warn', ...io.env };
-    const runtime = localRuntime(loadConfig(env), env, io.cwd);
+    const config = loadConfig(env);
+    // Locally, while npm start runs, its tenant simulator and storage (unless Graph is set here).
+    const runtime =
+      config.mode === 'local' && !config.graph
+        ? readLocalRuntimeFile(localDataDir(config, io.cwd))
+        : undefined;
     app = compose(loadConfig({ ...runtime?.env, ...env }), {
       root: io.cwd,
       ...(runtime && { graphCa: runtime.graphCa }),
@@ -271,22 +276,6 @@ function describeEvent(e: CaseEvent): string {
     default:
       return head;
   }
-}
-
-/** What `npm start` writes so local tools reach its tenant simulator (local mode only). */
-interface LocalRuntime {
-  readonly env: Record<string, string>;
-  readonly graphCa: string;
-}
-
-function localRuntime(
-  config: AppConfig,
-  env: Readonly<Record<string, string | undefined>>,
-  cwd: string,
-): LocalRuntime | undefined {
-  if (config.mode !== 'local' || env['ESAFETY_GRAPH_TENANT_ID']) return undefined;
-  const path = join(resolve(cwd, config.local.dataDir), 'local-runtime.json');
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LocalRuntime) : undefined;
 }
 
 /** Entry point for `bin/esafety.js`. */

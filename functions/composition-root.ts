@@ -18,6 +18,12 @@ import type { ConversationStore } from '../core/conversations';
 import { followUps, type Outbox, type OutboxMessage } from '../core/outbox/outbox';
 import type { GraphQueueMessage } from '../core/monitoring/graph-notification';
 import { NotificationWorker } from '../core/monitoring/notification-worker';
+import {
+  storageChecks,
+  storageClients,
+  type StorageCheck,
+  type StorageTables,
+} from '../adapters/storage-clients';
 import { StorageQueue } from '../adapters/storage-queue';
 import { GraphDirectory } from '../adapters/graph-directory';
 import { createGraphClient } from '../adapters/graph-gateway';
@@ -48,6 +54,8 @@ export interface App {
   readonly conversations: ConversationStore;
   readonly outbox: Outbox;
   readonly clock: Clock;
+  /** What `/api/health` checks: the case table and both work queues, each by name. */
+  readonly healthChecks: readonly StorageCheck[];
   /** Microsoft Graph chat monitoring; absent when not configured (see AppConfig.monitoring). */
   readonly monitoring?: Monitoring;
 }
@@ -81,16 +89,16 @@ const denyAll: Directory = { isMember: () => Promise.resolve(false) };
 export function compose(config: AppConfig, overrides: ComposeOverrides = {}): App {
   const log = overrides.log ?? createLogger(config.logLevel);
   const pack = loadPolicyFile(resolve(overrides.root ?? process.cwd(), config.policyPackPath));
+  const clients = storageClients(config.storage.connection);
+  const tables = { clients, tablePrefix: config.storage.tablePrefix };
   const store = new TableCaseStore({
-    connectionString: config.storage.connectionString,
-    tablePrefix: config.storage.tablePrefix,
+    ...tables,
     cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
     log,
   });
   const clock = overrides.clock ?? systemClock;
   const outbox: Outbox = new StorageQueue<OutboxMessage>(
-    config.storage.connectionString,
-    queueName(config.storage, 'case-posts'),
+    clients.queue(queueName(config.storage, 'case-posts')),
   );
   const cases = new CaseService({
     store,
@@ -101,7 +109,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       for (const message of followUps(state, event)) await outbox.send(message);
     },
   });
-  const conversations = new TableConversationStore(config.storage);
+  const conversations = new TableConversationStore(tables);
   const groupIds = [...new Set(Object.values(pack.roles).map((r) => r.groupId))];
   const graph =
     config.graph &&
@@ -113,6 +121,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     graph && config.graph && config.monitoring
       ? composeMonitoring({
           config,
+          tables,
           settings: config.graph,
           watch: config.monitoring,
           graph,
@@ -141,12 +150,17 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     conversations,
     outbox,
     clock,
+    healthChecks: storageChecks(clients, {
+      tables: [`${config.storage.tablePrefix}cases`],
+      queues: [queueName(config.storage, 'case-posts'), queueName(config.storage, 'graph-notifications')],
+    }),
     ...(monitoring && { monitoring }),
   };
 }
 
 function composeMonitoring(deps: {
   config: AppConfig;
+  tables: StorageTables;
   settings: NonNullable<AppConfig['graph']>;
   watch: NonNullable<AppConfig['monitoring']>;
   graph: Client;
@@ -158,13 +172,12 @@ function composeMonitoring(deps: {
   graphCa: string | undefined;
   instrumentMonitor: ComposeOverrides['instrumentMonitor'];
 }): Monitoring {
-  const { config, settings, watch, graph, pack, cases, directory, clock, log } = deps;
+  const { config, tables, settings, watch, graph, pack, cases, directory, clock, log } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
-  const ledger = new TableSignalLedger(config.storage);
+  const ledger = new TableSignalLedger(tables);
   const protectedRole = pack.detection.externalContact.protectedRole;
   const queue = new StorageQueue<GraphQueueMessage>(
-    config.storage.connectionString,
-    queueName(config.storage, 'graph-notifications'),
+    tables.clients.queue(queueName(config.storage, 'graph-notifications')),
   );
   const subscriptions = new GraphSubscriptions(graph, { clientState: watch.clientState, certificate });
   const plan = subscriptionPlan(pack, watch.publicUrl);

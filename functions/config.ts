@@ -6,13 +6,27 @@
  * With nothing set, the app runs in local mode against Azurite's well-known development account.
  */
 import { z } from 'zod';
-import { fail } from '../core/errors';
+import { fail, isErrorCode } from '../core/errors';
+import {
+  connectionStringEndpoint,
+  endpointProblem,
+  type StorageConnection,
+} from '../adapters/storage-clients';
 
 /** Azurite's published development account (not a secret: it is in Microsoft's docs). */
 export const azuriteAccount = {
   name: 'devstoreaccount1',
   key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
 } as const;
+
+/**
+ * Local mode's defaults when nothing is set: Azurite on its standard ports and the dev host on the
+ * Functions host's standard port. The local system passes the ports it really uses as settings
+ * (ESAFETY_STORAGE_CONNECTION_STRING, ESAFETY_PUBLIC_URL); which ports those are is its own
+ * business (local/local-settings.ts).
+ */
+export const azuriteStandardPorts = { table: 10002, queue: 10001 } as const;
+const localDevHostUrl = 'http://127.0.0.1:7071';
 
 export function azuriteConnectionString(tablePort: number, queuePort: number, host = '127.0.0.1'): string {
   return [
@@ -54,6 +68,17 @@ const envSchema = z
   .object({
     ESAFETY_MODE: z.enum(['local', 'azure']).default('local'),
     ESAFETY_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+    // An identity-based connection, named as the Functions host reads it for `connection: 'ESAFETY_STORAGE'`.
+    ESAFETY_STORAGE__tableServiceUri: z
+      .url('an https URL such as https://<account>.table.core.windows.net')
+      .optional(),
+    ESAFETY_STORAGE__queueServiceUri: z
+      .url('an https URL such as https://<account>.queue.core.windows.net')
+      .optional(),
+    ESAFETY_STORAGE__credential: z
+      .literal('managedidentity', "managedidentity is the only value (the Function App's managed identity)")
+      .optional(),
+    ESAFETY_STORAGE__clientId: z.guid("a user-assigned managed identity's client id").optional(),
     ESAFETY_TABLE_PREFIX: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'letters and digits only, starting with a letter')
@@ -87,26 +112,10 @@ const envSchema = z
     ESAFETY_GRAPH_NOTIFICATION_KEY: pem('PRIVATE KEY').optional(),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
-    ESAFETY_LOCAL_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(7071),
-    ESAFETY_LOCAL_TABLE_PORT: z.coerce.number().int().min(0).max(65535).default(10002),
-    ESAFETY_LOCAL_QUEUE_PORT: z.coerce.number().int().min(0).max(65535).default(10001),
-    ESAFETY_LOCAL_GRAPH_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
   })
   .superRefine((env, ctx) => {
+    storageIssues(env).forEach(([name, message]) => ctx.addIssue({ code: 'custom', path: [name], message }));
     if (env.ESAFETY_MODE !== 'azure') return;
-    if (!env.ESAFETY_STORAGE_CONNECTION_STRING) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ESAFETY_STORAGE_CONNECTION_STRING'],
-        message: 'required when ESAFETY_MODE=azure',
-      });
-    } else if (env.ESAFETY_STORAGE_CONNECTION_STRING.includes(azuriteAccount.name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ESAFETY_STORAGE_CONNECTION_STRING'],
-        message: 'points at the Azurite development account',
-      });
-    }
     if (!env.ESAFETY_BOT_APP_ID) {
       ctx.addIssue({
         code: 'custom',
@@ -179,9 +188,83 @@ const envSchema = z
     }
   });
 
+type Env = z.output<typeof envSchema>;
+
+const identitySettings = [
+  'ESAFETY_STORAGE__tableServiceUri',
+  'ESAFETY_STORAGE__queueServiceUri',
+  'ESAFETY_STORAGE__credential',
+  'ESAFETY_STORAGE__clientId',
+] as const;
+
+/**
+ * Storage takes one of two forms: a connection string, or an identity-based connection (both
+ * service URLs; in Azure, `credential=managedidentity` and optionally a user-assigned identity's
+ * client id). Settings: https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections
+ */
+function storageIssues(env: Env): [string, string][] {
+  const issues: [string, string][] = [];
+  const azure = env.ESAFETY_MODE === 'azure';
+  const connectionString = env.ESAFETY_STORAGE_CONNECTION_STRING;
+  if (identitySettings.some((name) => env[name] !== undefined)) {
+    if (connectionString)
+      issues.push([
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        'set either the connection string or the ESAFETY_STORAGE__* identity settings, not both',
+      ]);
+    for (const name of ['ESAFETY_STORAGE__tableServiceUri', 'ESAFETY_STORAGE__queueServiceUri'] as const) {
+      const value = env[name];
+      if (value === undefined) {
+        issues.push([name, 'required with an identity-based storage connection (ESAFETY_STORAGE__*)']);
+        continue;
+      }
+      if (!URL.canParse(value)) continue; // reported by its schema
+      const url = new URL(value);
+      const problem = endpointProblem(url, 'identity');
+      if (problem) issues.push([name, problem]);
+    }
+    if (!env.ESAFETY_STORAGE__credential && (azure || env.ESAFETY_STORAGE__clientId))
+      issues.push([
+        'ESAFETY_STORAGE__credential',
+        `must be managedidentity ${azure ? 'when ESAFETY_MODE=azure' : 'when ESAFETY_STORAGE__clientId is set'}`,
+      ]);
+    return issues;
+  }
+  if (connectionString) {
+    for (const service of ['table', 'queue'] as const) {
+      let problem: string | undefined;
+      try {
+        problem = endpointProblem(connectionStringEndpoint(connectionString, service));
+      } catch (err) {
+        if (!isErrorCode(err, 'CONFIG_INVALID')) throw err;
+        problem = err.message;
+      }
+      if (problem) issues.push(['ESAFETY_STORAGE_CONNECTION_STRING', `its ${service} endpoint ${problem}`]);
+    }
+    if (azure && connectionString.includes(azuriteAccount.name))
+      issues.push(['ESAFETY_STORAGE_CONNECTION_STRING', 'points at the Azurite development account']);
+  } else if (azure) {
+    issues.push([
+      'ESAFETY_STORAGE_CONNECTION_STRING',
+      'required when ESAFETY_MODE=azure, unless the storage account is reached with a managed identity (ESAFETY_STORAGE__tableServiceUri, __queueServiceUri, __credential)',
+    ]);
+  }
+  return issues;
+}
+
+/**
+ * The `connection` the queue triggers are registered with (functions/index.ts): the app setting
+ * that holds the connection string, or the prefix of the identity-based settings.
+ */
+export function queueTriggerConnection(storage: {
+  readonly connection: StorageConnection;
+}): 'ESAFETY_STORAGE' | 'ESAFETY_STORAGE_CONNECTION_STRING' {
+  return storage.connection.kind === 'identity' ? 'ESAFETY_STORAGE' : 'ESAFETY_STORAGE_CONNECTION_STRING';
+}
+
 export interface AppConfig {
   readonly mode: 'local' | 'azure';
-  readonly storage: { readonly connectionString: string; readonly tablePrefix: string };
+  readonly storage: { readonly connection: StorageConnection; readonly tablePrefix: string };
   readonly fieldKeys: { readonly current: Buffer; readonly previous: readonly Buffer[] };
   readonly policyPackPath: string;
   readonly bot: {
@@ -212,14 +295,8 @@ export interface AppConfig {
     readonly privateKeyPem: string;
   };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  readonly local: {
-    readonly dataDir: string;
-    readonly hostPort: number;
-    readonly tablePort: number;
-    readonly queuePort: number;
-    /** The tenant simulator (Microsoft Graph and the identity platform) over https. */
-    readonly graphPort: number;
-  };
+  /** The local system's data folder (`npm start`), where the admin CLI finds local-runtime.json. */
+  readonly local: { readonly dataDir: string };
 }
 
 /**
@@ -251,9 +328,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
   return Object.freeze({
     mode: e.ESAFETY_MODE,
     storage: Object.freeze({
-      connectionString:
-        e.ESAFETY_STORAGE_CONNECTION_STRING ??
-        azuriteConnectionString(e.ESAFETY_LOCAL_TABLE_PORT, e.ESAFETY_LOCAL_QUEUE_PORT),
+      connection: Object.freeze(
+        e.ESAFETY_STORAGE__tableServiceUri && e.ESAFETY_STORAGE__queueServiceUri
+          ? {
+              kind: 'identity' as const,
+              tableServiceUri: e.ESAFETY_STORAGE__tableServiceUri,
+              queueServiceUri: e.ESAFETY_STORAGE__queueServiceUri,
+              ...(e.ESAFETY_STORAGE__clientId && { clientId: e.ESAFETY_STORAGE__clientId }),
+            }
+          : {
+              kind: 'connectionString' as const,
+              connectionString:
+                e.ESAFETY_STORAGE_CONNECTION_STRING ??
+                azuriteConnectionString(azuriteStandardPorts.table, azuriteStandardPorts.queue),
+            },
+      ),
       tablePrefix: e.ESAFETY_TABLE_PREFIX,
     }),
     fieldKeys: Object.freeze({
@@ -286,7 +375,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     e.ESAFETY_GRAPH_NOTIFICATION_KEY
       ? {
           monitoring: Object.freeze({
-            publicUrl: e.ESAFETY_PUBLIC_URL ?? `http://127.0.0.1:${e.ESAFETY_LOCAL_HOST_PORT}`,
+            publicUrl: e.ESAFETY_PUBLIC_URL ?? localDevHostUrl,
             clientState: e.ESAFETY_GRAPH_CLIENT_STATE ?? localOnlyClientState,
             certificatePem: e.ESAFETY_GRAPH_NOTIFICATION_CERT,
             privateKeyPem: e.ESAFETY_GRAPH_NOTIFICATION_KEY,
@@ -294,12 +383,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
         }
       : {}),
     logLevel: e.ESAFETY_LOG_LEVEL,
-    local: Object.freeze({
-      dataDir: e.ESAFETY_LOCAL_DATA_DIR,
-      hostPort: e.ESAFETY_LOCAL_HOST_PORT,
-      tablePort: e.ESAFETY_LOCAL_TABLE_PORT,
-      queuePort: e.ESAFETY_LOCAL_QUEUE_PORT,
-      graphPort: e.ESAFETY_LOCAL_GRAPH_PORT,
-    }),
+    local: Object.freeze({ dataDir: e.ESAFETY_LOCAL_DATA_DIR }),
   });
 }

@@ -56,16 +56,17 @@ function webhook<
   T extends { clientState?: string | undefined; tenantId?: string | undefined; subscriptionId: string },
 >(
   monitoring: Monitoring | undefined,
-  log: Logger,
+  functionLog: Logger,
   schema: z.ZodType<{ value: T[]; validationTokens?: string[] | undefined }>,
   toMessages: (items: T[]) => GraphQueueMessage[],
 ) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    const log = functionLog.child({ invocationId: ctx.invocationId });
     // The handshake comes first, whatever else is configured. URLSearchParams has already
     // percent-decoded the token; Graph expects it back decoded.
     const validationToken = req.query.get('validationToken');
     if (validationToken !== null) {
-      log.info({ invocationId: ctx.invocationId, event: 'graph.handshake' }, 'validation handshake answered');
+      log.info({ event: 'graph.handshake' }, 'validation handshake answered');
       return text(200, validationToken);
     }
     if (!monitoring) {
@@ -79,17 +80,13 @@ function webhook<
     try {
       body = await req.json();
     } catch {
-      log.warn(
-        { invocationId: ctx.invocationId, event: 'graph.malformed', reason: 'json' },
-        'body is not JSON',
-      );
+      log.warn({ event: 'graph.malformed', reason: 'json' }, 'body is not JSON');
       return problemResponse(new EsafetyError('INPUT_INVALID', 'The body is not JSON.'));
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       log.warn(
         {
-          invocationId: ctx.invocationId,
           event: 'graph.malformed',
           reason: 'schema',
           paths: parsed.error.issues
@@ -129,15 +126,12 @@ function webhook<
         const e = toEsafetyError(err);
         if (isErrorCode(err, 'NOTIFICATION_UNAUTHENTIC')) {
           log.warn(
-            { invocationId: ctx.invocationId, event: 'graph.rejected', reason: String(e.details['reason']) },
+            { event: 'graph.rejected', reason: String(e.details['reason']) },
             'notifications refused: validation token not valid',
           );
           return problemResponse(e);
         }
-        log.error(
-          { invocationId: ctx.invocationId, code: e.code, event: 'graph.tokenCheckFailed' },
-          e.message,
-        );
+        log.error({ code: e.code, event: 'graph.tokenCheckFailed' }, e.message);
         return problemResponse(e, { message: 'Validation tokens could not be checked; try again.' });
       }
     }
@@ -145,15 +139,11 @@ function webhook<
       await Promise.all(toMessages(accepted).map((m) => monitoring.queue.send(m)));
     } catch (err) {
       const e = toEsafetyError(err);
-      log.error(
-        { invocationId: ctx.invocationId, code: e.code, event: 'graph.queueFailed' },
-        'could not queue',
-      );
+      log.error({ code: e.code, event: 'graph.queueFailed' }, 'could not queue');
       return problemResponse(e, { message: 'Notifications could not be queued; try again.' });
     }
     log.info(
       {
-        invocationId: ctx.invocationId,
         queued: accepted.length,
         dropped: value.length - accepted.length,
         event: 'graph.queued',

@@ -4,7 +4,7 @@
  */
 import { app as functionsApp } from '@azure/functions';
 import { compose } from './composition-root';
-import { loadConfig } from './config';
+import { loadConfig, queueTriggerConnection } from './config';
 import { registrations } from './registrations';
 
 const app = compose(loadConfig(process.env), { root: `${__dirname}/../..` });
@@ -19,10 +19,11 @@ for (const r of http) {
   });
 }
 for (const q of queues) {
-  // `connection` names the app setting that holds the storage connection string.
+  // `connection` names the app setting that holds the storage connection string, or the prefix of
+  // the identity-based settings (ESAFETY_STORAGE__queueServiceUri, __credential, __clientId).
   functionsApp.storageQueue(q.name, {
     queueName: q.queueName,
-    connection: 'ESAFETY_STORAGE_CONNECTION_STRING',
+    connection: queueTriggerConnection(app.config.storage),
     handler: q.handler,
   });
 }

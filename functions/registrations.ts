@@ -1,6 +1,6 @@
 /**
  * Every function this app exposes, in one list. Azure (functions/index.ts) registers them with
- * `app.http(...)` / `app.storageQueue(...)`; the local dev host (local/dev-host.ts) serves the same
+ * `app.http(...)` / `app.storageQueue(...)`; the local dev host (local/host/dev-host.ts) serves the same
  * list, so both run the same handlers on the same routes and queues.
  */
 import type {
@@ -40,12 +40,12 @@ export function subscriptionTimer(
     name: 'graphSubscriptions',
     schedule: '0 */30 * * * *',
     runOnStartup,
-    handler: async () => {
+    handler: async (ctx) => {
       await reconcileSubscriptions(
         monitoring.subscriptions,
         monitoring.plan,
         monitoring.clock,
-        log.child({ component: 'subscriptions' }),
+        log.child({ component: 'subscriptions', invocationId: ctx.invocationId }),
       );
     },
   };
@@ -140,10 +140,12 @@ export function registrations(app: App): Registrations {
       {
         name: 'casePostSweep',
         schedule: '0 */5 * * * *',
-        handler: async () => {
-          const queued = await sweepCasePosts(app);
+        handler: async (ctx) => {
+          const sweepLog = log.child({ component: 'case-post-sweep', invocationId: ctx.invocationId });
+          const queued = await sweepCasePosts({ ...app, log: sweepLog });
           // Anything found here is a follow-up that was lost after a change: worth an operator's look.
-          if (queued > 0) log.warn({ queued, event: 'sweep.requeued' }, 'case cards re-queued by the sweep');
+          if (queued > 0)
+            sweepLog.warn({ queued, event: 'sweep.requeued' }, 'case cards re-queued by the sweep');
         },
       },
     ],

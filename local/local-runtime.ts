@@ -1,14 +1,13 @@
 /**
- * What `npm start` leaves for local tools (`<data dir>/local-runtime.json`): the settings that point
- * at its tenant simulator, and the simulator's certificate. `npm run simulate` and
- * `npm run screenshots` act as Teams users through it; the admin CLI reads the same file.
+ * Connects local tools (`npm run simulate`, `npm run screenshots`) to the running local system
+ * through the local-runtime.json it leaves (functions/local-runtime-file.ts): its settings, and a
+ * Graph client of its tenant simulator to act as Teams users through.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { createGraphClient } from '../adapters/graph-gateway';
 import { fail } from '../core/errors';
 import { loadConfig, type AppConfig } from '../functions/config';
-import { scenarioContext, type ScenarioContext } from './scenarios';
+import { localDataDir, readLocalRuntimeFile } from '../functions/local-runtime-file';
+import { scenarioContext, type ScenarioContext } from './scenarios/scenarios';
 
 export interface LocalRuntime {
   readonly config: AppConfig;
@@ -18,10 +17,9 @@ export interface LocalRuntime {
 
 export function connectToLocalRuntime(root: string): LocalRuntime {
   const env = { ESAFETY_MODE: 'local', ESAFETY_LOG_LEVEL: 'silent', ...process.env };
-  const path = join(resolve(root, loadConfig(env).local.dataDir), 'local-runtime.json');
-  if (!existsSync(path))
+  const saved =
+    readLocalRuntimeFile(localDataDir(loadConfig(env), root)) ??
     fail('CONFIG_INVALID', 'The local system is not running: start it with npm start in another terminal.');
-  const saved = JSON.parse(readFileSync(path, 'utf8')) as { env: Record<string, string>; graphCa: string };
   const config = loadConfig({ ...saved.env, ...env });
   const graph = config.graph ?? fail('CONFIG_INVALID', 'local-runtime.json names no Graph settings.');
   return {

@@ -20,24 +20,15 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { QueueClient } from '@azure/storage-queue';
 import { createGraphClient } from '../../adapters/graph-gateway';
+import { storageClients } from '../../adapters/storage-clients';
 import { notificationCertificate } from '../../adapters/graph-notification-crypto';
+import { fail } from '../../core/errors';
 import { silentLogger } from '../../core/logger';
-import { compose } from '../../functions/composition-root';
-import { loadConfig, queueName } from '../../functions/config';
-import { registrations } from '../../functions/registrations';
-import { startAzuriteProcess } from '../../local/azurite-process';
-import { startDevHost } from '../../local/dev-host';
-import { certificateSettings, makeNotificationCertificate } from '../../local/notification-certificate';
-import { startQueueRunner } from '../../local/queue-runner';
-import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios';
-import { encryptResource } from '../../local/simulated-subscriptions';
-import { loadTenant } from '../../local/tenant';
-import { localGraphApp, simulatorSettings, startTenantSimulator } from '../../local/tenant-simulator';
+import { queueName } from '../../functions/config';
+import { encryptResource } from '../../local/graph-simulator/simulated-subscriptions';
+import { startLocalSystem } from '../../local/local-system';
+import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios/scenarios';
 
 export interface GraphBenchRow {
   readonly name: string;
@@ -59,28 +50,17 @@ export async function graphNotificationBench(
   options: { phases: { rate: number; perPost: number }[]; seconds: number },
 ): Promise<GraphBenchRow[]> {
   const rows: GraphBenchRow[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'esafety-bench-'));
-  const azurite = await startAzuriteProcess({ location: join(dir, 'azurite') });
-  const tenant = loadTenant(root);
-  const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
-  const pem = await makeNotificationCertificate();
-  const config = loadConfig({
-    ...simulatorSettings(simulator, tenant),
-    ...certificateSettings(pem),
-    ESAFETY_MODE: 'local',
-    ESAFETY_LOG_LEVEL: 'silent',
-    ESAFETY_STORAGE_CONNECTION_STRING: azurite.connectionString,
-    ESAFETY_TABLE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
-  });
   // Count what the worker hands to the chat monitor: each acknowledged notification exactly once.
   let handled = 0;
   /** How long the chat monitor took per message, for ordinary and for flagged ones. */
   const quiet: number[] = [];
   const flagged: number[] = [];
-  const app = compose(config, {
+  // Azurite on disk in its own process (a temporary folder), as npm start runs it.
+  const system = await startLocalSystem({
     root,
+    env: { ESAFETY_LOG_LEVEL: 'silent', ESAFETY_TABLE_PREFIX: `bench${randomBytes(3).toString('hex')}` },
     log: silentLogger,
-    graphCa: simulator.ca,
+    queueRunner: { pollMs: 20 },
     instrumentMonitor: (monitor) => ({
       handle: async (facts) => {
         handled++;
@@ -91,9 +71,13 @@ export async function graphNotificationBench(
       },
     }),
   });
-  const regs = registrations(app);
-  const host = await startDevHost({ port: 0, registrations: regs.http, log: silentLogger });
-  const graph = createGraphClient({ ...config.graph!, extraCa: simulator.ca });
+  const { app, host, simulator, tenant } = system;
+  const config = app.config;
+  const pem = config.monitoring ?? fail('CONFIG_INVALID', 'the local system configures chat monitoring');
+  const graph = createGraphClient({
+    ...(config.graph ?? fail('CONFIG_INVALID', 'the local system configures Graph')),
+    extraCa: simulator.ca,
+  });
   const ctx = scenarioContext(graph, simulator);
   const { token } = (await ctx.control('/_simulator/validation-token')) as { token: string };
   const cert = notificationCertificate(pem.certificatePem, pem.privateKeyPem);
@@ -131,7 +115,7 @@ export async function graphNotificationBench(
     return {
       subscriptionId: 'bench',
       changeType: 'created',
-      clientState: config.monitoring!.clientState,
+      clientState: pem.clientState,
       tenantId: tenant.tenantId,
       resource: path,
       resourceData: { id, '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.id': path },
@@ -180,26 +164,18 @@ export async function graphNotificationBench(
     });
   }
 
-  const queue = new QueueClient(
-    config.storage.connectionString,
-    queueName(config.storage, 'graph-notifications'),
-  );
+  const clients = storageClients(config.storage.connection);
+  const queue = clients.queue(queueName(config.storage, 'graph-notifications'));
   const queued = (await queue.getProperties()).approximateMessagesCount ?? 0;
 
-  const graphQueue = regs.queues.filter((q) => q.queueName === queue.name);
   const started = performance.now();
-  const runner = await startQueueRunner({
-    connectionString: config.storage.connectionString,
-    registrations: graphQueue,
-    log: silentLogger,
-    pollMs: 20,
-  });
+  await system.startQueues([queue.name]);
   for (;;) {
     if ((await queue.getProperties()).approximateMessagesCount === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   const processSeconds = (performance.now() - started) / 1000;
-  await runner.stop();
+  await system.stopQueues();
   rows.push({
     name: 'acknowledged, queued, processed',
     perSecond: '',
@@ -240,10 +216,7 @@ export async function graphNotificationBench(
     notes: `pipeline throughput = ${((throughput / rsa) * 100).toFixed(1)}% of this rate`,
   });
 
-  await host.stop();
-  await simulator.stop();
-  await azurite.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await system.stop();
   return rows;
 }
 

@@ -16,13 +16,14 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { FieldCipher } from '../../adapters/field-cipher';
 import { loadPolicyFile } from '../../adapters/policy-files';
+import { storageClients } from '../../adapters/storage-clients';
 import { TableCaseStore } from '../../adapters/table-case-store';
 import { verifyAllCases } from '../../core/cases/audit';
 import { CaseService } from '../../core/cases/case-service';
 import type { CaseStore } from '../../core/cases/case-store';
 import { systemClock } from '../../core/clock';
 import { silentLogger } from '../../core/logger';
-import { startAzurite } from '../../local/azurite';
+import { startAzurite } from '../../local/storage/azurite';
 import { graphNotificationBench } from './graph-notifications';
 
 const root = join(__dirname, '..', '..', '..');
@@ -60,7 +61,7 @@ function counting(store: CaseStore) {
 async function main() {
   const azurite = await startAzurite();
   const base = new TableCaseStore({
-    connectionString: azurite.connectionString,
+    clients: storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }),
     tablePrefix: `bench${randomBytes(3).toString('hex')}`,
     cipher: new FieldCipher(randomBytes(32)),
     log: silentLogger,

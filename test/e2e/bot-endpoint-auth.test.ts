@@ -4,7 +4,7 @@ import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
 import { registrations } from '../../functions/registrations';
-import { startDevHost, type RunningDevHost } from '../../local/dev-host';
+import { startDevHost, type RunningDevHost } from '../../local/host/dev-host';
 import { repoRoot, testStorage, uniquePrefix } from '../support/fixtures';
 import { message } from '../support/teams-activities';
 

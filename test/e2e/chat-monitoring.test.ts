@@ -4,7 +4,7 @@
  * case cards — or, for ordinary talk and forged input, nothing. Every scenario of
  * `npm run simulate` runs here exactly as a person would run it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
@@ -12,6 +12,7 @@ import { runCli } from '../../cli/esafety';
 import { QueueClient } from '@azure/storage-queue';
 import { conversationKey } from '../../core/detection/chat-signal';
 import { queueName } from '../../functions/config';
+import { writeLocalRuntimeFile } from '../../functions/local-runtime-file';
 import {
   aad,
   stranger,
@@ -21,7 +22,7 @@ import {
   scenarioContext,
   sendMessage,
   type ScenarioContext,
-} from '../../local/scenarios';
+} from '../../local/scenarios/scenarios';
 import { repoRoot, testStorage } from '../support/fixtures';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { shownText } from '../support/card-text';
@@ -177,10 +178,7 @@ describe('esafety subscriptions', () => {
   it('lists and renews the subscriptions through the admin CLI, finding the local system as npm start leaves it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
     const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
-    writeFileSync(
-      join(dataDir, 'local-runtime.json'),
-      JSON.stringify({ env: stack.env, graphCa: stack.simulator.ca }),
-    );
+    writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
     const cli = async (...args: string[]) => {
       const out: string[] = [];
       const code = await runCli(args, {

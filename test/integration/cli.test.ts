@@ -2,12 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TableClient } from '@azure/data-tables';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../../cli/esafety';
 import { compose } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
-import { dslA, policyPath, report, repoRoot, staff, testStorage, uniquePrefix } from '../support/fixtures';
+import {
+  dslA,
+  policyPath,
+  report,
+  repoRoot,
+  staff,
+  testClients,
+  testStorage,
+  uniquePrefix,
+} from '../support/fixtures';
 
 function setup() {
   const prefix = uniquePrefix();
@@ -24,9 +32,7 @@ function setup() {
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
   const app = compose(loadConfig(env), { root: repoRoot });
-  const raw = TableClient.fromConnectionString(testStorage(), `${prefix}cases`, {
-    allowInsecureConnection: true,
-  });
+  const raw = testClients().table(`${prefix}cases`);
   return { run, app, raw };
 }
 

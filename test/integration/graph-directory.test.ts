@@ -6,7 +6,10 @@ import { request } from 'node:https';
 import { createGraphClient, type GraphSettings } from '../../adapters/graph-gateway';
 import { GraphDirectory } from '../../adapters/graph-directory';
 import { silentLogger } from '../../core/logger';
-import { startTenantSimulator, type RunningTenantSimulator } from '../../local/tenant-simulator';
+import {
+  startTenantSimulator,
+  type RunningTenantSimulator,
+} from '../../local/graph-simulator/tenant-simulator';
 import { loadTenant } from '../../local/tenant';
 import { repoRoot } from '../support/fixtures';
 

@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
-import { silentLogger } from '../../core/logger';
+import { silentLogger, type Logger } from '../../core/logger';
 import type { QueueRegistration } from '../../functions/registrations';
-import { startQueueRunner } from '../../local/queue-runner';
-import { testStorage } from '../support/fixtures';
+import { startQueueRunner } from '../../local/host/queue-runner';
+import { testClients, testStorage } from '../support/fixtures';
+import { RecordingLogger } from '../support/recording-logger';
 import { waitFor } from '../support/wait-for';
 
 const queueName = () => `q${randomBytes(6).toString('hex')}`;
@@ -23,11 +24,11 @@ const depth = async (name: string) => {
   return (await q.getProperties()).approximateMessagesCount ?? 0;
 };
 
-function runner(registration: QueueRegistration, visibilityTimeoutSeconds = 30) {
+function runner(registration: QueueRegistration, visibilityTimeoutSeconds = 30, log: Logger = silentLogger) {
   return startQueueRunner({
-    connectionString: testStorage(),
+    clients: testClients(),
     registrations: [registration],
-    log: silentLogger,
+    log,
     pollMs: 20,
     visibilityTimeoutSeconds,
     retryDelaySeconds: () => 0,
@@ -69,18 +70,34 @@ describe('local queue runner', () => {
     expect(await depth(`${name}-poison`)).toBe(0);
   });
 
-  it('moves a message that fails 5 times to the poison queue, unchanged', async () => {
+  it('moves a message that fails 5 times to the poison queue, unchanged, logging each try with its invocation id', async () => {
     const name = queueName();
-    let attempts = 0;
-    const r = await runner({
-      name: 'broken',
-      queueName: name,
-      handler: () => Promise.reject(new Error(`attempt ${++attempts}`)),
-    });
+    const invocations: string[] = [];
+    const log = new RecordingLogger();
+    const r = await runner(
+      {
+        name: 'broken',
+        queueName: name,
+        handler: (_m, ctx) => {
+          invocations.push(ctx.invocationId);
+          return Promise.reject(new Error(`attempt ${invocations.length}`));
+        },
+      },
+      30,
+      log,
+    );
     await enqueue(name, 'not json at all');
     await waitFor(async () => (await depth(`${name}-poison`)) === 1, 'the poison queue');
     await r.stop();
-    expect(attempts).toBe(5);
+    expect(invocations).toHaveLength(5);
+    expect(invocations.map((id) => log.find({ invocationId: id }).map((e) => e.fields['event']))).toEqual([
+      ['queue.retry'],
+      ['queue.retry'],
+      ['queue.retry'],
+      ['queue.retry'],
+      ['queue.poisoned'],
+    ]);
+    expect(log.find({ event: 'queue.poisoned' })[0]?.fields).toMatchObject({ queue: name, dequeueCount: 5 });
     expect(await depth(name)).toBe(0);
     const { receivedMessageItems } = await new QueueClient(testStorage(), `${name}-poison`).receiveMessages();
     expect(Buffer.from(receivedMessageItems[0]?.messageText ?? '', 'base64').toString()).toBe(

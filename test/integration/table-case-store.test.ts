@@ -1,5 +1,5 @@
-import { TableClient } from '@azure/data-tables';
 import { FieldCipher } from '../../adapters/field-cipher';
+import { storageClients } from '../../adapters/storage-clients';
 import { TableCaseStore } from '../../adapters/table-case-store';
 import { verifyAllCases } from '../../core/cases/audit';
 import { CaseService } from '../../core/cases/case-service';
@@ -14,20 +14,20 @@ import {
   report,
   staff,
   steppingClock,
+  testClients,
   testStorage,
   uniquePrefix,
 } from '../support/fixtures';
 
 function tableStore(prefix = uniquePrefix(), key = fieldKey()) {
   const store = new TableCaseStore({
-    connectionString: testStorage(),
+    clients: testClients(),
     tablePrefix: prefix,
     cipher: new FieldCipher(key),
     log: silentLogger,
   });
   const cases = new CaseService({ store, pack: defaultPack, clock: steppingClock(), log: silentLogger });
-  const raw = (table: string) =>
-    TableClient.fromConnectionString(testStorage(), `${prefix}${table}`, { allowInsecureConnection: true });
+  const raw = (table: string) => testClients().table(`${prefix}${table}`);
   return { store, cases, raw };
 }
 
@@ -183,7 +183,7 @@ describe('TableCaseStore on Azurite', () => {
       'TableEndpoint=http://127.0.0.1:9',
     );
     const store = new TableCaseStore({
-      connectionString: closed,
+      clients: storageClients({ kind: 'connectionString', connectionString: closed }),
       tablePrefix: uniquePrefix(),
       cipher: new FieldCipher(fieldKey()),
       log: silentLogger,

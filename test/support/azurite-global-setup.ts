@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite, type RunningAzurite } from '../../local/azurite';
+import { startAzurite, type RunningAzurite } from '../../local/storage/azurite';
 
 declare global {
   var __azurite: { server: RunningAzurite; folder: string } | undefined;

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../adapters/policy-files';
+import { storageClients, type StorageClients } from '../../adapters/storage-clients';
 import type { Clock } from '../../core/clock';
 import type { OpenCaseInput } from '../../core/cases/case-service';
 import type { Actor } from '../../core/cases/case-events';
@@ -47,6 +48,11 @@ export function testStorage(): string {
     process.env['ESAFETY_TEST_STORAGE'] ??
     fail('CONFIG_INVALID', 'integration tests need the Azurite global setup')
   );
+}
+
+/** Storage clients on the Azurite the integration global setup started. */
+export function testClients(): StorageClients {
+  return storageClients({ kind: 'connectionString', connectionString: testStorage() });
 }
 
 /** A table prefix no other test uses, so tests never see each other's data. */

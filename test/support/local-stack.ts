@@ -1,31 +1,18 @@
 /**
- * The running stack for e2e tests, as `npm start` wires it but on free ports and fresh tables:
- * the tenant simulator (Microsoft Graph), the dev host with the app's functions, optionally the
- * queue runner, and a recording Bot Connector for the bot's outbound calls. Azurite comes from the
- * test project's global setup.
+ * The running stack for e2e tests: the local system as `npm start` wires it (local/local-system.ts)
+ * on free ports and fresh tables, on the Azurite of the test project's global setup, plus a
+ * recording Bot Connector for the bot's outbound calls.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../../adapters/graph-gateway';
+import { fail } from '../../core/errors';
 import { silentLogger, type Logger } from '../../core/logger';
-import { compose, type App } from '../../functions/composition-root';
-import { loadConfig } from '../../functions/config';
-import { registrations, type Registrations } from '../../functions/registrations';
-import { startDevHost, type RunningDevHost } from '../../local/dev-host';
-import {
-  certificateSettings,
-  makeNotificationCertificate,
-  type CertificatePem,
-} from '../../local/notification-certificate';
-import { startQueueRunner, type RunningQueues } from '../../local/queue-runner';
-import { loadTenant } from '../../local/tenant';
-import {
-  localGraphApp,
-  simulatorSettings,
-  startTenantSimulator,
-  type RunningTenantSimulator,
-} from '../../local/tenant-simulator';
+import type { App } from '../../functions/composition-root';
+import type { Registrations } from '../../functions/registrations';
+import type { RunningTenantSimulator } from '../../local/graph-simulator/tenant-simulator';
+import type { RunningDevHost } from '../../local/host/dev-host';
+import { startLocalSystem } from '../../local/local-system';
 import { repoRoot, testStorage, uniquePrefix } from './fixtures';
 import { RecordingConnector } from './recording-connector';
 
@@ -54,48 +41,37 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-let certificate: Promise<CertificatePem> | undefined;
-
-export async function startStack(options: { queues?: boolean; log?: Logger } = {}): Promise<LocalStack> {
-  const log = options.log ?? silentLogger;
+export async function startStack(
+  options: {
+    queues?: boolean;
+    log?: Logger;
+    /** Save tenant.yaml's routes with the recording connector, as npm start does with the Playgrounds'. */
+    routes?: boolean;
+  } = {},
+): Promise<LocalStack> {
   const connector = await new RecordingConnector().start();
-  const tenant = loadTenant(repoRoot);
-  const simulator = await startTenantSimulator({ tenant, app: localGraphApp });
-  const port = await freePort();
-  certificate ??= makeNotificationCertificate();
-  const env = {
-    ...simulatorSettings(simulator, tenant),
-    ...certificateSettings(await certificate),
-    ESAFETY_MODE: 'local',
-    ESAFETY_STORAGE_CONNECTION_STRING: testStorage(),
-    ESAFETY_TABLE_PREFIX: uniquePrefix(),
-    ESAFETY_FIELD_KEY: randomBytes(32).toString('base64'),
-    ESAFETY_LOCAL_HOST_PORT: String(port),
-  };
-  const config = loadConfig(env);
-  const app = compose(config, { root: repoRoot, log, graphCa: simulator.ca });
-  const regs = registrations(app);
-  const host = await startDevHost({ port, registrations: regs.http, log });
-  let queues: RunningQueues | undefined;
-  let secondWorker: RunningQueues | undefined;
-  const startQueues = async () => {
-    queues ??= await startQueueRunner({
-      connectionString: testStorage(),
-      registrations: regs.queues,
-      log,
-      pollMs: 50,
-      retryDelaySeconds: () => 1,
-    });
-  };
-  if (options.queues) await startQueues();
+  const system = await startLocalSystem({
+    root: repoRoot,
+    storage: { connectionString: testStorage() },
+    env: { ESAFETY_TABLE_PREFIX: uniquePrefix(), ESAFETY_FIELD_KEY: randomBytes(32).toString('base64') },
+    queues: options.queues ?? false,
+    queueRunner: { pollMs: 50, retryDelaySeconds: () => 1 },
+    log: options.log ?? silentLogger,
+    ...(options.routes && { botConnectorUrl: connector.url }),
+  }).catch(async (err: unknown) => {
+    await connector.stop();
+    throw err;
+  });
+  const { app, host, simulator } = system;
+  const graph = app.config.graph ?? fail('CONFIG_INVALID', 'the local system configures Graph');
   return {
     app,
-    regs,
+    regs: system.regs,
     host,
     connector,
     simulator,
-    env,
-    graph: createGraphClient({ ...config.graph!, extraCa: simulator.ca, maxRetries: 0 }),
+    env: system.env,
+    graph: createGraphClient({ ...graph, extraCa: simulator.ca, maxRetries: 0 }),
     async post(activity) {
       const res = await fetch(`${host.url}/api/messages`, {
         method: 'POST',
@@ -105,40 +81,12 @@ export async function startStack(options: { queues?: boolean; log?: Logger } = {
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
-    startQueues,
-    async startSecondWorker() {
-      const other = compose(config, { root: repoRoot, log, graphCa: simulator.ca });
-      secondWorker ??= await startQueueRunner({
-        connectionString: testStorage(),
-        registrations: registrations(other).queues,
-        log,
-        pollMs: 50,
-        retryDelaySeconds: () => 1,
-      });
-    },
-    async stopQueues() {
-      await queues?.stop();
-      queues = undefined;
-    },
+    startQueues: () => system.startQueues(),
+    startSecondWorker: () => system.startWorker(),
+    stopQueues: () => system.stopQueues(),
     async stop() {
-      await secondWorker?.stop();
-      await queues?.stop();
-      await host.stop();
+      await system.stop();
       await connector.stop();
-      await simulator.stop();
     },
   };
-}
-
-/** A loopback port nobody is listening on (the dev host's URL must be known before it starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

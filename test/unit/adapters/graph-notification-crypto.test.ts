@@ -5,8 +5,8 @@ import {
 } from '../../../adapters/graph-notification-crypto';
 import { encryptedContentSchema, type EncryptedContent } from '../../../core/monitoring/graph-notification';
 import type { EsafetyError } from '../../../core/errors';
-import { makeNotificationCertificate } from '../../../local/notification-certificate';
-import { encryptResource } from '../../../local/simulated-subscriptions';
+import { makeNotificationCertificate } from '../../../local/graph-simulator/notification-certificate';
+import { encryptResource } from '../../../local/graph-simulator/simulated-subscriptions';
 
 let cert: NotificationCertificate;
 let other: NotificationCertificate;

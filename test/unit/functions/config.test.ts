@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../../functions/config';
+import { azuriteConnectionString, loadConfig, queueTriggerConnection } from '../../../functions/config';
 
 const validAzure = {
   ESAFETY_MODE: 'azure',
@@ -34,7 +34,10 @@ describe('configuration', () => {
   it('runs locally against Azurite with nothing set', () => {
     const c = loadConfig({});
     expect(c.mode).toBe('local');
-    expect(c.storage.connectionString).toContain('TableEndpoint=http://127.0.0.1:10002/devstoreaccount1');
+    expect(c.storage.connection).toEqual({
+      kind: 'connectionString',
+      connectionString: expect.stringContaining('TableEndpoint=http://127.0.0.1:10002/devstoreaccount1'),
+    });
     expect(c.fieldKeys.current).toHaveLength(32);
     expect(c.policyPackPath).toBe('policies/uk-fe-default.yaml');
     expect(Object.isFrozen(c)).toBe(true);
@@ -61,7 +64,7 @@ describe('configuration', () => {
     ],
     [
       'ESAFETY_STORAGE_CONNECTION_STRING',
-      { ...validAzure, ESAFETY_STORAGE_CONNECTION_STRING: loadConfig({}).storage.connectionString },
+      { ...validAzure, ESAFETY_STORAGE_CONNECTION_STRING: azuriteConnectionString(10002, 10001) },
     ],
     ['ESAFETY_MODE', { ESAFETY_MODE: 'production' }],
     ['ESAFETY_BOT_APP_ID', { ...validAzure, ESAFETY_BOT_APP_ID: '' }],
@@ -71,7 +74,6 @@ describe('configuration', () => {
     ['ESAFETY_GRAPH_CLIENT_SECRET', { ...validAzure, ESAFETY_GRAPH_CLIENT_SECRET: '' }],
     ['ESAFETY_GRAPH_BASE_URL', { ESAFETY_GRAPH_BASE_URL: 'http://graph.local' }],
     ['ESAFETY_TABLE_PREFIX', { ESAFETY_TABLE_PREFIX: 'bad-prefix!' }],
-    ['ESAFETY_LOCAL_HOST_PORT', { ESAFETY_LOCAL_HOST_PORT: 'seventy' }],
     ['ESAFETY_PUBLIC_URL', { ...validAzure, ESAFETY_PUBLIC_URL: '' }],
     ['ESAFETY_PUBLIC_URL', { ...validAzure, ESAFETY_PUBLIC_URL: 'http://func-esafety.azurewebsites.net' }],
     ['ESAFETY_GRAPH_CLIENT_STATE', { ...validAzure, ESAFETY_GRAPH_CLIENT_STATE: '' }],
@@ -84,6 +86,126 @@ describe('configuration', () => {
     ['ESAFETY_GRAPH_NOTIFICATION_KEY', { ...validAzure, ESAFETY_GRAPH_NOTIFICATION_KEY: '' }],
   ])('stops start-up naming %s when it is missing or malformed', (name, env) => {
     expect(problem(env)).toContain(name);
+  });
+
+  describe('storage by managed identity instead of a connection string', () => {
+    const { ESAFETY_STORAGE_CONNECTION_STRING: _secret, ...azureWithoutStorage } = validAzure;
+    const identity = {
+      ...azureWithoutStorage,
+      ESAFETY_STORAGE__tableServiceUri: 'https://college.table.core.windows.net',
+      ESAFETY_STORAGE__queueServiceUri: 'https://college.queue.core.windows.net',
+      ESAFETY_STORAGE__credential: 'managedidentity',
+    };
+
+    it('takes the service URLs and the system-assigned identity, and the queue triggers read the same settings', () => {
+      const c = loadConfig(identity);
+      expect(c.storage.connection).toEqual({
+        kind: 'identity',
+        tableServiceUri: 'https://college.table.core.windows.net',
+        queueServiceUri: 'https://college.queue.core.windows.net',
+      });
+      expect(queueTriggerConnection(c.storage)).toBe('ESAFETY_STORAGE');
+      expect(queueTriggerConnection(loadConfig(validAzure).storage)).toBe(
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+      );
+    });
+
+    it('takes a user-assigned identity by its client id', () => {
+      const clientId = '7d0b1c2a-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
+      expect(
+        loadConfig({ ...identity, ESAFETY_STORAGE__clientId: clientId }).storage.connection,
+      ).toMatchObject({
+        kind: 'identity',
+        clientId,
+      });
+    });
+
+    it('lets local mode use a developer identity against https service URLs, Azurite on loopback included', () => {
+      const c = loadConfig({
+        ESAFETY_STORAGE__tableServiceUri: 'https://127.0.0.1:10002/devstoreaccount1',
+        ESAFETY_STORAGE__queueServiceUri: 'https://localhost:10001/devstoreaccount1',
+      });
+      expect(c.storage.connection.kind).toBe('identity');
+    });
+
+    it.each([
+      [
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        'both forms at once',
+        { ...identity, ESAFETY_STORAGE_CONNECTION_STRING: validAzure.ESAFETY_STORAGE_CONNECTION_STRING },
+      ],
+      ['ESAFETY_STORAGE_CONNECTION_STRING', 'neither form in azure mode', azureWithoutStorage],
+      [
+        'ESAFETY_STORAGE__queueServiceUri',
+        'one service URL missing',
+        { ...identity, ESAFETY_STORAGE__queueServiceUri: '' },
+      ],
+      [
+        'ESAFETY_STORAGE__tableServiceUri',
+        'a service URL that is not a URL',
+        { ...identity, ESAFETY_STORAGE__tableServiceUri: 'college' },
+      ],
+      [
+        'ESAFETY_STORAGE__tableServiceUri',
+        'http with an identity, even on loopback',
+        { ...identity, ESAFETY_STORAGE__tableServiceUri: 'http://127.0.0.1:10002/devstoreaccount1' },
+      ],
+      [
+        'ESAFETY_STORAGE__queueServiceUri',
+        'http to another machine',
+        {
+          ESAFETY_STORAGE__tableServiceUri: 'https://127.0.0.1:10002/a',
+          ESAFETY_STORAGE__queueServiceUri: 'http://college.queue.core.windows.net',
+        },
+      ],
+      [
+        'ESAFETY_STORAGE__credential',
+        'no credential in azure mode',
+        { ...identity, ESAFETY_STORAGE__credential: '' },
+      ],
+      [
+        'ESAFETY_STORAGE__credential',
+        'a credential other than managedidentity',
+        { ...identity, ESAFETY_STORAGE__credential: 'clientsecret' },
+      ],
+      [
+        'ESAFETY_STORAGE__credential',
+        'a client id without credential=managedidentity',
+        {
+          ESAFETY_STORAGE__tableServiceUri: 'https://college.table.core.windows.net',
+          ESAFETY_STORAGE__queueServiceUri: 'https://college.queue.core.windows.net',
+          ESAFETY_STORAGE__clientId: '7d0b1c2a-3e4f-4a5b-8c6d-7e8f9a0b1c2d',
+        },
+      ],
+      [
+        'ESAFETY_STORAGE__clientId',
+        'a client id that is not a GUID',
+        { ...identity, ESAFETY_STORAGE__clientId: 'my-identity' },
+      ],
+      [
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        'a connection string to http on another machine',
+        {
+          ESAFETY_STORAGE_CONNECTION_STRING:
+            'DefaultEndpointsProtocol=http;AccountName=college;AccountKey=abc',
+        },
+      ],
+      [
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        'a connection string that names no endpoint',
+        { ESAFETY_STORAGE_CONNECTION_STRING: 'AccountKey=abc' },
+      ],
+    ])('stops start-up naming %s for %s', (name, _case, env) => {
+      expect(problem(env)).toContain(name);
+    });
+
+    it('never repeats the connection string (it holds the account key) in the message', () => {
+      const message = problem({
+        ESAFETY_STORAGE_CONNECTION_STRING:
+          'DefaultEndpointsProtocol=http;AccountName=college;AccountKey=c2VjcmV0',
+      });
+      expect(message).not.toContain('c2VjcmV0');
+    });
   });
 
   it('lets the bot endpoint run without Bot Framework tokens only when local mode is set explicitly', () => {

@@ -71,6 +71,31 @@ describe('the notify webhook', () => {
     expect(log.find({ event: 'graph.rejected', reason: 'tenant' })).toHaveLength(1);
   });
 
+  it('logs every line of an invocation with its invocation id, dropped items included', async () => {
+    const { m } = monitoring();
+    const log = new RecordingLogger();
+    const handler = graphNotifyHandler(m, log);
+    const first = new InvocationContext({ invocationId: 'invocation-1', functionName: 'graphNotify' });
+    const second = new InvocationContext({ invocationId: 'invocation-2', functionName: 'graphNotify' });
+    await handler(
+      post({
+        value: [item(), item({ clientState: 'wrong' }), item({ tenantId: 'other' })],
+        validationTokens: ['good'],
+      }),
+      first,
+    );
+    await handler(post('{not json'), second);
+    expect(log.find({ invocationId: first.invocationId }).map((e) => e.fields['event'])).toEqual([
+      'graph.rejected',
+      'graph.rejected',
+      'graph.queued',
+    ]);
+    expect(log.find({ invocationId: second.invocationId }).map((e) => e.fields['event'])).toEqual([
+      'graph.malformed',
+    ]);
+    expect(log.entries).toHaveLength(4);
+  });
+
   it.each([
     ['no validation tokens', { value: [item()] }, 401],
     ['a bad validation token', { value: [item()], validationTokens: ['good', 'forged'] }, 401],

@@ -8,13 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import { QueueClient } from '@azure/storage-queue';
-import { toEsafetyError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { QueueRegistration } from '../functions/registrations';
+import type { StorageClients } from '../../adapters/storage-clients';
+import { toEsafetyError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { QueueRegistration } from '../../functions/registrations';
 
 export interface QueueRunnerOptions {
-  readonly connectionString: string;
+  readonly clients: StorageClients;
   readonly registrations: readonly QueueRegistration[];
   readonly log: Logger;
   readonly pollMs?: number;
@@ -39,8 +39,8 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
   let running = true;
   const loops = await Promise.all(
     options.registrations.map(async (reg) => {
-      const queue = new QueueClient(options.connectionString, reg.queueName);
-      const poison = new QueueClient(options.connectionString, `${reg.queueName}-poison`);
+      const queue = options.clients.queue(reg.queueName);
+      const poison = options.clients.queue(`${reg.queueName}-poison`);
       await queue.createIfNotExists();
       await poison.createIfNotExists();
       let inFlight = 0;
@@ -54,13 +54,23 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
         });
         inFlight += items.length;
         items.forEach((m) => {
+          const invocationId = randomUUID();
+          // Every line logged for this invocation carries its id, as the Functions host's do.
+          const invocationLog = log.child({
+            function: reg.name,
+            invocationId,
+            queue: reg.queueName,
+            messageId: m.messageId,
+            dequeueCount: m.dequeueCount,
+          });
           void (async () => {
             const text = Buffer.from(m.messageText, 'base64').toString('utf8');
             const context = new InvocationContext({
-              invocationId: randomUUID(),
+              invocationId,
               functionName: reg.name,
               triggerMetadata: { id: m.messageId, dequeueCount: m.dequeueCount, insertionTime: m.insertedOn },
-              logHandler: () => undefined,
+              logHandler: (level, ...args) =>
+                invocationLog.debug({ level }, typeof args[0] === 'string' ? args[0] : 'function log'),
             });
             try {
               await reg.handler(parseMaybeJson(text), context);
@@ -70,35 +80,17 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
               if (m.dequeueCount >= maxDequeue) {
                 await poison.sendMessage(m.messageText);
                 await queue.deleteMessage(m.messageId, m.popReceipt);
-                log.error(
-                  {
-                    queue: reg.queueName,
-                    messageId: m.messageId,
-                    dequeueCount: m.dequeueCount,
-                    code,
-                    event: 'queue.poisoned',
-                  },
-                  'message moved to poison queue',
-                );
+                invocationLog.error({ code, event: 'queue.poisoned' }, 'message moved to poison queue');
               } else {
                 await queue.updateMessage(m.messageId, m.popReceipt, undefined, retryDelay(m.dequeueCount));
-                log.warn(
-                  {
-                    queue: reg.queueName,
-                    messageId: m.messageId,
-                    dequeueCount: m.dequeueCount,
-                    code,
-                    event: 'queue.retry',
-                  },
-                  'message will be retried',
-                );
+                invocationLog.warn({ code, event: 'queue.retry' }, 'message will be retried');
               }
             }
           })()
             .catch((err: unknown) =>
               // The queue itself failed (retry or poison bookkeeping): the message reappears later.
-              log.warn(
-                { queue: reg.queueName, code: toEsafetyError(err).code, event: 'queue.settleFailed' },
+              invocationLog.warn(
+                { code: toEsafetyError(err).code, event: 'queue.settleFailed' },
                 'message could not be settled',
               ),
             )

@@ -9,7 +9,7 @@ import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
 import TableServer from 'azurite/dist/src/table/TableServer';
 import QueueConfiguration from 'azurite/dist/src/queue/QueueConfiguration';
 import QueueServer from 'azurite/dist/src/queue/QueueServer';
-import { azuriteConnectionString } from '../functions/config';
+import { azuriteConnectionString } from '../../functions/config';
 
 export interface AzuriteOptions {
   /** Folder for persistent data; in memory when absent. */

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { GraphSimulatorError, type Change } from './simulated-subscriptions';
-import type { LocalTenant } from './tenant';
+import type { LocalTenant } from '../tenant';
 
 export interface Member {
   readonly '@odata.type': string;

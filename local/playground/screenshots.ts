@@ -9,12 +9,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { fail, toEsafetyError } from '../core/errors';
-import { connectToLocalRuntime } from './local-runtime';
-import { scenarios } from './scenarios';
-import { loadTenant } from './tenant';
+import { fail, toEsafetyError } from '../../core/errors';
+import { connectToLocalRuntime } from '../local-runtime';
+import { scenarios } from '../scenarios/scenarios';
+import { loadTenant } from '../tenant';
 
-const root = resolve(__dirname, '..', '..');
+const root = resolve(__dirname, '..', '..', '..');
 const out = join(root, 'docs', 'images');
 
 async function main(): Promise<void> {

@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { fail } from '../core/errors';
-import type { ConversationRef } from '../core/conversations';
-import type { LocalTenant } from './tenant';
+import { fail } from '../../core/errors';
+import type { ConversationRef } from '../../core/conversations';
+import type { LocalTenant } from '../tenant';
 
 export const localBot = { id: '28:esafety-bot', name: 'E-Safety' } as const;
 
@@ -65,8 +65,14 @@ export function playgroundConfig(tenant: LocalTenant, pg: Playground): Record<st
   };
 }
 
-/** Where each route's cases go locally: the channel or chat tenant.yaml gives it, in the Playground that shows it. */
-export function localRoutes(tenant: LocalTenant): { route: string; ref: ConversationRef }[] {
+/**
+ * Where each route's cases go locally: the channel or chat tenant.yaml gives it, in the Playground
+ * that shows it — or, given `serviceUrl`, through that Bot Connector (a recording one in tests).
+ */
+export function localRoutes(
+  tenant: LocalTenant,
+  serviceUrl?: string,
+): { route: string; ref: ConversationRef }[] {
   // Every channel and chat that tenant.yaml gives a route, with the Playground that shows it.
   const places = [
     ...tenant.teams.flatMap((t) =>
@@ -83,12 +89,13 @@ export function localRoutes(tenant: LocalTenant): { route: string; ref: Conversa
     })),
   ];
   return places.flatMap(({ id, route, kind, host }) => {
-    if (!route || !host) return [];
+    const connector = serviceUrl ?? (host && `http://localhost:${host.port}/_connector`);
+    if (!route || !connector) return [];
     const conversation = { id, isGroup: true, conversationType: kind, tenantId: tenant.tenantId };
     const reference = {
       channelId: 'msteams',
       bot: localBot,
-      serviceUrl: `http://localhost:${host.port}/_connector`,
+      serviceUrl: connector,
       conversation,
     };
     // A channel's cases each start a thread (channelId); a chat's go into the chat.

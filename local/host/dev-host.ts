@@ -7,18 +7,24 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
-import { toEsafetyError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { HttpRegistration } from '../functions/registrations';
+import { toEsafetyError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { HttpRegistration } from '../../functions/registrations';
 
 export interface DevHostOptions {
   readonly port: number;
-  readonly registrations: readonly HttpRegistration[];
+  /** The functions to serve; none until `serve` is called when absent. */
+  readonly registrations?: readonly HttpRegistration[];
   readonly log: Logger;
 }
 
 export interface RunningDevHost {
   readonly url: string;
+  /**
+   * Serves these functions from now on. The local system listens first and composes the app
+   * second, because the app's settings include the URL it is reached at.
+   */
+  serve(registrations: readonly HttpRegistration[]): void;
   stop(): Promise<void>;
 }
 
@@ -27,8 +33,9 @@ const maxBody = 1024 * 1024;
 
 export async function startDevHost(options: DevHostOptions): Promise<RunningDevHost> {
   const log = options.log.child({ component: 'dev-host' });
+  let registrations = options.registrations ?? [];
   const server: Server = createServer((req, res) => {
-    void serve(req, res, options.registrations, log);
+    void serve(req, res, registrations, log);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -37,6 +44,9 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    serve: (served) => {
+      registrations = served;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -73,7 +83,9 @@ async function serve(
       return send(413, { error: 'PAYLOAD_TOO_LARGE', message: 'Request body is over 1 MB.' });
     chunks.push(chunk as Buffer);
   }
+  // Every line logged for this invocation carries its id, as the Functions host's do.
   const invocationId = randomUUID();
+  const invocationLog = log.child({ function: reg.name, invocationId });
   const request = new HttpRequest({
     method,
     url: url.toString(),
@@ -87,20 +99,17 @@ async function serve(
     invocationId,
     functionName: reg.name,
     logHandler: (level, ...args) =>
-      log.debug(
-        { function: reg.name, invocationId, level },
-        typeof args[0] === 'string' ? args[0] : 'function log',
-      ),
+      invocationLog.debug({ level }, typeof args[0] === 'string' ? args[0] : 'function log'),
   });
   try {
     const result = await reg.handler(request, context);
     const response = result instanceof HttpResponse ? result : new HttpResponse(result);
     const body = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, Object.fromEntries(response.headers.entries())).end(body);
-    log.debug({ function: reg.name, invocationId, status: response.status }, 'request served');
+    invocationLog.debug({ status: response.status }, 'request served');
   } catch (err) {
     const e = toEsafetyError(err);
-    log.error({ function: reg.name, invocationId, code: e.code }, 'function failed');
+    invocationLog.error({ code: e.code }, 'function failed');
     send(e.status, { error: e.code, message: e.kind === 'user' ? e.message : 'Internal error' });
   }
 }

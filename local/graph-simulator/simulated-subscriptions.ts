@@ -27,7 +27,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { graphNotificationPublisher } from '../adapters/graph-validation-tokens';
+import { graphNotificationPublisher } from '../../adapters/graph-validation-tokens';
 import { z } from 'zod';
 
 /** Teams chatMessage subscriptions may last up to 4,320 minutes. */

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { CaseService } from '../core/cases/case-service';
-import type { CaseSummary } from '../core/cases/case-store';
-import { conversationKey } from '../core/detection/chat-signal';
-import { fail } from '../core/errors';
-import { httpsRequest } from '../adapters/https-transport';
+import type { CaseService } from '../../core/cases/case-service';
+import type { CaseSummary } from '../../core/cases/case-store';
+import { conversationKey } from '../../core/detection/chat-signal';
+import { fail } from '../../core/errors';
+import { httpsRequest } from '../../adapters/https-transport';
 
 export interface ScenarioContext {
   readonly graph: Client;

@@ -8,7 +8,7 @@
  * Run directly (`node azurite-process.js <location> <tablePort> <queuePort>`), it is the child.
  */
 import { fork } from 'node:child_process';
-import { EsafetyError } from '../core/errors';
+import { EsafetyError } from '../../core/errors';
 import { startAzurite, type AzuriteOptions, type RunningAzurite } from './azurite';
 
 interface Ready {

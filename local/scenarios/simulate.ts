@@ -5,17 +5,17 @@
  * happened and how long it took, and exits 1 if the outcome is not the one the scenario expects.
  */
 import { resolve } from 'node:path';
-import { QueueClient } from '@azure/storage-queue';
 import { Command, CommanderError } from 'commander';
-import type { CaseSummary } from '../core/cases/case-store';
-import { fail, toEsafetyError } from '../core/errors';
-import { silentLogger } from '../core/logger';
-import { compose } from '../functions/composition-root';
-import { queueName } from '../functions/config';
-import { connectToLocalRuntime } from './local-runtime';
+import type { CaseSummary } from '../../core/cases/case-store';
+import { storageClients } from '../../adapters/storage-clients';
+import { fail, toEsafetyError } from '../../core/errors';
+import { silentLogger } from '../../core/logger';
+import { compose } from '../../functions/composition-root';
+import { queueName } from '../../functions/config';
+import { connectToLocalRuntime } from '../local-runtime';
 import { casesForChat, scenarios } from './scenarios';
 
-const root = resolve(__dirname, '..', '..');
+const root = resolve(__dirname, '..', '..', '..');
 
 async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -93,8 +93,7 @@ async function simulate(name: string): Promise<number> {
     return 0;
   }
   // No case expected: wait until the app has processed everything it was sent, then look.
-  const queue = new QueueClient(
-    config.storage.connectionString,
+  const queue = storageClients(config.storage.connection).queue(
     queueName(config.storage, 'graph-notifications'),
   );
   await poll(async () => (await queue.getProperties()).approximateMessagesCount === 0 || undefined, 15_000);

@@ -22,7 +22,7 @@ import selfsigned from 'selfsigned';
 import { SimulatedSubscriptions, GraphSimulatorError, faults, type Fault } from './simulated-subscriptions';
 import { SimulatedTeams, type Chat } from './simulated-teams';
 import type { StoredSubscription } from './simulated-subscriptions';
-import type { LocalTenant } from './tenant';
+import type { LocalTenant } from '../tenant';
 
 export interface SimulatedApp {
   readonly clientId: string;
