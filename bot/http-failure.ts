@@ -3,8 +3,9 @@ import { httpStatusOf } from '../core/errors';
 
 export function httpFailure(err: unknown): { status?: number; retryAfterMs?: number } {
   const status = httpStatusOf(err);
-  const header = (err as { response?: { headers?: { get?: (n: string) => string | undefined | null } } })
-    .response?.headers?.get?.('retry-after');
+  const header = (
+    err as { response?: { headers?: { get?: (n: string) => string | undefined | null } } }
+  ).response?.headers?.get?.('retry-after');
   const seconds = header ? Number(header) : NaN;
   return {
     ...(status !== undefined && { status }),
