@@ -5,9 +5,7 @@
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { fail } from '../core/errors';
-
-/** Azure Queue Storage takes 64 KiB per message; base64 makes 48 KiB of JSON the limit. */
-export const maxQueueJsonBytes = 48 * 1024;
+import { maxQueueJsonBytes } from '../core/monitoring/graph-notification';
 
 export class StorageQueue<T extends object> {
   readonly name: string;
@@ -21,7 +19,7 @@ export class StorageQueue<T extends object> {
   async send(message: T): Promise<void> {
     const json = Buffer.from(JSON.stringify(message), 'utf8');
     if (json.length > maxQueueJsonBytes)
-      fail('INPUT_INVALID', `A message for ${this.name} is over ${maxQueueJsonBytes} bytes.`, {
+      fail('QUEUE_MESSAGE_TOO_LARGE', `A message for ${this.name} is over ${maxQueueJsonBytes} bytes.`, {
         queue: this.name,
         bytes: json.length,
       });

@@ -1,5 +1,5 @@
 /**
- * The case store on Azure Table Storage (DESIGN.md section 4).
+ * The case store on Azure Table Storage (docs/architecture.md; docs/data-protection.md).
  *
  * - One partition per case: RowKey `head` holds the current state, `e0000000001`… the events.
  *   Every write is one entity-group transaction that replaces the head *with its ETag* and inserts

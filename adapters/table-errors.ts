@@ -1,6 +1,6 @@
 /**
  * Maps @azure/data-tables failures onto the error catalogue. RestError carries `statusCode` and
- * `details.errorCode` / `details.odataError.code` (TOOLING.md); network failures carry only `code`.
+ * `details.errorCode` / `details.odataError.code` (no `code`); network failures carry only `code`.
  */
 import { fail, EsafetyError } from '../core/errors';
 

@@ -1,6 +1,6 @@
 /**
  * Configuration: environment variables, validated once at start-up, frozen and passed in
- * (CONVENTIONS.md habit 6). Nothing else in the app reads `process.env`.
+ * (docs/architecture.md). Nothing else in the app reads `process.env`.
  * Every variable is documented in `local.settings.example.json`.
  *
  * With nothing set, the app runs in local mode against Azurite's well-known development account.

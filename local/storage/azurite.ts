@@ -1,7 +1,7 @@
 /**
- * Runs Azurite — the real Table and Queue emulator — inside this process (TOOLING.md: the package's
- * main entry cannot be required, its servers can). Loopback only. Used by `npm start` (persistent,
- * under `.local/`) and by the integration tests (in memory, ephemeral ports).
+ * Runs Azurite — the real Table and Queue emulator — inside this process. The package's main entry
+ * cannot be required (it loads a VS Code extension), its servers can. Loopback only. Used by
+ * `npm start` (persistent, under `.local/`) and by the integration tests (in memory, ephemeral ports).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
