@@ -3,14 +3,21 @@
  * such as the CLI's). Callers pass ids and codes only; see core/logger.ts.
  */
 import pino from 'pino';
-import type { Logger } from '../core/logger';
+import { logContext, type Logger } from '../core/logger';
 
 export function createLogger(
   level: 'debug' | 'info' | 'warn' | 'error' | 'silent',
   name = 'esafety',
 ): Logger {
   return pino(
-    { name, level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    // The mixin adds the running invocation's fields (its id) to every line, however deep.
+    {
+      name,
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: () => ({ ...logContext() }),
+    },
     pino.destination({ fd: 2, sync: true }),
   );
 }

@@ -23,7 +23,7 @@ import { healthHandler } from './health';
 import { graphNotificationsHandler } from './graph-notifications';
 import { graphLifecycleHandler, graphNotifyHandler } from './graph-webhooks';
 import type { Monitoring } from './composition-root';
-import type { Logger } from '../core/logger';
+import { withLogContext, type Logger } from '../core/logger';
 import { reconcileSubscriptions } from '../core/monitoring/subscriptions';
 
 /**
@@ -81,7 +81,24 @@ export interface Registrations {
   readonly timers: readonly TimerRegistration[];
 }
 
+/**
+ * Every function this app registers runs inside a log context holding its invocation id, so every
+ * line it logs — in the handler and in every use case it calls — carries that id.
+ */
 export function registrations(app: App): Registrations {
+  const { http, queues, timers } = handlers(app);
+  const within =
+    <A extends unknown[], R>(handler: (...args: A) => R, ctxOf: (args: A) => InvocationContext) =>
+    (...args: A): R =>
+      withLogContext({ invocationId: ctxOf(args).invocationId }, () => handler(...args));
+  return {
+    http: http.map((r) => ({ ...r, handler: within(r.handler, ([, ctx]) => ctx) })),
+    queues: queues.map((r) => ({ ...r, handler: within(r.handler, ([, ctx]) => ctx) })),
+    timers: timers.map((r) => ({ ...r, handler: within(r.handler, ([ctx]) => ctx) })),
+  };
+}
+
+function handlers(app: App): Registrations {
   const { config, log } = app;
   const bot = new EsafetyBot(app);
   const adapter =

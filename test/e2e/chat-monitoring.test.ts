@@ -413,6 +413,14 @@ describe('forged and tampered input', () => {
     // The traffic was logged (case opened, signals joined, refusals) …
     expect(mine.filter((e) => e.fields['event'] === 'intake.opened')).not.toHaveLength(0);
     expect(mine.filter((e) => e.fields['event'] === 'graph.rejected')).not.toHaveLength(0);
+    // … every line of an invocation with its invocation id, down to the case store …
+    const invocationLines = mine.filter((e) =>
+      ['graph.queued', 'intake.opened', 'case.opened', 'intake.joined', 'post.created'].includes(
+        String(e.fields['event']),
+      ),
+    );
+    expect(invocationLines.length).toBeGreaterThanOrEqual(4);
+    for (const line of invocationLines) expect(line.fields['invocationId']).toEqual(expect.any(String));
     // … with ids only: no words, no names.
     const logged = JSON.stringify(mine);
     for (const secret of [

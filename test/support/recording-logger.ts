@@ -1,5 +1,5 @@
 /** A Logger that keeps every entry, so tests can assert that a refusal was logged and why. */
-import type { LogFields, Logger } from '../../core/logger';
+import { logContext, type LogFields, type Logger } from '../../core/logger';
 
 export interface LogEntry {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -14,16 +14,16 @@ export class RecordingLogger implements Logger {
   ) {}
 
   debug(fields: LogFields, message: string) {
-    this.entries.push({ level: 'debug', fields: { ...this.bindings, ...fields }, message });
+    this.entries.push({ level: 'debug', fields: { ...logContext(), ...this.bindings, ...fields }, message });
   }
   info(fields: LogFields, message: string) {
-    this.entries.push({ level: 'info', fields: { ...this.bindings, ...fields }, message });
+    this.entries.push({ level: 'info', fields: { ...logContext(), ...this.bindings, ...fields }, message });
   }
   warn(fields: LogFields, message: string) {
-    this.entries.push({ level: 'warn', fields: { ...this.bindings, ...fields }, message });
+    this.entries.push({ level: 'warn', fields: { ...logContext(), ...this.bindings, ...fields }, message });
   }
   error(fields: LogFields, message: string) {
-    this.entries.push({ level: 'error', fields: { ...this.bindings, ...fields }, message });
+    this.entries.push({ level: 'error', fields: { ...logContext(), ...this.bindings, ...fields }, message });
   }
   child(bindings: LogFields): Logger {
     return new RecordingLogger(this.entries, { ...this.bindings, ...bindings });
