@@ -25,7 +25,7 @@ import {
   reconcileSubscriptions,
   type Subscription,
 } from '../core/monitoring/subscriptions';
-import type { CaseEvent } from '../core/cases/case-events';
+import { describeEvent, eventDetail, packNames } from '../core/cases/case-words';
 import { parsePolicyFile } from '../adapters/policy-files';
 import { compose, type App } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
@@ -114,6 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const a = getApp();
       const state = await a.cases.resolve(ref);
       const events = await a.cases.chronology(state.id);
+      const names = packNames(a.pack, state.subjectType);
       print(!!opts.json, { case: state, events }, () =>
         [
           `${state.reference}  ${state.status}  ${state.severity}  ${state.area}/${state.category}  route ${state.route}`,
@@ -122,7 +123,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             (state.assigneeId ? `; claimed by ${state.narrative.assigneeName ?? state.assigneeId}` : ''),
           '',
           'Chronology:',
-          ...events.map(describeEvent),
+          ...events.map((e) => {
+            const detail = eventDetail(e);
+            return `  #${e.seq} ${shortTime(e.at)} ${describeEvent(e, names)}${detail ? ` — ${detail}` : ''}`;
+          }),
         ].join('\n'),
       );
     });
@@ -251,30 +255,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const e = toEsafetyError(err);
     io.err(`error ${e.code}: ${e.message}`);
     return 1;
-  }
-}
-
-function describeEvent(e: CaseEvent): string {
-  const who = e.actorName ?? e.actorId;
-  const head = `  #${e.seq} ${shortTime(e.at)} ${e.type} by ${who}`;
-  switch (e.type) {
-    case 'opened':
-      return `${head}: ${e.data.source}, ${e.data.category}, ${e.data.severity} — ${e.narrative.description}`;
-    case 'severityChanged':
-      return `${head}: ${e.data.from} → ${e.data.to}`;
-    case 'noteAdded':
-    case 'parentInformed':
-      return `${head}: ${e.narrative.note}`;
-    case 'referred':
-      return `${head}: ${e.data.agency}${e.narrative.reference ? ` (ref ${e.narrative.reference})` : ''}`;
-    case 'sanctionRecorded':
-      return `${head}: ${e.data.sanction}`;
-    case 'closed':
-      return `${head}: ${e.data.outcome}${e.narrative.note ? ` — ${e.narrative.note}` : ''}`;
-    case 'signalAdded':
-      return `${head}: ${e.data.kind}, ${e.data.category}, ${e.data.severity} — ${e.narrative.summary}`;
-    default:
-      return head;
   }
 }
 

@@ -77,3 +77,22 @@ export function describeEvent(e: CaseEvent, names: ReturnType<typeof packNames>,
         : `${who} took the record off hold`;
   }
 }
+
+/** What a person wrote on an event that its one-line description leaves out (the full record shows it). */
+export function eventDetail(e: CaseEvent): string | undefined {
+  switch (e.type) {
+    case 'opened':
+      return e.narrative.description;
+    case 'parentInformed':
+      return e.narrative.note;
+    case 'severityChanged':
+    case 'sanctionRecorded':
+    case 'closed':
+    case 'reopened':
+    case 'subjectPartSet':
+    case 'retentionHoldSet':
+      return e.narrative.note;
+    default:
+      return undefined;
+  }
+}
