@@ -242,6 +242,24 @@ describe('chat signals become DSL cases', () => {
     expect(shownText(cardShownFor(found!.reference)?.body)).toContain('External contact');
   });
 
+  it("a guest's first message to a learner opens an external-contact case, though Graph names the sender an ordinary user", async () => {
+    const guest = '9e9e9e9e-0000-4000-8000-00000000a001';
+    const chatId = await createChat(ctx, 'oneOnOne', [
+      aad(lee),
+      {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['guest'],
+        displayName: 'Gus Guest',
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${guest}')`,
+      },
+    ]);
+    await sendMessage(ctx, chatId, guest, '<p>hi lee, nice to meet you</p>');
+    const [found] = await casesOpenedFor(chatId, 'a case for the guest’s message');
+    expect(found).toMatchObject({ category: 'external-contact', subjectType: 'learner', subjectId: lee });
+    await settled();
+    expect(shownText(cardShownFor(found!.reference)?.body)).toContain('a guest from outside the college');
+  });
+
   it('bullying in a class group chat, written in disguise, opens a case about the sender', async () => {
     const run = await scenarios['bullying']!.run(ctx);
     const [found] = await casesOpenedFor(run.chatId ?? '', 'a case for the group chat');
