@@ -5,19 +5,20 @@
  * and reaches nothing. A failure is answered without internal error text.
  * (This file and bot/ are the only places botbuilder is imported.)
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ActivityHandler, CloudAdapter } from 'botbuilder';
 import { activitySchema } from '../bot/activity';
 import { turnLogKey } from '../bot/turn';
 import { EsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { problemResponse } from './http-problem';
+import { httpFunction } from './invocation';
 
 const maxBody = 256 * 1024;
 
 export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: ActivityHandler, log: Logger) {
-  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
-    const invocationLog = log.child({ invocationId: ctx.invocationId });
+  return httpFunction(async (req: HttpRequest): Promise<HttpResponseInit> => {
+    const invocationLog = log;
     if (!adapter) {
       invocationLog.error({ event: 'bot.notConfigured' }, 'bot endpoint is not configured');
       return problemResponse(new EsafetyError('NOT_CONFIGURED', 'The bot is not configured.'), {
@@ -99,5 +100,5 @@ export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: Activ
           ? { body: out }
           : { jsonBody: out }),
     };
-  };
+  });
 }

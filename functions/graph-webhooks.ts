@@ -13,7 +13,7 @@
  *   detection run from the queue. If the queue cannot take an item, answer 503 so Graph retries.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { EsafetyError, isErrorCode, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -25,6 +25,7 @@ import {
 } from '../core/monitoring/graph-notification';
 import type { Monitoring } from './composition-root';
 import { problemResponse } from './http-problem';
+import { httpFunction } from './invocation';
 
 const collection = <T extends z.ZodType>(item: T) =>
   z.object({ value: z.array(item).min(1).max(1000), validationTokens: z.array(z.string()).optional() });
@@ -60,8 +61,8 @@ function webhook<
   schema: z.ZodType<{ value: T[]; validationTokens?: string[] | undefined }>,
   toMessages: (items: T[]) => GraphQueueMessage[],
 ) {
-  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
-    const log = functionLog.child({ invocationId: ctx.invocationId });
+  return httpFunction(async (req: HttpRequest): Promise<HttpResponseInit> => {
+    const log = functionLog;
     // The handshake comes first, whatever else is configured. URLSearchParams has already
     // percent-decoded the token; Graph expects it back decoded.
     const validationToken = req.query.get('validationToken');
@@ -151,7 +152,7 @@ function webhook<
       'notifications queued',
     );
     return { status: 202 };
-  };
+  });
 }
 
 /** Constant-time comparison of a received clientState with ours. */

@@ -4,16 +4,17 @@
  * data. The checks share one short deadline, so an unreachable account answers 503 within seconds
  * instead of after the storage SDK's retries (about 16 s).
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { toEsafetyError } from '../core/errors';
 import type { App } from './composition-root';
+import { httpFunction } from './invocation';
 
 export const healthDeadlineMs = 2000;
 
 export function healthHandler(app: App, options: { readonly deadlineMs?: number } = {}) {
   const log = app.log.child({ component: 'health' });
-  return async (_req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
-    const invocationLog = log.child({ invocationId: ctx.invocationId });
+  return httpFunction(async (): Promise<HttpResponseInit> => {
+    const invocationLog = log;
     const signal = AbortSignal.timeout(options.deadlineMs ?? healthDeadlineMs);
     const results = await Promise.all(
       app.healthChecks.map(async (check): Promise<[string, string]> => {
@@ -37,5 +38,5 @@ export function healthHandler(app: App, options: { readonly deadlineMs?: number 
         checks: Object.fromEntries(results),
       },
     };
-  };
+  });
 }

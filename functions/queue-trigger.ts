@@ -14,7 +14,7 @@
 import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { fail, toEsafetyError, type EsafetyError } from '../core/errors';
-import type { Logger } from '../core/logger';
+import { withLogContext, type Logger } from '../core/logger';
 
 /** host.json `extensions.queues.maxDequeueCount`; the local queue runner uses the same. */
 export const maxDequeueCount = 5;
@@ -29,7 +29,12 @@ export interface QueueTriggerOptions<T> {
 export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
   return async (message: unknown, ctx: InvocationContext): Promise<void> => {
     const dequeueCount = Number(ctx.triggerMetadata?.['dequeueCount'] ?? 0);
-    const log = options.log.child({ invocationId: ctx.invocationId, dequeueCount });
+    const log = options.log.child({ dequeueCount });
+    // Every line of the invocation, however deep, carries its id (core/logger.ts log context).
+    return withLogContext({ invocationId: ctx.invocationId }, () => run(message, log, dequeueCount));
+  };
+
+  async function run(message: unknown, log: Logger, dequeueCount: number): Promise<void> {
     try {
       const parsed = options.schema.safeParse(typeof message === 'string' ? json(message) : message);
       if (!parsed.success) {
@@ -74,7 +79,7 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
       }
       throw e;
     }
-  };
+  }
 }
 
 function json(text: string): unknown {

@@ -23,7 +23,8 @@ import { healthHandler } from './health';
 import { graphNotificationsHandler } from './graph-notifications';
 import { graphLifecycleHandler, graphNotifyHandler } from './graph-webhooks';
 import type { Monitoring } from './composition-root';
-import { withLogContext, type Logger } from '../core/logger';
+import type { Logger } from '../core/logger';
+import { timerFunction } from './invocation';
 import { reconcileSubscriptions } from '../core/monitoring/subscriptions';
 
 /**
@@ -40,14 +41,14 @@ export function subscriptionTimer(
     name: 'graphSubscriptions',
     schedule: '0 */30 * * * *',
     runOnStartup,
-    handler: async (ctx) => {
+    handler: timerFunction(async () => {
       await reconcileSubscriptions(
         monitoring.subscriptions,
         monitoring.plan,
         monitoring.clock,
-        log.child({ component: 'subscriptions', invocationId: ctx.invocationId }),
+        log.child({ component: 'subscriptions' }),
       );
-    },
+    }),
   };
 }
 
@@ -81,24 +82,7 @@ export interface Registrations {
   readonly timers: readonly TimerRegistration[];
 }
 
-/**
- * Every function this app registers runs inside a log context holding its invocation id, so every
- * line it logs — in the handler and in every use case it calls — carries that id.
- */
 export function registrations(app: App): Registrations {
-  const { http, queues, timers } = handlers(app);
-  const within =
-    <A extends unknown[], R>(handler: (...args: A) => R, ctxOf: (args: A) => InvocationContext) =>
-    (...args: A): R =>
-      withLogContext({ invocationId: ctxOf(args).invocationId }, () => handler(...args));
-  return {
-    http: http.map((r) => ({ ...r, handler: within(r.handler, ([, ctx]) => ctx) })),
-    queues: queues.map((r) => ({ ...r, handler: within(r.handler, ([, ctx]) => ctx) })),
-    timers: timers.map((r) => ({ ...r, handler: within(r.handler, ([ctx]) => ctx) })),
-  };
-}
-
-function handlers(app: App): Registrations {
   const { config, log } = app;
   const bot = new EsafetyBot(app);
   const adapter =
@@ -157,13 +141,13 @@ function handlers(app: App): Registrations {
       {
         name: 'casePostSweep',
         schedule: '0 */5 * * * *',
-        handler: async (ctx) => {
-          const sweepLog = log.child({ component: 'case-post-sweep', invocationId: ctx.invocationId });
+        handler: timerFunction(async () => {
+          const sweepLog = log.child({ component: 'case-post-sweep' });
           const queued = await sweepCasePosts({ ...app, log: sweepLog });
           // Anything found here is a follow-up that was lost after a change: worth an operator's look.
           if (queued > 0)
             sweepLog.warn({ queued, event: 'sweep.requeued' }, 'case cards re-queued by the sweep');
-        },
+        }),
       },
     ],
   };

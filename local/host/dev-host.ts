@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { toEsafetyError } from '../../core/errors';
-import type { Logger } from '../../core/logger';
+import { withLogContext, type Logger } from '../../core/logger';
+import { problemResponse } from '../../functions/http-problem';
 import type { HttpRegistration } from '../../functions/registrations';
 
 export interface DevHostOptions {
@@ -83,9 +84,9 @@ async function serve(
       return send(413, { error: 'PAYLOAD_TOO_LARGE', message: 'Request body is over 1 MB.' });
     chunks.push(chunk as Buffer);
   }
-  // Every line logged for this invocation carries its id, as the Functions host's do.
+  // Every line logged for this invocation carries its id (its log context), as the Functions host's do.
   const invocationId = randomUUID();
-  const invocationLog = log.child({ function: reg.name, invocationId });
+  const invocationLog = log.child({ function: reg.name });
   const request = new HttpRequest({
     method,
     url: url.toString(),
@@ -101,15 +102,18 @@ async function serve(
     logHandler: (level, ...args) =>
       invocationLog.debug({ level }, typeof args[0] === 'string' ? args[0] : 'function log'),
   });
-  try {
-    const result = await reg.handler(request, context);
-    const response = result instanceof HttpResponse ? result : new HttpResponse(result);
-    const body = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status, Object.fromEntries(response.headers.entries())).end(body);
-    invocationLog.debug({ status: response.status }, 'request served');
-  } catch (err) {
-    const e = toEsafetyError(err);
-    invocationLog.error({ code: e.code }, 'function failed');
-    send(e.status, { error: e.code, message: e.kind === 'user' ? e.message : 'Internal error' });
-  }
+  await withLogContext({ invocationId }, async () => {
+    try {
+      const result = await reg.handler(request, context);
+      const response = result instanceof HttpResponse ? result : new HttpResponse(result);
+      const body = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, Object.fromEntries(response.headers.entries())).end(body);
+      invocationLog.debug({ status: response.status }, 'request served');
+    } catch (err) {
+      const e = toEsafetyError(err);
+      invocationLog.error({ code: e.code }, 'function failed');
+      const answer = problemResponse(e);
+      send(answer.status ?? 500, answer.jsonBody);
+    }
+  });
 }

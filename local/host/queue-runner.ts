@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import type { StorageClients } from '../../adapters/storage-clients';
 import { toEsafetyError } from '../../core/errors';
-import type { Logger } from '../../core/logger';
+import { withLogContext, type Logger } from '../../core/logger';
 import type { QueueRegistration } from '../../functions/registrations';
 
 export interface QueueRunnerOptions {
@@ -58,12 +58,11 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
           // Every line logged for this invocation carries its id, as the Functions host's do.
           const invocationLog = log.child({
             function: reg.name,
-            invocationId,
             queue: reg.queueName,
             messageId: m.messageId,
             dequeueCount: m.dequeueCount,
           });
-          void (async () => {
+          void withLogContext({ invocationId }, async () => {
             const text = Buffer.from(m.messageText, 'base64').toString('utf8');
             const context = new InvocationContext({
               invocationId,
@@ -86,7 +85,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
                 invocationLog.warn({ code, event: 'queue.retry' }, 'message will be retried');
               }
             }
-          })()
+          })
             .catch((err: unknown) =>
               // The queue itself failed (retry or poison bookkeeping): the message reappears later.
               invocationLog.warn(

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { Cron } from 'croner';
 import { toEsafetyError } from '../../core/errors';
-import type { Logger } from '../../core/logger';
+import { withLogContext, type Logger } from '../../core/logger';
 import type { TimerRegistration } from '../../functions/registrations';
 
 export function startTimers(registrations: readonly TimerRegistration[], baseLog: Logger): { stop(): void } {
@@ -17,18 +17,23 @@ export function startTimers(registrations: readonly TimerRegistration[], baseLog
       new Cron(t.schedule, { protect: true, timezone: 'UTC' }, async () => {
         const invocationId = randomUUID();
         // Every line logged for this invocation carries its id, as the Functions host's do.
-        const invocationLog = log.child({ function: t.name, invocationId });
+        const invocationLog = log.child({ function: t.name });
         const ctx = new InvocationContext({
           invocationId,
           functionName: t.name,
           logHandler: (level, ...args) =>
             invocationLog.debug({ level }, typeof args[0] === 'string' ? args[0] : 'function log'),
         });
-        try {
-          await t.handler(ctx);
-        } catch (err) {
-          invocationLog.error({ code: toEsafetyError(err).code, event: 'timer.failed' }, 'timer run failed');
-        }
+        await withLogContext({ invocationId }, async () => {
+          try {
+            await t.handler(ctx);
+          } catch (err) {
+            invocationLog.error(
+              { code: toEsafetyError(err).code, event: 'timer.failed' },
+              'timer run failed',
+            );
+          }
+        });
       }),
   );
   registrations.forEach((t, i) => {
