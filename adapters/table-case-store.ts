@@ -49,6 +49,7 @@ type Entity = TableEntity<Record<string, unknown>>;
 
 const headRow = 'head';
 const indexPartition = 'case';
+const referencePartition = 'reference';
 const eventRow = (seq: number) => `e${String(seq).padStart(10, '0')}`;
 
 const headSchema = z.object({
@@ -187,42 +188,50 @@ export class TableCaseStore implements CaseStore {
     return { state, token: etag };
   }
 
-  async nextReference(year: number): Promise<string> {
+  /**
+   * The year's counter and each case's reference live in one partition, so taking a number and
+   * giving it to a case is one entity-group transaction: a racing worker's transaction fails whole
+   * (409 on the case row, 412 on the counter) and it reads the case's reference instead.
+   */
+  async referenceFor(caseId: string, year: number): Promise<string> {
     await this.ensureTables();
-    const bump = async (): Promise<number> => {
+    const caseRow = `case-${caseId}`;
+    const attempt = async (): Promise<string> => {
+      const given = await this.counter<{ reference: string }>(caseRow);
+      if (given) return given.reference;
+      const counter = await this.counter<{ value: number }>(String(year));
+      const n = (counter?.value ?? 0) + 1;
+      const reference = formatReference(year, n);
+      const tx = new TableTransaction();
+      const next = { partitionKey: referencePartition, rowKey: String(year), value: n };
+      if (counter) tx.updateEntity(next, 'Replace', { etag: counter.etag });
+      else tx.createEntity(next);
+      tx.createEntity({ partitionKey: referencePartition, rowKey: caseRow, reference });
       try {
-        const c = await this.counters.getEntity<{ value: number }>('reference', String(year));
-        await this.counters.updateEntity(
-          { partitionKey: 'reference', rowKey: String(year), value: c.value + 1 },
-          'Replace',
-          {
-            etag: c.etag,
-          },
-        );
-        return c.value + 1;
+        await this.counters.submitTransaction(tx.actions);
+        return reference;
       } catch (err) {
         const status = statusOf(err);
-        if (status === 404) {
-          await this.counters
-            .createEntity({ partitionKey: 'reference', rowKey: String(year), value: 1 })
-            .catch((e: unknown) => {
-              if (statusOf(e) === 409) fail('CASE_CONFLICT', 'reference counter raced', { year });
-              storageFailure(e, 'allocate reference');
-            });
-          return 1;
-        }
-        if (status === 412) return fail('CASE_CONFLICT', 'reference counter raced', { year });
+        if (status === 409 || status === 412) return fail('CASE_CONFLICT', 'reference raced', { year });
         return storageFailure(err, 'allocate reference');
       }
     };
-    const n = await backOff(bump, {
+    return backOff(attempt, {
       numOfAttempts: 50,
       startingDelay: 2,
       maxDelay: 100,
       jitter: 'full',
       retry: (err: unknown) => isErrorCode(err, 'CASE_CONFLICT'),
     });
-    return formatReference(year, n);
+  }
+
+  private async counter<T extends object>(rowKey: string): Promise<(T & { etag: string }) | undefined> {
+    try {
+      return await this.counters.getEntity<T>(referencePartition, rowKey);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      return storageFailure(err, 'read reference counter');
+    }
   }
 
   async findIdByReference(reference: string): Promise<string | undefined> {

@@ -225,7 +225,7 @@ export class CaseService {
       fail('INPUT_INVALID', `"${input.category}" is not a category in the policy.`, { field: 'category' });
     const severity: Severity = input.immediateRisk ? 'critical' : (input.severity ?? item.defaultSeverity);
     const now = clock.now();
-    const reference = await store.nextReference(now.getUTCFullYear());
+    const reference = await store.referenceFor(caseId, now.getUTCFullYear());
     return sealEvent({
       caseId,
       seq: 1,

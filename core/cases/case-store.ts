@@ -58,8 +58,12 @@ export interface CaseStore {
     state: CaseState,
     events: readonly CaseEvent[],
   ): Promise<CaseSnapshot>;
-  /** Allocates the next human reference for a year: `ES-2026-0001`, `ES-2026-0002`, … */
-  nextReference(year: number): Promise<string>;
+  /**
+   * The human reference of a case being opened (`ES-2026-0001`, `ES-2026-0002`, … per year): the
+   * next one the first time it is asked for a case, the same one every time after. Workers racing
+   * to open one case therefore never burn a number: references have no gaps a DSL must explain.
+   */
+  referenceFor(caseId: string, year: number): Promise<string>;
   findIdByReference(reference: string): Promise<string | undefined>;
   list(filter?: CaseListFilter): Promise<CaseSummary[]>;
   /** Every case id present in storage, read from the cases themselves, not the indexes. */

@@ -145,12 +145,20 @@ export function describeCaseStoreContract(
     });
 
     it('allocates distinct, increasing references per year, even when asked concurrently', async () => {
-      const refs = await Promise.all(Array.from({ length: 12 }, () => store.nextReference(2031)));
+      const refs = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.referenceFor(`c-${i}`, 2031)),
+      );
       expect(new Set(refs).size).toBe(12);
       expect([...refs].sort()).toEqual(
         Array.from({ length: 12 }, (_, i) => `ES-2031-${String(i + 1).padStart(4, '0')}`),
       );
-      expect(await store.nextReference(2032)).toBe('ES-2032-0001');
+      expect(await store.referenceFor('c-next-year', 2032)).toBe('ES-2032-0001');
+    });
+
+    it('gives a case one reference however many workers race to open it, leaving no gap', async () => {
+      const raced = await Promise.all(Array.from({ length: 6 }, () => store.referenceFor('c-raced', 2033)));
+      expect(new Set(raced)).toEqual(new Set(['ES-2033-0001']));
+      expect(await store.referenceFor('c-after', 2033)).toBe('ES-2033-0002');
     });
 
     it('finds a case by its reference', async () => {

@@ -30,6 +30,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class MemoryCaseStore implements CaseStore {
   private readonly cases = new Map<string, Stored>();
   private readonly counters = new Map<number, number>();
+  private readonly references = new Map<string, string>();
   private readonly index = new Map<string, CaseSummary>();
 
   async create(
@@ -75,11 +76,15 @@ export class MemoryCaseStore implements CaseStore {
     return this.snapshot(s);
   }
 
-  async nextReference(year: number): Promise<string> {
+  async referenceFor(caseId: string, year: number): Promise<string> {
     await tick();
+    const given = this.references.get(caseId);
+    if (given) return given;
     const n = (this.counters.get(year) ?? 0) + 1;
     this.counters.set(year, n);
-    return formatReference(year, n);
+    const reference = formatReference(year, n);
+    this.references.set(caseId, reference);
+    return reference;
   }
 
   async findIdByReference(reference: string): Promise<string | undefined> {

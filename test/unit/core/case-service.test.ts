@@ -32,7 +32,7 @@ describe('CaseService', () => {
     const second = await cases.open(report({ description: 'a redelivery' }), staff, 'graph:chat-1:msg-9');
     expect(second).toEqual({ state: first.state, created: false });
     expect(await store.allCaseIds()).toHaveLength(1);
-    expect(await store.nextReference(2026)).toBe('ES-2026-0002');
+    expect(await store.referenceFor('another-case', 2026)).toBe('ES-2026-0002');
   });
 
   it('makes a case critical when someone is at immediate risk', async () => {

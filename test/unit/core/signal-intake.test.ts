@@ -155,6 +155,10 @@ describe('signal intake', () => {
     const all = await cases.list();
     expect(all).toHaveLength(1);
     expect((await store.events(all[0]!.id)).map((e) => e.type)).toEqual(['opened', 'signalAdded']);
+    // The racing workers burnt no reference: the next case is the next number.
+    expect(all[0]?.reference).toBe('ES-2026-0001');
+    await intake.receive(observation('m2', [signal('c')], 'scope-b'));
+    expect((await cases.list()).map((c) => c.reference).sort()).toEqual(['ES-2026-0001', 'ES-2026-0002']);
   });
 
   it('keeps scopes apart', async () => {
