@@ -56,9 +56,10 @@ async function main(): Promise<void> {
       if (!(await staff.getByRole('option', { name: option, exact: true }).isVisible())) await box.click();
       await staff.getByRole('option', { name: option, exact: true }).click();
     };
-    await choose(1, 'Yes');
-    await choose(2, 'Contact — harmful interaction with others');
-    await choose(3, 'Contact: Grooming');
+    await choose(1, 'Harmed or put at risk');
+    await choose(2, 'Yes');
+    await choose(3, 'Contact — harmful interaction with others');
+    await choose(4, 'Contact: Grooming');
     await form
       .locator('textarea')
       .first()
