@@ -34,6 +34,7 @@ import {
   type CaseSnapshot,
   type CaseStore,
   type CaseSummary,
+  type PurgeRecord,
 } from '../core/cases/case-store';
 import { severities, subjectTypes } from '../core/policy/policy-pack';
 import type { FieldCipher } from './field-cipher';
@@ -50,6 +51,12 @@ type Entity = TableEntity<Record<string, unknown>>;
 const headRow = 'head';
 const indexPartition = 'case';
 const referencePartition = 'reference';
+const purgePartition = 'purge';
+
+/** A row already gone is what a delete wanted (a purge being repeated). */
+function ignoreMissing(err: unknown): void {
+  if (statusOf(err) !== 404) throw err;
+}
 const eventRow = (seq: number) => `e${String(seq).padStart(10, '0')}`;
 
 const headSchema = z.object({
@@ -99,6 +106,7 @@ export class TableCaseStore implements CaseStore {
   private readonly index: TableClient;
   private readonly subjects: TableClient;
   private readonly counters: TableClient;
+  private readonly purges: TableClient;
   private readonly cipher: FieldCipher;
   private readonly log: Logger;
   private readonly ensureTables: () => Promise<void>;
@@ -109,7 +117,8 @@ export class TableCaseStore implements CaseStore {
     this.index = client('caseindex');
     this.subjects = client('subjectindex');
     this.counters = client('counters');
-    this.ensureTables = tablesOnce([this.cases, this.index, this.subjects, this.counters]);
+    this.purges = client('purges');
+    this.ensureTables = tablesOnce([this.cases, this.index, this.subjects, this.counters, this.purges]);
     this.cipher = options.cipher;
     this.log = options.log.child({ component: 'table-case-store' });
   }
@@ -300,6 +309,53 @@ export class TableCaseStore implements CaseStore {
     }
     this.log.info({ cases: keep.size, event: 'index.rebuilt' }, 'indexes rebuilt from events');
     return ids.length;
+  }
+
+  /**
+   * The purge log first, then the index rows, then the events, the head last: a purge cut short
+   * leaves the head, so `load` still finds the case and the next run finishes it.
+   */
+  async purge(caseId: string, record: PurgeRecord): Promise<void> {
+    await this.ensureTables();
+    try {
+      await this.purges.upsertEntity({ partitionKey: purgePartition, rowKey: caseId, ...record }, 'Replace');
+      const head = await this.load(caseId);
+      await this.index.deleteEntity(indexPartition, caseId).catch(ignoreMissing);
+      if (head?.state.subjectId !== undefined)
+        await this.subjects.deleteEntity(head.state.subjectId, caseId).catch(ignoreMissing);
+      const rows: string[] = [];
+      const events = this.cases.listEntities({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${caseId} and RowKey ge ${'e'} and RowKey lt ${'f'}`,
+          select: ['RowKey'],
+        },
+      });
+      for await (const e of events) if (e.rowKey) rows.push(e.rowKey);
+      for (let i = 0; i < rows.length; i += 100) {
+        const tx = new TableTransaction();
+        for (const rowKey of rows.slice(i, i + 100)) tx.deleteEntity(caseId, rowKey);
+        await this.cases.submitTransaction(tx.actions);
+      }
+      await this.cases.deleteEntity(caseId, headRow).catch(ignoreMissing);
+    } catch (err) {
+      storageFailure(err, 'purge case');
+    }
+  }
+
+  async purgeLog(): Promise<PurgeRecord[]> {
+    await this.ensureTables();
+    const out: PurgeRecord[] = [];
+    try {
+      for await (const row of this.purges.listEntities<PurgeRecord>({
+        queryOptions: { filter: odata`PartitionKey eq ${purgePartition}` },
+      })) {
+        const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...record } = row;
+        out.push(record);
+      }
+    } catch (err) {
+      return storageFailure(err, 'read purge log');
+    }
+    return out.sort((a, b) => a.purgedAt.localeCompare(b.purgedAt));
   }
 
   /** Index rows are upserted (idempotent); a failure is logged and repaired by `rebuildIndexes`. */

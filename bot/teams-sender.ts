@@ -23,7 +23,7 @@ import type { ConnectorClient } from 'botframework-connector';
 import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { caseCard } from '../cards/case-card/case-card';
-import { opsNoticeCard, reporterNotice } from '../cards/message/message';
+import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
 import type { CaseEvent } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
 import type { CasePost, ConversationRef } from '../core/conversations';
@@ -95,6 +95,16 @@ export class BotConnectorSender implements TeamsSender {
     const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'case post'));
     const card = CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack));
     await this.send(ref.conversation?.id ?? state.id, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
+      }),
+    );
+  }
+
+  async retireCaseCard(post: CasePost, caseReference: string): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'case post'));
+    const card = CardFactory.adaptiveCard(retiredCaseCard(caseReference));
+    await this.send(ref.conversation?.id ?? caseReference, () =>
       this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
         await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
       }),

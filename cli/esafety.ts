@@ -4,6 +4,8 @@
  *   esafety cases list [--status active|closed|all] [--json]
  *   esafety cases show <ref> [--json]
  *   esafety cases export <ref>
+ *   esafety cases purge [--dry-run] [--json]
+ *   esafety cases purged [--json]
  *   esafety audit verify [--json]
  *   esafety policy validate <files…> [--json]
  *   esafety index rebuild
@@ -25,7 +27,9 @@ import {
   reconcileSubscriptions,
   type Subscription,
 } from '../core/monitoring/subscriptions';
+import type { PurgeRecord } from '../core/cases/case-store';
 import { describeEvent, eventDetail, packNames } from '../core/cases/case-words';
+import { purgeExpiredCases } from '../core/cases/retention-purge';
 import { parsePolicyFile } from '../adapters/policy-files';
 import { compose, type App } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
@@ -138,6 +142,47 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const state = await a.cases.resolve(ref);
       const events = await a.cases.chronology(state.id);
       io.out(JSON.stringify({ exportedAt: new Date().toISOString(), case: state, events }, null, 2));
+    });
+  const describePurges = (list: readonly PurgeRecord[]) =>
+    formatTable(
+      ['REFERENCE', 'CATEGORY', 'ROUTE', 'CLOSED', 'KEPT (MONTHS)', 'DELETED'],
+      list.map((r) => [
+        r.reference,
+        r.category,
+        r.route,
+        shortTime(r.closedAt),
+        String(r.keptMonths),
+        shortTime(r.purgedAt),
+      ]),
+    );
+  cases
+    .command('purge')
+    .description(
+      'Delete closed cases whose retention period has run (the timer does this nightly); held cases are kept.',
+    )
+    .option('--dry-run', 'only list what would be deleted')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+      const a = getApp();
+      const purged = await purgeExpiredCases(a, { dryRun: !!opts.dryRun });
+      print(!!opts.json, purged, () =>
+        purged.length === 0
+          ? 'No closed case has reached the end of its retention period.'
+          : [
+              describePurges(purged),
+              opts.dryRun
+                ? `${purged.length} would be deleted (dry run: nothing was).`
+                : `${purged.length} deleted; each is in the purge log.`,
+            ].join('\n'),
+      );
+    });
+  cases
+    .command('purged')
+    .description('The purge log: every case deleted under the retention policy (no narrative is kept).')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const log = await getApp().store.purgeLog();
+      print(!!opts.json, log, () => (log.length === 0 ? 'No case has been purged.' : describePurges(log)));
     });
 
   program

@@ -15,6 +15,7 @@ import { BotConnectorSender } from '../bot/teams-sender';
 import { EsafetyBot } from '../bot/esafety-bot';
 import { noticeOperators } from '../core/outbox/ops-notice';
 import { sweepCasePosts } from '../core/outbox/sweep';
+import { purgeExpiredCases } from '../core/cases/retention-purge';
 import { queueName } from './config';
 import { botMessagesHandler } from './bot-messages';
 import { casePostsHandler } from './case-posts';
@@ -137,6 +138,16 @@ export function registrations(app: App): Registrations {
     timers: [
       // Every half hour: one subscription per watched resource, renewed with half a day to spare.
       ...(app.monitoring ? [subscriptionTimer(app.monitoring, log, config.mode === 'local')] : []),
+      // Every night: delete closed cases whose retention period has run, unless a DSL holds them.
+      {
+        name: 'retentionPurge',
+        schedule: '0 30 2 * * *',
+        handler: timerFunction(async () => {
+          const purged = await purgeExpiredCases(app);
+          if (purged.length > 0)
+            log.info({ purged: purged.length, event: 'purge.done' }, 'retention purge ran');
+        }),
+      },
       // Every five minutes: re-queue any case card that is missing or behind its case.
       {
         name: 'casePostSweep',

@@ -7,6 +7,7 @@
 import type { CaseEvent } from '../../core/cases/case-events';
 import { closeOutcomes, subjectParts } from '../../core/cases/case-events';
 import { actedSubject, type CaseState } from '../../core/cases/case-state';
+import { purgeDueAt } from '../../core/cases/retention-purge';
 import {
   describeEvent,
   outcomeText,
@@ -144,11 +145,10 @@ export function caseCard(
 }
 
 function keptText(state: CaseState, pack: PolicyPack): string {
-  if (state.retentionHold) return 'On hold: it will not be deleted';
+  const due = purgeDueAt(state, pack);
+  if (!due) return 'On hold: it will not be deleted';
   const { months } = retentionFor(pack, state);
-  const until = new Date(state.closedAt ?? state.updatedAt);
-  until.setUTCMonth(until.getUTCMonth() + months);
-  return `Until ${ukMonth(until)} (${months} months after closing), unless a DSL holds it`;
+  return `Until ${ukMonth(due)} (${months} months after closing), unless a DSL holds it`;
 }
 
 /**

@@ -44,6 +44,14 @@ export function opsNoticeCard(notice: OpsNotice): AdaptiveCard {
   return messageCard(title, lines, { tone: 'attention' });
 }
 
+/** What a purged case's card becomes: the reference and that the record was deleted, nothing more. */
+export function retiredCaseCard(reference: string): AdaptiveCard {
+  return messageCard(`${reference}: record deleted`, [
+    'This case was closed, and its record has been deleted at the end of its retention period under the policy.',
+    'The deletion is recorded in the purge log (npx esafety cases purged).',
+  ]);
+}
+
 /** What a reporter is told when their concern moves: the reference only, never detail. */
 export function reporterNotice(reference: string, change: 'claimed' | 'closed'): string {
   return change === 'claimed'

@@ -70,6 +70,27 @@ export interface CaseStore {
   allCaseIds(): Promise<string[]>;
   /** Drops and rebuilds the index tables from the stored cases; returns how many cases were indexed. */
   rebuildIndexes(): Promise<number>;
+  /**
+   * Deletes a case for good — its head, its events and its index rows — after writing `record` to
+   * the purge log. Safe to repeat: a purge cut short is finished by the next one.
+   */
+  purge(caseId: string, record: PurgeRecord): Promise<void>;
+  /** Every purge recorded, oldest first. */
+  purgeLog(): Promise<PurgeRecord[]>;
+}
+
+/** What stays of a purged case: plain facts for the record of deletion, never narrative. */
+export interface PurgeRecord {
+  readonly caseId: string;
+  readonly reference: string;
+  readonly category: string;
+  readonly route: string;
+  readonly openedAt: string;
+  readonly closedAt: string;
+  readonly purgedAt: string;
+  /** The retention period applied, and where it comes from. */
+  readonly keptMonths: number;
+  readonly source: string;
 }
 
 export function summarise(s: CaseState): CaseSummary {

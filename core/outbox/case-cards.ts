@@ -34,6 +34,8 @@ export interface TeamsSender {
   postCaseCard(place: ConversationRef, state: CaseState, events: readonly CaseEvent[]): Promise<CasePost>;
   /** Replaces the card of an earlier post with the case as it is now. */
   updateCaseCard(post: CasePost, state: CaseState, events: readonly CaseEvent[]): Promise<void>;
+  /** Replaces a purged case's card with a notice that its record was deleted. */
+  retireCaseCard(post: CasePost, reference: string): Promise<void>;
   /** An operator notice in its own thread, in fixed wording. */
   postNotice(place: ConversationRef, notice: OpsNotice): Promise<void>;
   /** A short message to a reporter that their concern moved (no detail). */

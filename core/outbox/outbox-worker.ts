@@ -24,6 +24,12 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
   switch (message.kind) {
     case 'case.post':
       return showCaseCard(deps, message.caseId);
+    case 'case.retired': {
+      const post = (await conversations.casePost(message.caseId))?.record.post;
+      if (!post) return log.info({ caseId: message.caseId, event: 'retire.noCard' }, 'no card to retire');
+      await sender.retireCaseCard(post, message.reference);
+      return log.info({ caseId: message.caseId, event: 'retire.done' }, 'card of a purged case retired');
+    }
     case 'reporter.notify': {
       const state = await cases.get(message.caseId);
       if (!state || pack.routes[state.route]?.notifyReporter === false) return;

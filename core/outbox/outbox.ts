@@ -14,6 +14,12 @@ export type OpsNotice = (typeof opsNoticeKinds)[number];
 export const outboxMessageSchema = z.discriminatedUnion('kind', [
   /** Post the case card to its route's channel, or update it in place if already posted. */
   z.object({ kind: z.literal('case.post'), caseId: z.string().min(1).max(64) }),
+  /** A purged case's card becomes a notice that its record was deleted (no detail remains). */
+  z.object({
+    kind: z.literal('case.retired'),
+    caseId: z.string().min(1).max(64),
+    reference: z.string().regex(/^ES-\d{4}-\d{4,}$/),
+  }),
   /** Tell the reporter, without detail, that their concern was picked up or closed. */
   z.object({
     kind: z.literal('reporter.notify'),

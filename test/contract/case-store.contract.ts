@@ -161,6 +161,31 @@ export function describeCaseStoreContract(
       expect(await store.referenceFor('c-after', 2033)).toBe('ES-2033-0002');
     });
 
+    it('purges a case for good, after writing its purge record, and a repeated purge is harmless', async () => {
+      const opening = newCase('subject-purged');
+      const noted = next(opening.state, { type: 'noteAdded', data: {}, narrative: { note: 'a note' } });
+      await store.create(noted.state, [opening.event, noted.event]);
+      const record = {
+        caseId: opening.state.id,
+        reference: opening.state.reference,
+        category: 'grooming',
+        route: 'dsl',
+        openedAt: opening.state.openedAt,
+        closedAt: '2026-11-23T10:00:00.000Z',
+        purgedAt: '2037-12-01T02:30:00.000Z',
+        keptMonths: 132,
+        source: 'a source',
+      };
+      await store.purge(opening.state.id, record);
+      expect(await store.load(opening.state.id)).toBeUndefined();
+      expect(await store.events(opening.state.id)).toEqual([]);
+      expect((await store.list({ status: 'all' })).map((c) => c.id)).not.toContain(opening.state.id);
+      expect((await store.list({ subjectId: 'subject-purged' })).map((c) => c.id)).toEqual([]);
+      expect(await store.allCaseIds()).not.toContain(opening.state.id);
+      await store.purge(opening.state.id, record);
+      expect((await store.purgeLog()).filter((r) => r.caseId === opening.state.id)).toEqual([record]);
+    });
+
     it('finds a case by its reference', async () => {
       const c = newCase();
       await store.create(c.state, [c.event]);

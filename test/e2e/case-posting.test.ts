@@ -7,7 +7,9 @@ import type { App } from '../../functions/composition-root';
 import type { RecordingConnector } from '../support/recording-connector';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { cardAction, message, type TeamsUser } from '../support/teams-activities';
+import { shownText } from '../support/card-text';
 import { waitFor } from '../support/wait-for';
+import { purgeExpiredCases } from '../../core/cases/retention-purge';
 
 const sam: TeamsUser = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Sam Staff' };
 const dana: TeamsUser = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'Dana DSL' };
@@ -207,4 +209,42 @@ describe('case cards in channels', () => {
     expect(recorded?.record).toMatchObject({ version: 21 });
     expect(recorded?.record.lease).toBeUndefined();
   }, 40_000);
+
+  it('replaces a purged case’s card with a notice that its record was deleted, nothing of the case left on it', async () => {
+    const state = await report({
+      subjectType: 'learner',
+      under18: 'yes',
+      category: 'commerce',
+      subcategory: 'gambling',
+      description: 'Betting on the college wifi.',
+    });
+    const posted = await waitFor(
+      async () => (await app.conversations.casePost(state.id))?.record.post,
+      'the card posted',
+    );
+    await post(
+      cardAction(
+        dana,
+        connector.url,
+        'case.close',
+        { caseId: state.id, outcome: 'noFurtherAction' },
+        inChannel(dslChannelId),
+      ),
+    );
+    const inTwelveYears = { now: () => new Date(Date.now() + 12 * 366 * 24 * 3600_000) };
+    const purged = await purgeExpiredCases({ ...app, clock: inTwelveYears });
+    expect(purged.map((p) => p.reference)).toContain(state.reference);
+    const retired = await waitFor(
+      () =>
+        connector.calls.find(
+          (c) =>
+            c.method === 'PUT' &&
+            c.path.endsWith(`/activities/${posted.activityId}`) &&
+            shownText(c.body).includes(`${state.reference}: record deleted`),
+        ),
+      'the card retired',
+    );
+    expect(shownText(retired.body)).not.toContain('Betting');
+    expect(await app.cases.get(state.id)).toBeUndefined();
+  });
 });

@@ -33,7 +33,7 @@ function setup() {
   };
   const app = compose(loadConfig(env), { root: repoRoot });
   const raw = testClients().table(`${prefix}cases`);
-  return { run, app, raw };
+  return { run, app, raw, env };
 }
 
 async function seeded() {
@@ -172,5 +172,38 @@ describe('esafety CLI', () => {
     });
     expect(code).toBe(1);
     expect(out.join('\n')).toContain('ESAFETY_FIELD_KEY');
+  });
+
+  it('purges closed cases whose retention period has run, keeps held ones, and lists the purge log', async () => {
+    const s = setup();
+    // Cases opened and closed in 2012, by an app whose clock says so.
+    const past = compose(loadConfig(s.env), {
+      root: repoRoot,
+      clock: { now: () => new Date('2012-03-01T09:00:00Z') },
+    });
+    const old = (await past.cases.open(report({ category: 'gambling' }), staff, 'old')).state;
+    const held = (await past.cases.open(report({ category: 'gambling' }), staff, 'held')).state;
+    for (const c of [old, held])
+      await past.cases.act(c.id, dslA, { kind: 'close', outcome: 'noFurtherAction' });
+    await past.cases.act(held.id, dslA, { kind: 'setRetentionHold', held: true });
+    const recent = (await s.app.cases.open(report(), staff, 'recent')).state;
+    await s.app.cases.act(recent.id, dslA, { kind: 'close', outcome: 'noFurtherAction' });
+
+    const dry = await s.run('cases', 'purge', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(old.reference);
+    expect(dry.out).not.toContain(held.reference);
+    expect(dry.out).toContain('1 would be deleted (dry run: nothing was).');
+    expect((await s.run('cases', 'show', old.reference)).code).toBe(0);
+
+    const done = await s.run('cases', 'purge');
+    expect(done.out).toContain('1 deleted; each is in the purge log.');
+    expect((await s.run('cases', 'show', old.reference)).err).toContain('CASE_NOT_FOUND');
+    for (const kept of [held, recent]) expect((await s.run('cases', 'show', kept.reference)).code).toBe(0);
+    const log = await s.run('cases', 'purged', '--json');
+    expect(JSON.parse(log.out)).toEqual([
+      expect.objectContaining({ reference: old.reference, category: 'gambling' }),
+    ]);
+    expect((await s.run('audit', 'verify')).code).toBe(0);
   });
 });

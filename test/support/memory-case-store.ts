@@ -15,6 +15,7 @@ import {
   type CaseSnapshot,
   type CaseStore,
   type CaseSummary,
+  type PurgeRecord,
 } from '../../core/cases/case-store';
 
 interface Stored {
@@ -31,6 +32,7 @@ export class MemoryCaseStore implements CaseStore {
   private readonly cases = new Map<string, Stored>();
   private readonly counters = new Map<number, number>();
   private readonly references = new Map<string, string>();
+  private readonly purges = new Map<string, PurgeRecord>();
   private readonly index = new Map<string, CaseSummary>();
 
   async create(
@@ -110,6 +112,18 @@ export class MemoryCaseStore implements CaseStore {
       if (state) this.index.set(id, summarise(state));
     }
     return this.cases.size;
+  }
+
+  async purge(caseId: string, record: PurgeRecord): Promise<void> {
+    await tick();
+    this.purges.set(caseId, copy(record));
+    this.index.delete(caseId);
+    this.cases.delete(caseId);
+  }
+
+  async purgeLog(): Promise<PurgeRecord[]> {
+    await tick();
+    return copy([...this.purges.values()]).sort((a, b) => a.purgedAt.localeCompare(b.purgedAt));
   }
 
   /** Test helper: forget the index, as a crash between a case write and its index write would. */

@@ -27,6 +27,7 @@ class RecordingTeams implements TeamsSender {
     this.threads.set(post.activityId, state.version);
   }
   postNotice = () => Promise.resolve();
+  retireCaseCard = () => Promise.resolve();
   tellReporter = () => Promise.resolve();
 
   private async io() {
