@@ -8,7 +8,7 @@
 import { z } from 'zod';
 
 /** The invokes this app answers: card actions and the "Report this message" extension. */
-export const invokeNames = [
+const invokeNames = [
   'adaptiveCard/action',
   'composeExtension/fetchTask',
   'composeExtension/submitAction',

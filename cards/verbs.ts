@@ -21,9 +21,5 @@ export type Verb = (typeof verbs)[keyof typeof verbs];
 
 export const allVerbs: readonly Verb[] = Object.values(verbs);
 
-export function isVerb(v: unknown): v is Verb {
-  return typeof v === 'string' && (allVerbs as readonly string[]).includes(v);
-}
-
 /** Message-extension command ids: the Teams app manifest declares them, the bot answers them. */
 export const messageCommands = { reportMessage: 'reportMessage' } as const;

@@ -7,8 +7,8 @@
 import type { Severity } from '../policy/policy-pack';
 import { severityRank } from '../policy/routing';
 
-export const signalKinds = ['externalContact', 'phrase', 'dlp'] as const;
-export type SignalKind = (typeof signalKinds)[number];
+/** What a source observed: a new source (sharing links, third-party alerts) adds its kinds here. */
+export type SignalKind = 'externalContact' | 'phrase' | 'dlp';
 
 export interface Signal {
   readonly kind: SignalKind;
