@@ -19,7 +19,7 @@ import type {
   IdentityKind,
   Participant,
 } from '../core/detection/chat-signal';
-import { fail } from '../core/errors';
+import { fail, failedPaths } from '../core/errors';
 import type { ConversationMembers } from '../core/monitoring/chat-monitor';
 import { allPages, graphCall } from './graph-gateway';
 
@@ -77,7 +77,7 @@ export function parseChatMessage(resource: unknown, tenantId: string): ChatMessa
   if (!parsed.success)
     return fail('NOTIFICATION_INVALID', 'The resource is not a chat message.', {
       reason: 'schema',
-      paths: parsed.error.issues.map((i) => i.path.join('.')).join(','),
+      paths: failedPaths(parsed.error),
     });
   const m = parsed.data;
   const membershipChanged =

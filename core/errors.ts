@@ -101,3 +101,13 @@ export function httpStatusOf(err: unknown): number | undefined {
   const status = e?.statusCode ?? e?.response?.status;
   return typeof status === 'number' ? status : undefined;
 }
+
+/** Where a value failed its schema, for a log line: `value.0.resource,from` (paths only, never values). */
+export function failedPaths(error: {
+  readonly issues: readonly { readonly path: readonly PropertyKey[] }[];
+}): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => i.path.map(String).join('.'))
+    .join(',');
+}

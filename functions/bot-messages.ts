@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ActivityHandler, CloudAdapter } from 'botbuilder';
 import { activitySchema } from '../bot/activity';
 import { turnLogKey } from '../bot/turn';
-import { EsafetyError } from '../core/errors';
+import { EsafetyError, failedPaths } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { problemResponse } from './http-problem';
 import { httpFunction } from './invocation';
@@ -46,10 +46,7 @@ export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: Activ
         {
           event: 'bot.malformed',
           reason: 'schema',
-          paths: activity.error.issues
-            .slice(0, 5)
-            .map((i) => i.path.join('.'))
-            .join(','),
+          paths: failedPaths(activity.error),
         },
         'request body is not an activity this app takes',
       );

@@ -15,7 +15,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import { EsafetyError, isErrorCode, toEsafetyError } from '../core/errors';
+import { EsafetyError, failedPaths, isErrorCode, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import {
   changeNotificationSchema,
@@ -90,10 +90,7 @@ function webhook<
         {
           event: 'graph.malformed',
           reason: 'schema',
-          paths: parsed.error.issues
-            .slice(0, 5)
-            .map((i) => i.path.join('.'))
-            .join(','),
+          paths: failedPaths(parsed.error),
         },
         'notification body is malformed',
       );

@@ -13,7 +13,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { fail, toEsafetyError, type EsafetyError } from '../core/errors';
+import { fail, failedPaths, toEsafetyError, type EsafetyError } from '../core/errors';
 import { withLogContext, type Logger } from '../core/logger';
 
 /** host.json `extensions.queues.maxDequeueCount`; the local queue runner uses the same. */
@@ -41,10 +41,7 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
         log.error(
           {
             event: 'queue.malformed',
-            paths: parsed.error.issues
-              .slice(0, 5)
-              .map((i) => i.path.join('.'))
-              .join(','),
+            paths: failedPaths(parsed.error),
           },
           'malformed queue message kept for the poison queue',
         );
