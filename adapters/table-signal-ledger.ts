@@ -1,12 +1,19 @@
 /**
  * SignalLedger on Table Storage: one table, partition `window` (one row per conversation, guarded
- * by its ETag so concurrent workers agree on one case key) and partition `signal` (one row per
- * recorded signal key, hashed).
+ * by its ETag so concurrent workers agree on one case key), partition `signal` (one row per
+ * recorded signal key, hashed) and partition `indicators` (one row per conversation: the
+ * conversation-level indicators seen there and when, encrypted, guarded by its ETag).
  */
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { fail } from '../core/errors';
-import type { SignalLedger } from '../core/intake/signal-ledger';
+import {
+  noteIndicatorRuns,
+  runStarts,
+  type IndicatorRuns,
+  type SignalLedger,
+} from '../core/intake/signal-ledger';
+import type { FieldCipher } from './field-cipher';
 import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
@@ -23,9 +30,50 @@ export class TableSignalLedger implements SignalLedger {
   private readonly table: TableClient;
   private readonly ensureTable: () => Promise<void>;
 
-  constructor(options: StorageTables) {
+  private readonly cipher: FieldCipher;
+
+  constructor(options: StorageTables & { readonly cipher: FieldCipher }) {
     this.table = options.clients.table(`${options.tablePrefix}signals`);
     this.ensureTable = tablesOnce([this.table]);
+    this.cipher = options.cipher;
+  }
+
+  async noteIndicators(
+    scope: string,
+    indicators: readonly string[],
+    now: Date,
+    windowMs: number,
+  ): Promise<Map<string, Date>> {
+    await this.ensureTable();
+    const aad = `indicators|${scope}`;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      let row: { runs: IndicatorRuns; etag?: string };
+      try {
+        const e = await this.table.getEntity<{ runs: string }>('indicators', scope);
+        row = {
+          runs: JSON.parse(this.cipher.decrypt(e.runs, aad, { scope })) as IndicatorRuns,
+          etag: e.etag,
+        };
+      } catch (err) {
+        if (statusOf(err) !== 404) return storageFailure(err, 'read indicators');
+        row = { runs: {} };
+      }
+      const runs = noteIndicatorRuns(row.runs, indicators, now, windowMs);
+      const entity = {
+        partitionKey: 'indicators',
+        rowKey: scope,
+        runs: this.cipher.encrypt(JSON.stringify(runs), aad),
+      };
+      try {
+        if (row.etag === undefined) await this.table.createEntity(entity);
+        else await this.table.updateEntity(entity, 'Replace', { etag: row.etag });
+        return runStarts(runs);
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 409 && status !== 412) return storageFailure(err, 'write indicators');
+      }
+    }
+    return fail('STORAGE_FAILED', 'Could not note the conversation indicators.', { scope });
   }
 
   async claimWindow(conversation: string, candidate: string, now: Date, windowMs: number): Promise<string> {

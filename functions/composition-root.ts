@@ -174,7 +174,10 @@ function composeMonitoring(deps: {
 }): Monitoring {
   const { config, tables, settings, watch, graph, pack, cases, directory, clock, log } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
-  const ledger = new TableSignalLedger(tables);
+  const ledger = new TableSignalLedger({
+    ...tables,
+    cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
+  });
   const protectedRole = pack.detection.externalContact.protectedRole;
   const queue = new StorageQueue<GraphQueueMessage>(
     tables.clients.queue(queueName(config.storage, 'graph-notifications')),
@@ -186,6 +189,8 @@ function composeMonitoring(deps: {
     intake: new SignalIntake({ pack, cases, ledger, clock, log }),
     members: new GraphConversationMembers(graph, settings.tenantId),
     directory,
+    indicators: ledger,
+    clock,
     log,
   });
   return {

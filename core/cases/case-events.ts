@@ -63,6 +63,8 @@ export interface OpenedData {
 
 export interface SignalData {
   readonly kind: SignalKind;
+  /** The detection rule that raised the opening signal (a library entry or conversation rule id). */
+  readonly entry?: string;
   /** Hashed conversation key (never the chat id itself). */
   readonly conversation: string;
   readonly participantIds: readonly string[];
@@ -106,7 +108,7 @@ export type CaseEventBody =
   | {
       /** A further automated signal in the same conversation, appended while the case is open. */
       type: 'signalAdded';
-      data: { kind: SignalKind; category: string; severity: Severity; signalKey: string };
+      data: { kind: SignalKind; category: string; severity: Severity; signalKey: string; entry?: string };
       narrative: { summary: string; excerpt?: string; link?: string };
     };
 

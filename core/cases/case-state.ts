@@ -299,7 +299,13 @@ export function signalEvents(state: CaseState, signals: readonly Signal[]): Case
     held.add(signalKey);
     bodies.push({
       type: 'signalAdded',
-      data: { kind: s.kind, category: s.category, severity: s.severity, signalKey },
+      data: {
+        kind: s.kind,
+        category: s.category,
+        severity: s.severity,
+        signalKey,
+        ...(s.entry !== undefined && { entry: s.entry }),
+      },
       narrative: { summary: s.summary, ...optional({ excerpt: s.excerpt, link: s.link }) },
     });
   }

@@ -7,7 +7,7 @@
  * - `externalContact`: a protected person (a learner) shares a conversation with an outsider —
  *   a guest, a user of another organisation (federated), an anonymous guest or a personal account —
  *   unless the outsider's domain is one the pack trusts;
- * - `phrase`: the message text matches a safeguarding phrase rule;
+ * - `phrase`: the message text matches an entry of the pack's safeguarding library;
  * - `dlp`: Microsoft Purview DLP attached a policy violation to the message.
  * Phrases and external contact are only looked for where a protected person is in the
  * conversation; DLP violations always count.
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { SubjectPart } from '../cases/case-events';
 import type { SignalKind } from '../intake/signal';
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
-import type { PhraseMatcher } from './phrase-matcher';
+import type { Finding, SafeguardingLibrary } from './safeguarding-library';
 
 /** How a participant's identity relates to this organisation. */
 export type IdentityKind = 'internal' | 'external' | 'federated' | 'anonymous' | 'personal' | 'unknown';
@@ -61,6 +61,8 @@ export interface SignalHit {
   readonly key: string;
   /** The outsiders, for external contact. */
   readonly outsiders?: readonly Participant[];
+  /** The library entry that matched, and the words, for a phrase. */
+  readonly finding?: Finding;
 }
 
 export interface ChatAssessment {
@@ -71,6 +73,8 @@ export interface ChatAssessment {
   readonly sender: Participant;
   /** Everyone in the conversation, the sender first, each once. */
   readonly everyone: readonly Participant[];
+  /** Library findings that note a conversation-level indicator (where a learner is present). */
+  readonly indicators: readonly Finding[];
 }
 
 /** A stable, non-reversible key for a conversation (ids never appear in keys in the clear). */
@@ -81,7 +85,7 @@ export function conversationKey(c: ConversationRefFacts): string {
 
 export function assessChatMessage(
   pack: PolicyPack,
-  phrases: PhraseMatcher,
+  library: Pick<SafeguardingLibrary, 'findings'>,
   message: ChatMessageFacts,
   members: readonly Participant[],
   isProtected: (p: Participant) => boolean,
@@ -92,6 +96,7 @@ export function assessChatMessage(
   const sender = everyone[0] ?? message.sender;
   const protectedMembers = everyone.filter((p) => p.identity === 'internal' && isProtected(p));
   const hits: SignalHit[] = [];
+  const indicators: Finding[] = [];
 
   if (protectedMembers.length > 0) {
     const trusted = rules.externalContact.trustedDomains.map((d) => d.toLowerCase());
@@ -111,12 +116,15 @@ export function assessChatMessage(
         outsiders: [outsider],
       });
     }
-    for (const hit of phrases.match(message.text)) {
+    for (const finding of library.findings(message.text)) {
+      if (finding.indicator) indicators.push(finding);
+      if (!finding.signal) continue;
       hits.push({
         kind: 'phrase',
-        category: hit.category,
-        severity: hit.severity,
-        key: `phrase:${conv}:${message.messageId}:${hit.rule}`,
+        category: finding.category,
+        severity: finding.severity,
+        key: `phrase:${conv}:${message.messageId}:${finding.entry}`,
+        finding,
       });
     }
   }
@@ -128,7 +136,7 @@ export function assessChatMessage(
       key: `dlp:${conv}:${message.messageId}`,
     });
   }
-  return { hits, protectedMembers, sender, everyone };
+  return { hits, protectedMembers, sender, everyone, indicators };
 }
 
 /**
@@ -141,7 +149,7 @@ export function chatSubject(
 ): { subjectType: SubjectType; subjectPart: SubjectPart; subject?: Participant } {
   const { sender, protectedMembers } = assessment;
   const senderProtected = protectedMembers.some((p) => p.id === sender.id);
-  if (lead.kind !== 'externalContact' && sender.identity === 'internal') {
+  if (lead.kind !== 'externalContact' && lead.kind !== 'pattern' && sender.identity === 'internal') {
     // An insider wrote it: the case is about what they did.
     return { subjectType: senderProtected ? 'learner' : 'staff', subjectPart: 'acted', subject: sender };
   }

@@ -27,4 +27,43 @@ export interface SignalLedger {
   record(keys: readonly string[], caseId: string): Promise<void>;
   /** The case a recorded key was written to. */
   caseOf(key: string): Promise<string | undefined>;
+  /**
+   * Notes conversation-level indicators seen in a scope at `now` and answers every indicator seen
+   * there within `windowMs`, with when it was first seen in that run. Only indicator ids and times
+   * are kept (encrypted at rest), and nothing older than the window. Atomic per scope.
+   */
+  noteIndicators(
+    scope: string,
+    indicators: readonly string[],
+    now: Date,
+    windowMs: number,
+  ): Promise<Map<string, Date>>;
+}
+
+/** The indicators a scope holds: each with when its current run started and when it was last seen. */
+export type IndicatorRuns = Readonly<Record<string, { readonly first: number; readonly last: number }>>;
+
+/**
+ * The one rule both ledgers apply when noting indicators: runs not seen within the window are
+ * forgotten; an indicator seen again extends its run; a new one starts a run at `now`.
+ */
+export function noteIndicatorRuns(
+  runs: IndicatorRuns,
+  indicators: readonly string[],
+  now: Date,
+  windowMs: number,
+): IndicatorRuns {
+  const t = now.getTime();
+  const kept = Object.entries(runs).filter(([, run]) => t - run.last <= windowMs);
+  const next: Record<string, { first: number; last: number }> = Object.fromEntries(kept);
+  for (const indicator of indicators) {
+    const run = next[indicator];
+    next[indicator] = { first: run?.first ?? t, last: Math.max(run?.last ?? t, t) };
+  }
+  return next;
+}
+
+/** The runs as the ledger answers them: indicator → when its run started. */
+export function runStarts(runs: IndicatorRuns): Map<string, Date> {
+  return new Map(Object.entries(runs).map(([indicator, run]) => [indicator, new Date(run.first)]));
 }

@@ -8,7 +8,7 @@ import type { Severity } from '../policy/policy-pack';
 import { severityRank } from '../policy/routing';
 
 /** What a source observed: a new source (sharing links, third-party alerts) adds its kinds here. */
-export type SignalKind = 'externalContact' | 'phrase' | 'dlp';
+export type SignalKind = 'externalContact' | 'phrase' | 'dlp' | 'pattern';
 
 export interface Signal {
   readonly kind: SignalKind;
@@ -20,6 +20,11 @@ export interface Signal {
    * conversation): the same key twice is the same signal.
    */
   readonly key: string;
+  /**
+   * The detection rule that raised it (a library entry or conversation rule id): policy data, kept
+   * plain on the case so `esafety detection stats` can count what each rule found.
+   */
+  readonly entry?: string;
   /** What the DSL reads about this signal in the chronology (no ids). */
   readonly summary: string;
   /** The words themselves, shortened, where there are words. */

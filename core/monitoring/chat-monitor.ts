@@ -18,11 +18,13 @@ import {
   type Participant,
   type SignalHit,
 } from '../detection/chat-signal';
-import { PhraseMatcher } from '../detection/phrase-matcher';
+import { SafeguardingLibrary } from '../detection/safeguarding-library';
 import type { Signal } from '../intake/signal';
+import type { SignalLedger } from '../intake/signal-ledger';
+import type { Clock } from '../clock';
 import type { IntakeOutcome, SignalIntake } from '../intake/signal-intake';
 import type { Logger } from '../logger';
-import type { PolicyPack } from '../policy/policy-pack';
+import type { PolicyPack, Severity } from '../policy/policy-pack';
 import { findCategory } from '../policy/routing';
 
 /** Members of a chat or channel (Microsoft Graph in production, cached per conversation). */
@@ -37,6 +39,9 @@ export interface ChatMonitorDeps {
   readonly intake: Pick<SignalIntake, 'receive'>;
   readonly members: ConversationMembers;
   readonly directory: Directory;
+  /** Remembers conversation-level indicators per chat (ids and times only). */
+  readonly indicators: Pick<SignalLedger, 'noteIndicators'>;
+  readonly clock: Clock;
   readonly log: Logger;
 }
 
@@ -45,11 +50,12 @@ const chatMonitorActor: Actor = { id: 'system:chat-monitor', name: 'Teams chat m
 
 const excerptLength = 200;
 
-const kindText = {
+const kindText: Record<Signal['kind'], string> = {
   externalContact: 'external contact',
   phrase: 'a safeguarding phrase',
   dlp: 'a DLP flag',
-} as const;
+  pattern: 'a conversation pattern',
+};
 
 const identityText: Record<IdentityKind, string> = {
   internal: 'a member of the college',
@@ -61,11 +67,11 @@ const identityText: Record<IdentityKind, string> = {
 };
 
 export class ChatMonitor {
-  private readonly phrases: PhraseMatcher;
+  private readonly library: SafeguardingLibrary;
   private readonly log: Logger;
 
   constructor(private readonly deps: ChatMonitorDeps) {
-    this.phrases = new PhraseMatcher(deps.pack);
+    this.library = new SafeguardingLibrary(deps.pack);
     this.log = deps.log.child({ component: 'chat-monitor' });
   }
 
@@ -74,14 +80,16 @@ export class ChatMonitor {
     if (message.membershipChanged) this.deps.members.forget(message.conversation);
     const members = await this.deps.members.members(message.conversation);
     const learners = await this.protectedIds([message.sender, ...members]);
-    const assessment = assessChatMessage(pack, this.phrases, message, members, (p) => learners.has(p.id));
+    const assessment = assessChatMessage(pack, this.library, message, members, (p) => learners.has(p.id));
     const scope = conversationKey(message.conversation);
-    if (assessment.hits.length === 0) {
+    const patterns = await this.conversationPatterns(scope, assessment);
+    const hits = [...assessment.hits, ...patterns];
+    if (hits.length === 0) {
       this.log.debug({ conversation: scope, event: 'chat.noSignal' }, 'no signal in message');
       return { outcome: 'noSignal' };
     }
-    const signals = assessment.hits.map((hit) => this.signal(hit, message, assessment));
-    const hitOf = new Map(signals.map((s, i) => [s.key, assessment.hits[i]]));
+    const signals = hits.map((hit) => this.signal(hit, message, assessment));
+    const hitOf = new Map(signals.map((s, i) => [s.key, hits[i]]));
     return this.deps.intake.receive({
       actor: chatMonitorActor,
       scope,
@@ -92,14 +100,45 @@ export class ChatMonitor {
     });
   }
 
-  private signal(hit: SignalHit, message: ChatMessageFacts, assessment: ChatAssessment): Signal {
+  /**
+   * Conversation-level risks: the indicators this message shows are noted for its chat (ids and
+   * times only), and each of the pack's conversation rules whose threshold the chat's indicators
+   * now reach becomes a signal — once per run of indicators, however many messages follow.
+   */
+  private async conversationPatterns(scope: string, assessment: ChatAssessment): Promise<PatternHit[]> {
+    const rules = this.deps.pack.detection.conversation;
+    if (rules.length === 0 || assessment.indicators.length === 0) return [];
+    const now = this.deps.clock.now();
+    const windowMs = Math.max(...rules.map((r) => r.windowHours)) * 3600_000;
+    const seen = [...new Set(assessment.indicators.map((f) => f.indicator ?? ''))];
+    const runs = await this.deps.indicators.noteIndicators(scope, seen, now, windowMs);
+    const hits: PatternHit[] = [];
+    for (const rule of rules) {
+      const since = now.getTime() - rule.windowHours * 3600_000;
+      const present = rule.indicators.filter((i) => (runs.get(i)?.getTime() ?? -Infinity) >= since);
+      if (present.length < rule.threshold) continue;
+      const started = Math.min(...present.map((i) => runs.get(i)?.getTime() ?? now.getTime()));
+      hits.push({
+        kind: 'pattern',
+        category: rule.category,
+        severity: rule.severity,
+        key: `pattern:${scope}:${rule.id}:${started}`,
+        rule: { id: rule.id, why: rule.why, indicators: present, windowHours: rule.windowHours },
+      });
+    }
+    return hits;
+  }
+
+  private signal(hit: SignalHit | PatternHit, message: ChatMessageFacts, assessment: ChatAssessment): Signal {
+    const entry = 'rule' in hit ? hit.rule.id : hit.finding?.entry;
     return {
       kind: hit.kind,
       category: hit.category,
       severity: hit.severity,
       key: hit.key,
+      ...(entry !== undefined && { entry }),
       summary: this.hitSummary(hit, message, assessment.sender),
-      ...(hit.kind !== 'externalContact' && { excerpt: excerpt(message.text) }),
+      ...(hit.kind !== 'externalContact' && hit.kind !== 'pattern' && { excerpt: excerpt(message.text) }),
       ...(message.link !== undefined && { link: message.link }),
     };
   }
@@ -162,15 +201,25 @@ export class ChatMonitor {
     return lines.join(' ');
   }
 
-  private hitSummary(hit: SignalHit, message: ChatMessageFacts, sender: Participant): string {
+  /** What was found and why it matters, in words a DSL reads on the card. */
+  private hitSummary(hit: SignalHit | PatternHit, message: ChatMessageFacts, sender: Participant): string {
     const category = findCategory(this.deps.pack, hit.category)?.name ?? hit.category;
+    if ('rule' in hit) {
+      const { indicators, windowHours, why } = hit.rule;
+      return `Conversation pattern (${category}): ${indicators.map(indicatorText).join(', ')} in this chat within ${windowHours} hours. ${why}`;
+    }
     switch (hit.kind) {
       case 'externalContact': {
         const who = hit.outsiders?.[0];
         return `External contact: a learner is in a conversation with ${identityText[who?.identity ?? 'unknown']}${who?.displayName ? ` (${who.displayName})` : ''}.`;
       }
-      case 'phrase':
-        return `Safeguarding phrase (${category}) from ${sender.displayName ?? 'someone'}.`;
+      case 'phrase': {
+        const f = hit.finding;
+        const found = f ? `: "${f.words}". ${f.why}` : '.';
+        return `Safeguarding phrase (${category}) from ${sender.displayName ?? 'someone'}${found}`;
+      }
+      case 'pattern':
+        return `Conversation pattern (${category}).`;
       case 'dlp':
         return `Microsoft Purview DLP flagged a message (${message.dlpAction ?? 'policy violation'}).`;
     }
@@ -187,6 +236,28 @@ export class ChatMonitor {
     );
     return new Set(checks.filter((id): id is string => id !== undefined));
   }
+}
+
+/** A conversation-level risk raised by the pack's rule, with what it saw. */
+interface PatternHit {
+  readonly kind: 'pattern';
+  readonly category: string;
+  readonly severity: Severity;
+  readonly key: string;
+  readonly rule: {
+    readonly id: string;
+    readonly why: string;
+    readonly indicators: readonly string[];
+    readonly windowHours: number;
+  };
+}
+
+/** `movePlatform` → "move platform". */
+function indicatorText(indicator: string): string {
+  return indicator
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/-/g, ' ')
+    .toLowerCase();
 }
 
 function excerpt(text: string): string {

@@ -121,12 +121,45 @@ const quizSchema = z.strictObject({
   questions: z.array(quizQuestionSchema).min(15, 'an induction quiz needs at least 15 questions'),
 });
 
-const phraseRuleSchema = z.strictObject({
+/** One entry of the safeguarding library (core/detection/safeguarding-library.ts explains matching). */
+const libraryEntrySchema = z.strictObject({
+  /** Stable id: flags, statistics and a college's `disable`/`adjust` name entries by it. */
+  id: key,
   category: key,
   severity: severitySchema,
+  /** Why a DSL should look, in a sentence shown on the card. */
+  why: text,
+  /** Words in order: `a|b` either word, `word?` optional, `*` up to two words, `**` up to five. */
   phrases: z.array(text).default([]),
-  /** Regular expressions (JavaScript syntax, matched case-insensitively on normalised text). */
+  /** Regular expressions (JavaScript syntax, case-insensitive) on the message's written words. */
   patterns: z.array(text).default([]),
+  /** At least one of these must be within `within` words of the match. */
+  near: z.array(text).min(1).optional(),
+  /** None of these may be within `within` words of the match. */
+  notNear: z.array(text).default([]),
+  /** None of these may be anywhere in the message. */
+  unless: z.array(text).default([]),
+  within: z.int().min(1).max(30).default(8),
+  /** A stage of a conversation-level risk this entry notes (see `conversation`). */
+  indicator: key.optional(),
+  /** False: only an indicator, never a flag on its own. */
+  signal: z.boolean().default(true),
+});
+
+/** A risk that shows only across messages: enough distinct indicators in one chat within a window. */
+const conversationRuleSchema = z.strictObject({
+  id: key,
+  category: key,
+  severity: severitySchema,
+  why: text,
+  indicators: z.array(key).min(2),
+  /** How many distinct indicators raise it. */
+  threshold: z.int().min(2),
+  /** How long an indicator counts (and how long it is remembered, as an id only). */
+  windowHours: z
+    .int()
+    .min(1)
+    .max(24 * 14),
 });
 
 const detectionSchema = z.strictObject({
@@ -149,7 +182,14 @@ const detectionSchema = z.strictObject({
     category: key,
     severity: severitySchema,
   }),
-  phrases: z.array(phraseRuleSchema).default([]),
+  /** The safeguarding library: what to look for in messages, per category. */
+  library: z.array(libraryEntrySchema).default([]),
+  /** Risks across a conversation, from the library's indicators. */
+  conversation: z.array(conversationRuleSchema).default([]),
+  /** Inherited library entries a college turns off, by id. */
+  disable: z.array(key).default([]),
+  /** Inherited library entries a college weighs differently, by id. */
+  adjust: z.array(z.strictObject({ id: key, severity: severitySchema })).default([]),
   dlp: z.strictObject({ category: key, severity: severitySchema }),
 });
 
@@ -334,18 +374,46 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
   };
   checkCategory(['detection', 'externalContact', 'category'], d.externalContact.category);
   checkCategory(['detection', 'dlp', 'category'], d.dlp.category);
-  d.phrases.forEach((rule, i) => {
-    checkCategory(['detection', 'phrases', i, 'category'], rule.category);
-    if (rule.phrases.length === 0 && rule.patterns.length === 0) {
-      issue(['detection', 'phrases', i], 'a phrase rule needs at least one phrase or pattern');
+  const entries = new Set(d.library.map((e) => e.id));
+  const indicators = new Set(d.library.flatMap((e) => (e.indicator ? [e.indicator] : [])));
+  duplicates(d.library.map((e) => e.id)).forEach((id) =>
+    issue(['detection', 'library'], `library entry id "${id}" is used more than once`),
+  );
+  d.library.forEach((entry, i) => {
+    checkCategory(['detection', 'library', i, 'category'], entry.category);
+    if (entry.phrases.length === 0 && entry.patterns.length === 0) {
+      issue(['detection', 'library', i], `library entry "${entry.id}" needs at least one phrase or pattern`);
     }
-    rule.patterns.forEach((p, j) => {
+    if (!entry.signal && !entry.indicator)
+      issue(['detection', 'library', i], `library entry "${entry.id}" neither flags nor notes an indicator`);
+    entry.patterns.forEach((p, j) => {
       try {
         new RegExp(p, 'iu');
       } catch {
-        issue(['detection', 'phrases', i, 'patterns', j], 'not a valid regular expression');
+        issue(['detection', 'library', i, 'patterns', j], 'not a valid regular expression');
       }
     });
+  });
+  d.conversation.forEach((rule, i) => {
+    checkCategory(['detection', 'conversation', i, 'category'], rule.category);
+    rule.indicators.forEach((indicator, j) => {
+      if (!indicators.has(indicator))
+        issue(
+          ['detection', 'conversation', i, 'indicators', j],
+          `no library entry notes indicator "${indicator}"`,
+        );
+    });
+    if (rule.threshold > rule.indicators.length)
+      issue(
+        ['detection', 'conversation', i, 'threshold'],
+        'the threshold is more than the indicators listed',
+      );
+  });
+  d.disable.forEach((id, i) => {
+    if (!entries.has(id)) issue(['detection', 'disable', i], `no library entry "${id}" to disable`);
+  });
+  d.adjust.forEach((a, i) => {
+    if (!entries.has(a.id)) issue(['detection', 'adjust', i, 'id'], `no library entry "${a.id}" to adjust`);
   });
   return issues;
 }

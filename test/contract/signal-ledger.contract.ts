@@ -48,5 +48,25 @@ export function describeSignalLedgerContract(name: string, make: () => SignalLed
       expect(await ledger.caseOf(keys[1]!)).toBe('c1');
       expect(await ledger.caseOf(keys[2]!)).toBeUndefined();
     });
+
+    it('remembers which indicators a conversation showed within the window, and since when', async () => {
+      const ledger = make();
+      await ledger.noteIndicators('conv-i', ['flattery'], t0, 24 * hour);
+      await ledger.noteIndicators('conv-other', ['gifts'], t0, 24 * hour);
+      const seen = await ledger.noteIndicators('conv-i', ['secrecy', 'flattery'], at(5 * hour), 24 * hour);
+      expect(Object.fromEntries(seen)).toEqual({ flattery: t0, secrecy: at(5 * hour) });
+      // A day and more of silence: the earlier run is forgotten, a new one starts.
+      const later = await ledger.noteIndicators('conv-i', ['gifts'], at(30 * hour), 24 * hour);
+      expect(Object.fromEntries(later)).toEqual({ gifts: at(30 * hour) });
+    });
+
+    it('loses no indicator when workers note them at the same moment', async () => {
+      const ledger = make();
+      await Promise.all(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((i) => ledger.noteIndicators('conv-race-i', [i], t0, hour)),
+      );
+      const seen = await ledger.noteIndicators('conv-race-i', [], t0, hour);
+      expect([...seen.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    });
   });
 }

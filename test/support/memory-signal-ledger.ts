@@ -1,9 +1,21 @@
 /** In-memory SignalLedger for unit tests; passes the same contract as the Table adapter. */
-import type { SignalLedger } from '../../core/intake/signal-ledger';
+import {
+  noteIndicatorRuns,
+  runStarts,
+  type IndicatorRuns,
+  type SignalLedger,
+} from '../../core/intake/signal-ledger';
 
 export class MemorySignalLedger implements SignalLedger {
   private readonly windows = new Map<string, { caseKey: string; lastAt: number }>();
   private readonly signals = new Map<string, string>();
+  private readonly indicators = new Map<string, IndicatorRuns>();
+
+  noteIndicators(scope: string, indicators: readonly string[], now: Date, windowMs: number) {
+    const runs = noteIndicatorRuns(this.indicators.get(scope) ?? {}, indicators, now, windowMs);
+    this.indicators.set(scope, runs);
+    return Promise.resolve(runStarts(runs));
+  }
 
   claimWindow(conversation: string, candidate: string, now: Date, windowMs: number): Promise<string> {
     const row = this.windows.get(conversation);

@@ -16,10 +16,11 @@ function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
   const clock = { now: () => new Date(now) };
   const store = new MemoryCaseStore();
   const cases = new CaseService({ store, pack: defaultPack, clock, log: silentLogger });
+  const ledger = new MemorySignalLedger();
   const intake = new SignalIntake({
     pack: defaultPack,
     cases,
-    ledger: new MemorySignalLedger(),
+    ledger,
     clock,
     log: silentLogger,
   });
@@ -28,6 +29,8 @@ function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
     intake,
     members: { members: () => Promise.resolve([lee, stranger]), forget: () => undefined },
     directory: { isMember: (user, group) => Promise.resolve(group === learnersGroup && user === 'lee') },
+    indicators: ledger,
+    clock,
     log: silentLogger,
   });
   return { monitor, cases, store, advance: (ms: number) => (now += ms) };

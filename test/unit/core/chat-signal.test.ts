@@ -4,7 +4,7 @@ import {
   type ChatMessageFacts,
   type Participant,
 } from '../../../core/detection/chat-signal';
-import { PhraseMatcher } from '../../../core/detection/phrase-matcher';
+import { SafeguardingLibrary } from '../../../core/detection/safeguarding-library';
 import { leadingSignal } from '../../../core/intake/signal';
 import type { PolicyPack } from '../../../core/policy/policy-pack';
 import { defaultPack } from '../../support/fixtures';
@@ -26,7 +26,7 @@ function msg(sender: Participant, text: string, extra: Partial<ChatMessageFacts>
 }
 
 function assess(message: ChatMessageFacts, members: Participant[], pack: PolicyPack = defaultPack) {
-  return assessChatMessage(pack, new PhraseMatcher(pack), message, members, isLearner);
+  return assessChatMessage(pack, new SafeguardingLibrary(pack), message, members, isLearner);
 }
 
 describe('chat signals', () => {

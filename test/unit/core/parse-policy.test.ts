@@ -76,13 +76,13 @@ describe('policy packs', () => {
     ],
     [
       'a detection rule for an unknown category',
-      (p: any) => (p.detection.phrases[0].category = 'nope'),
-      'detection.phrases[0].category',
+      (p: any) => (p.detection.library[0].category = 'nope'),
+      'detection.library[0].category',
     ],
     [
       'an invalid detection pattern',
-      (p: any) => (p.detection.phrases[0].patterns = ['(unclosed']),
-      'detection.phrases[0].patterns[0]',
+      (p: any) => (p.detection.library[0].patterns = ['(unclosed']),
+      'detection.library[0].patterns[0]',
     ],
     [
       'an approver role that is not defined',
@@ -186,8 +186,21 @@ describe('policy packs', () => {
     describe('adding to and replacing inherited lists', () => {
       const basePack = parse(defaultText) as Record<string, any>;
       const parsedBase = parsePolicyPack(base, resolver);
-      const inheritedRules = parsedBase.ok ? parsedBase.pack.detection.phrases : [];
-      const added = { category: 'grooming', severity: 'high', phrases: ['going country'] };
+      const inheritedRules = parsedBase.ok ? parsedBase.pack.detection.library : [];
+      const entry = (id: string, phrase: string) =>
+        `{ id: ${id}, category: grooming, severity: high, why: A reason., phrases: [${phrase}] }`;
+      const added = {
+        id: 'extra-going-country',
+        category: 'grooming',
+        severity: 'high',
+        why: 'A reason.',
+        phrases: ['going country'],
+        patterns: [],
+        notNear: [],
+        unless: [],
+        within: 8,
+        signal: true,
+      };
       const parseChild = (...lines: string[]) =>
         parsePolicyPack(
           { name: 'child.yaml', text: ['schemaVersion: 1', 'extends: base', ...lines].join('\n') },
@@ -203,11 +216,11 @@ describe('policy packs', () => {
           parseChild(
             '+detection:',
             '  aggregationWindowMinutes: 30',
-            '  +phrases:',
-            '    - { category: grooming, severity: high, phrases: [going country] }',
+            '  +library:',
+            `    - ${entry('extra-going-country', 'going country')}`,
           ),
         );
-        expect(pack.detection.phrases).toEqual([...inheritedRules, { ...added, patterns: [] }]);
+        expect(pack.detection.library).toEqual([...inheritedRules, added]);
         expect(pack.detection.aggregationWindowMinutes).toBe(30);
         expect(pack.detection.dlp).toEqual(basePack['detection'].dlp);
       });
@@ -215,14 +228,14 @@ describe('policy packs', () => {
       it('adds along a chain: each pack appends after what it inherits', () => {
         const middle: PolicySource = {
           name: 'middle.yaml',
-          text: 'schemaVersion: 1\nextends: base\n+detection: { +phrases: [{ category: grooming, severity: high, phrases: [a] }] }\n',
+          text: `schemaVersion: 1\nextends: base\n+detection: { +library: [${entry('extra-a', 'a')}] }\n`,
         };
         const child: PolicySource = {
           name: 'child.yaml',
-          text: 'schemaVersion: 1\nextends: middle\n+detection: { +phrases: [{ category: cyberbullying, severity: low, phrases: [b] }] }\n',
+          text: `schemaVersion: 1\nextends: middle\n+detection: { +library: [${entry('extra-b', 'b')}] }\n`,
         };
         const chain = (name: string) => ({ base, middle })[name];
-        const added = packOf(parsePolicyPack(child, chain)).detection.phrases.slice(inheritedRules.length);
+        const added = packOf(parsePolicyPack(child, chain)).detection.library.slice(inheritedRules.length);
         expect(added.map((r) => r.phrases)).toEqual([['a'], ['b']]);
       });
 
@@ -239,13 +252,13 @@ describe('policy packs', () => {
       it('replaces an inherited list when the child lists it under replaces:', () => {
         const pack = packOf(
           parseChild(
-            'replaces: [detection.phrases]',
+            'replaces: [detection.library]',
             '+detection:',
-            '  phrases:',
-            '    - { category: grooming, severity: high, phrases: [going country] }',
+            '  library:',
+            `    - ${entry('extra-going-country', 'going country')}`,
           ),
         );
-        expect(pack.detection.phrases).toEqual([{ ...added, patterns: [] }]);
+        expect(pack.detection.library).toEqual([added]);
       });
 
       it('lets a replaces: entry name a whole section', () => {
@@ -268,20 +281,20 @@ describe('policy packs', () => {
             path: 'detection',
             line: 4,
             message: expect.stringMatching(
-              /^replaces the inherited lists detection\.externalContact\.flag \(4 entries\), detection\.phrases \(5 entries\) from base\.yaml without saying so: write "\+detection" .* list "detection" under replaces:/,
+              new RegExp(
+                `^replaces the inherited lists detection\\.externalContact\\.flag \\(4 entries\\), detection\\.library \\(${inheritedRules.length} entries\\) from base\\.yaml without saying so: write "\\+detection" .* list "detection" under replaces:`,
+              ),
             ),
           }),
         ]);
       });
 
       it('reports a rewritten inherited list as well as a dropped one', () => {
-        const issues = issuesOf(
-          parseChild('+detection:', '  phrases: [{ category: grooming, severity: high, phrases: [x] }]'),
-        );
+        const issues = issuesOf(parseChild('+detection:', `  library: [${entry('extra-x', 'x')}]`));
         expect(issues).toEqual([
           expect.objectContaining({
-            path: '+detection.phrases',
-            message: expect.stringContaining('detection.phrases (5 entries)'),
+            path: '+detection.library',
+            message: expect.stringContaining(`detection.library (${inheritedRules.length} entries)`),
           }),
         ]);
       });
@@ -339,10 +352,14 @@ describe('policy packs', () => {
 
       it('locates a problem in an added entry in the child, at its path in the child', () => {
         const issues = issuesOf(
-          parseChild('+detection:', '  +phrases:', '    - { category: nope, severity: high, phrases: [x] }'),
+          parseChild(
+            '+detection:',
+            '  +library:',
+            '    - { id: extra-x, category: nope, severity: high, why: A reason., phrases: [x] }',
+          ),
         );
         expect(issues).toEqual([
-          expect.objectContaining({ source: 'child.yaml', path: '+detection.+phrases[0].category', line: 5 }),
+          expect.objectContaining({ source: 'child.yaml', path: '+detection.+library[0].category', line: 5 }),
         ]);
       });
 

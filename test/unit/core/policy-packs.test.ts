@@ -108,15 +108,15 @@ describe('retention in every shipped pack', () => {
 describe('packs that extend the default', () => {
   const children = names.filter((n) => n !== 'uk-fe-default');
 
-  it.each(children)("%s keeps every one of the default's detection phrase rules", (name) => {
-    expect(packs[name].detection.phrases).toEqual(expect.arrayContaining(defaultPack.detection.phrases));
+  it.each(children)("%s keeps every entry of the default's safeguarding library", (name) => {
+    expect(packs[name].detection.library).toEqual(expect.arrayContaining(defaultPack.detection.library));
   });
 
-  it('WAES adds its own detection rules after the default ones and keeps the default settings', () => {
-    const { phrases, ...settings } = packs['waes'].detection;
-    const { phrases: inherited, ...defaultSettings } = defaultPack.detection;
-    expect(phrases.slice(0, inherited.length)).toEqual(inherited);
-    expect(phrases.slice(inherited.length).map((r) => r.category)).toEqual([
+  it('WAES adds its own library entries after the default ones and keeps the default settings', () => {
+    const { library, ...settings } = packs['waes'].detection;
+    const { library: inherited, ...defaultSettings } = defaultPack.detection;
+    expect(library.slice(0, inherited.length)).toEqual(inherited);
+    expect(library.slice(inherited.length).map((r) => r.category)).toEqual([
       'county-lines',
       'right-wing-extremism',
       'sexual-exploitation',

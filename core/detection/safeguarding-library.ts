@@ -1,0 +1,204 @@
+/**
+ * The safeguarding library: the policy pack's entries (`detection.library`), compiled once, then
+ * matched against each message. An entry says what to look for, how serious it is, and why a DSL
+ * should look — and in what context it does not count:
+ *
+ * - `phrases`: words in order, matched on the analysed message (language.ts), so every spelling,
+ *   word form and disguise of a word matches. In a phrase, `a|b` is either word, `word?` may be
+ *   absent, `*` stands for up to two words and `**` for up to five: `send (me|us)? * pic`.
+ * - `patterns`: regular expressions on the message's written words, for what phrases cannot say.
+ * - `near`: at least one of these must be within `within` words of the match (the request for a
+ *   picture aimed at the person, not the homework); `notNear`: none of these may be; `unless`: none
+ *   of these anywhere in the message (a tutorial about the Prevent duty).
+ * - `indicator`: a stage of a conversation-level risk the entry notes (flattery, secrecy …);
+ *   `signal: false` makes an entry only an indicator, never a flag on its own.
+ *
+ * A college's pack adds entries (`+library`), turns inherited ones off (`disable`) and changes their
+ * severity (`adjust`).
+ */
+import type { PolicyPack, Severity } from '../policy/policy-pack';
+import { analyse, sameWord, type AnalysedText, type Token } from './language';
+
+export interface Finding {
+  /** The library entry (policy data: safe to log and count). */
+  readonly entry: string;
+  readonly category: string;
+  readonly severity: Severity;
+  /** The entry's explanation, for the DSL. */
+  readonly why: string;
+  /** The words of the message that matched, as written (after undoing disguises). */
+  readonly words: string;
+  readonly indicator?: string;
+  /** False for an indicator-only entry. */
+  readonly signal: boolean;
+}
+
+type Part =
+  | { readonly kind: 'word'; readonly words: readonly Token[]; readonly optional: boolean }
+  | { readonly kind: 'gap'; readonly max: number };
+
+interface Phrase {
+  readonly parts: readonly Part[];
+  /** Letters of an all-literal phrase of ten letters or more, for spacing tricks. */
+  readonly squashed?: string;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly category: string;
+  readonly severity: Severity;
+  readonly why: string;
+  readonly phrases: readonly Phrase[];
+  readonly patterns: readonly RegExp[];
+  readonly near?: readonly Phrase[];
+  readonly notNear: readonly Phrase[];
+  readonly unless: readonly Phrase[];
+  readonly within: number;
+  readonly indicator?: string;
+  readonly signal: boolean;
+}
+
+interface Span {
+  readonly start: number;
+  /** Exclusive. */
+  readonly end: number;
+}
+
+const squashMinimum = 10;
+
+function compilePhrase(text: string): Phrase {
+  const parts: Part[] = [];
+  for (const raw of text.trim().split(/\s+/u)) {
+    if (raw === '*' || raw === '**') {
+      parts.push({ kind: 'gap', max: raw === '*' ? 2 : 5 });
+      continue;
+    }
+    const optional = raw.endsWith('?') && raw.length > 1;
+    const alternatives = (optional ? raw.slice(0, -1) : raw).replace(/^\(|\)$/g, '').split('|');
+    const analysed = alternatives.map((a) => analyse(a).tokens).filter((t) => t.length > 0);
+    const [only] = analysed;
+    // A written word that is more than one word once spelled out ("dont" → "do not") is each of them.
+    if (analysed.length === 1 && only && only.length > 1)
+      for (const word of only) parts.push({ kind: 'word', words: [word], optional });
+    else if (analysed.length > 0)
+      parts.push({ kind: 'word', words: analysed.flatMap((t) => t.slice(0, 1)), optional });
+  }
+  const literal = parts.every((p) => p.kind === 'word' && !p.optional && p.words.length === 1);
+  const letters = literal ? analyse(text).squashed : '';
+  return { parts, ...(letters.length >= squashMinimum && { squashed: letters }) };
+}
+
+/** Every span of `tokens` the phrase matches, shortest first from each start. */
+function spans(phrase: Phrase, tokens: readonly Token[]): Span[] {
+  const found: Span[] = [];
+  const step = (part: number, at: number, start: number): boolean => {
+    if (part === phrase.parts.length) {
+      found.push({ start, end: at });
+      return true;
+    }
+    const p = phrase.parts[part];
+    if (!p) return false;
+    if (p.kind === 'gap') {
+      for (let skip = 0; skip <= p.max && at + skip <= tokens.length; skip++)
+        if (step(part + 1, at + skip, start)) return true;
+      return false;
+    }
+    const token = tokens[at];
+    if (token && p.words.some((w) => sameWord(token, w)) && step(part + 1, at + 1, start)) return true;
+    return p.optional && step(part + 1, at, start);
+  };
+  for (let start = 0; start < tokens.length; start++) step(0, start, start);
+  return found;
+}
+
+function anywhere(phrases: readonly Phrase[], tokens: readonly Token[]): boolean {
+  return phrases.some((p) => spans(p, tokens).length > 0);
+}
+
+function around(phrases: readonly Phrase[], tokens: readonly Token[], span: Span, within: number): boolean {
+  const from = Math.max(0, span.start - within);
+  const to = Math.min(tokens.length, span.end + within);
+  return anywhere(phrases, tokens.slice(from, to));
+}
+
+/** Compiles the pack's library once; `findings` is then cheap per message. */
+export class SafeguardingLibrary {
+  private readonly entries: readonly Entry[];
+
+  constructor(pack: Pick<PolicyPack, 'detection'>) {
+    const { library, disable, adjust } = pack.detection;
+    const off = new Set(disable);
+    const severity = new Map(adjust.map((a) => [a.id, a.severity]));
+    this.entries = library
+      .filter((e) => !off.has(e.id))
+      .map((e) => ({
+        id: e.id,
+        category: e.category,
+        severity: severity.get(e.id) ?? e.severity,
+        why: e.why,
+        phrases: e.phrases.map(compilePhrase),
+        patterns: e.patterns.map((p) => new RegExp(p, 'iu')),
+        ...(e.near && { near: e.near.map(compilePhrase) }),
+        notNear: e.notNear.map(compilePhrase),
+        unless: e.unless.map(compilePhrase),
+        within: e.within,
+        ...(e.indicator !== undefined && { indicator: e.indicator }),
+        signal: e.signal,
+      }));
+  }
+
+  /** How many entries are in use (after `disable`). */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** One finding per matching entry, in the library's order. */
+  findings(text: string): Finding[] {
+    const message = analyse(text);
+    if (message.tokens.length === 0) return [];
+    const out: Finding[] = [];
+    for (const entry of this.entries) {
+      const words = this.match(entry, message);
+      if (words === undefined) continue;
+      out.push({
+        entry: entry.id,
+        category: entry.category,
+        severity: entry.severity,
+        why: entry.why,
+        words,
+        ...(entry.indicator !== undefined && { indicator: entry.indicator }),
+        signal: entry.signal,
+      });
+    }
+    return out;
+  }
+
+  /** The matched words, or undefined when the entry does not apply to this message. */
+  private match(entry: Entry, message: AnalysedText): string | undefined {
+    const { tokens } = message;
+    if (entry.unless.length > 0 && anywhere(entry.unless, tokens)) return undefined;
+    const inContext = (span: Span) =>
+      (!entry.near || around(entry.near, tokens, span, entry.within)) &&
+      !around(entry.notNear, tokens, span, entry.within);
+    const written = (span: Span) =>
+      tokens
+        .slice(span.start, span.end)
+        .map((t) => t.surface)
+        .join(' ');
+    for (const phrase of entry.phrases) {
+      const span = spans(phrase, tokens).find(inContext);
+      if (span) return written(span);
+      if (phrase.squashed && message.squashed.includes(phrase.squashed) && !entry.near)
+        return phrase.squashed;
+    }
+    for (const re of entry.patterns) {
+      const m = re.exec(message.words);
+      if (!m) continue;
+      // The pattern's place in tokens, for its context: the tokens its characters cover.
+      const before = message.words.slice(0, m.index).split(' ').length - 1;
+      const span = { start: before, end: before + m[0].split(' ').length };
+      if (inContext(span)) return m[0];
+    }
+    return undefined;
+  }
+}
