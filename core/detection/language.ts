@@ -38,7 +38,15 @@ export interface AnalysedText {
 }
 
 const nlp = winkNLP(model);
-const its = nlp.its;
+/*
+ * wink-nlp's `its` helpers are plain functions its `out` calls; its typings describe them in a shape
+ * `out` does not accept, hence the casts.
+ */
+/* eslint-disable @typescript-eslint/unbound-method */
+const tokenType = nlp.its.type as unknown as ItsFunction<string>;
+const tokenNormal = nlp.its.normal as unknown as ItsFunction<string>;
+const tokenLemma = nlp.its.lemma as unknown as ItsFunction<string>;
+/* eslint-enable @typescript-eslint/unbound-method */
 
 const lookAlikes: Record<string, string> = {
   '0': 'o',
@@ -59,7 +67,7 @@ const lookAlikes: Record<string, string> = {
  * Characters people insert to break up words without changing how they look (soft hyphen,
  * zero-width and direction marks, word joiners, BOM). Invisible combining marks go with `\p{M}`.
  */
-const invisible = /[\u00ad\u061c\u115f\u1160\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe0f\ufeff]/gu;
+const invisible = /[\u00ad\u061c\u115f\u1160\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]|\ufe0f/gu;
 
 /** Text speak that hides a word the library is written with. Slang the library names stays. */
 const textSpeak: Record<string, string> = {
@@ -247,14 +255,13 @@ export function analyse(text: string): AnalysedText {
   const doc = nlp.readDoc(written.join(' '));
   const tokens: Token[] = [];
   doc.tokens().each((t: ItemToken) => {
-    // wink-nlp's typings of its `its` helpers do not fit its own `out`; they are the documented ones.
-    const type = t.out(its.type as unknown as ItsFunction<string>);
+    const type = t.out(tokenType);
     if (type === 'punctuation' || type === 'tabCRLF') return;
-    const surface = t.out(its.normal as unknown as ItsFunction<string>);
+    const surface = t.out(tokenNormal);
     const key = collapseAll(surface);
     tokens.push({
       surface,
-      lemma: (t.out(its.lemma as unknown as ItsFunction<string>) || surface).toLowerCase(),
+      lemma: (t.out(tokenLemma) || surface).toLowerCase(),
       key,
       stretched: stretched.has(key),
     });
