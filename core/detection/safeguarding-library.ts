@@ -126,14 +126,14 @@ export class SafeguardingLibrary {
   private readonly entries: readonly Entry[];
 
   constructor(pack: Pick<PolicyPack, 'detection'>) {
-    const { library, disable, adjust } = pack.detection;
+    const { library, disable, adjust, categoryMap } = pack.detection;
     const off = new Set(disable);
     const severity = new Map(adjust.map((a) => [a.id, a.severity]));
     this.entries = library
       .filter((e) => !off.has(e.id))
       .map((e) => ({
         id: e.id,
-        category: e.category,
+        category: categoryMap[e.category] ?? e.category,
         severity: severity.get(e.id) ?? e.severity,
         why: e.why,
         phrases: e.phrases.map(compilePhrase),

@@ -120,7 +120,7 @@ export class ChatMonitor {
       const started = Math.min(...present.map((i) => runs.get(i)?.getTime() ?? now.getTime()));
       hits.push({
         kind: 'pattern',
-        category: rule.category,
+        category: this.deps.pack.detection.categoryMap[rule.category] ?? rule.category,
         severity: rule.severity,
         key: `pattern:${scope}:${rule.id}:${started}`,
         rule: { id: rule.id, why: rule.why, indicators: present, windowHours: rule.windowHours },

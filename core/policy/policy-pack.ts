@@ -188,6 +188,11 @@ const detectionSchema = z.strictObject({
   conversation: z.array(conversationRuleSchema).default([]),
   /** Inherited library entries a college turns off, by id. */
   disable: z.array(key).default([]),
+  /**
+   * Where the library's categories go in this pack's own taxonomy, when it names them differently
+   * (`criminal-exploitation: county-lines`). A library category the taxonomy has needs no entry.
+   */
+  categoryMap: z.record(key, key).default({}),
   /** Inherited library entries a college weighs differently, by id. */
   adjust: z.array(z.strictObject({ id: key, severity: severitySchema })).default([]),
   dlp: z.strictObject({ category: key, severity: severitySchema }),
@@ -380,7 +385,7 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
     issue(['detection', 'library'], `library entry id "${id}" is used more than once`),
   );
   d.library.forEach((entry, i) => {
-    checkCategory(['detection', 'library', i, 'category'], entry.category);
+    checkCategory(['detection', 'library', i, 'category'], d.categoryMap[entry.category] ?? entry.category);
     if (entry.phrases.length === 0 && entry.patterns.length === 0) {
       issue(['detection', 'library', i], `library entry "${entry.id}" needs at least one phrase or pattern`);
     }
@@ -394,8 +399,14 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       }
     });
   });
+  Object.entries(d.categoryMap).forEach(([from, to]) =>
+    checkCategory(['detection', 'categoryMap', from], to),
+  );
   d.conversation.forEach((rule, i) => {
-    checkCategory(['detection', 'conversation', i, 'category'], rule.category);
+    checkCategory(
+      ['detection', 'conversation', i, 'category'],
+      d.categoryMap[rule.category] ?? rule.category,
+    );
     rule.indicators.forEach((indicator, j) => {
       if (!indicators.has(indicator))
         issue(
