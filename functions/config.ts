@@ -294,6 +294,12 @@ function contentSafetyIssues(env: Env): [string, string][] {
       ? 'must use https (http to a loopback address only in local mode with a key: tokens never go over http)'
       : undefined);
   if (problem) issues.push(['ESAFETY_CONTENT_SAFETY_ENDPOINT', problem]);
+  // https://learn.microsoft.com/azure/ai-services/authentication#authenticate-with-microsoft-entra-id
+  else if (key === undefined && /\.api\.cognitive\.microsoft\.com$/i.test(url.hostname))
+    issues.push([
+      'ESAFETY_CONTENT_SAFETY_ENDPOINT',
+      "is a regional endpoint, which takes only a key: with a managed identity use the resource's own endpoint, https://<resource>.cognitiveservices.azure.com",
+    ]);
   return issues;
 }
 

@@ -42,9 +42,10 @@ describe('Azure AI Content Safety settings', () => {
 
   it.each([
     ['a trailing slash, as the portal shows it', `${endpoint}/`],
-    ['a regional endpoint', 'https://uksouth.api.cognitive.microsoft.com'],
+    ['a regional endpoint and a key', 'https://uksouth.api.cognitive.microsoft.com'],
   ])('accepts an endpoint with %s', (_case, url) => {
-    expect(loadConfig({ ESAFETY_CONTENT_SAFETY_ENDPOINT: url }).contentSafety?.endpoint).toBe(url);
+    const c = loadConfig({ ESAFETY_CONTENT_SAFETY_ENDPOINT: url, ESAFETY_CONTENT_SAFETY_KEY: key });
+    expect(c.contentSafety?.endpoint).toBe(url);
   });
 
   it('accepts plain http to this machine only in local mode with a key (a stand-in service)', () => {
@@ -87,6 +88,11 @@ describe('Azure AI Content Safety settings', () => {
       'ESAFETY_CONTENT_SAFETY_ENDPOINT',
       'an endpoint with the API path pasted in',
       { ESAFETY_CONTENT_SAFETY_ENDPOINT: `${endpoint}/contentsafety/text:analyze?api-version=2024-09-01` },
+    ],
+    [
+      'ESAFETY_CONTENT_SAFETY_ENDPOINT',
+      'a regional endpoint with a managed identity (Entra tokens need the resource endpoint)',
+      { ESAFETY_CONTENT_SAFETY_ENDPOINT: 'https://uksouth.api.cognitive.microsoft.com' },
     ],
     [
       'ESAFETY_CONTENT_SAFETY_ENDPOINT',
