@@ -42,6 +42,8 @@ import {
   type SubscriptionGateway,
   type SubscriptionPlan,
 } from '../core/monitoring/subscriptions';
+import type { TextClassifier } from '../core/detection/text-classifier';
+import { ContentSafetyClassifier } from '../adapters/content-safety';
 import { queueName, type AppConfig } from './config';
 
 export interface App {
@@ -58,6 +60,11 @@ export interface App {
   readonly healthChecks: readonly StorageCheck[];
   /** Microsoft Graph chat monitoring; absent when not configured (see AppConfig.monitoring). */
   readonly monitoring?: Monitoring;
+  /**
+   * Azure AI Content Safety text analysis (the optional ML layer); absent when not configured
+   * (see AppConfig.contentSafety).
+   */
+  readonly classifier?: TextClassifier;
 }
 
 export interface Monitoring {
@@ -139,6 +146,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       { event: 'monitoring.missing' },
       'chat monitoring is not configured: Teams chats are not watched',
     );
+  const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
   log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
   return {
     config,
@@ -155,6 +163,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       queues: [queueName(config.storage, 'case-posts'), queueName(config.storage, 'graph-notifications')],
     }),
     ...(monitoring && { monitoring }),
+    ...(classifier && { classifier }),
   };
 }
 

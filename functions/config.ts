@@ -12,6 +12,7 @@ import {
   endpointProblem,
   type StorageConnection,
 } from '../adapters/storage-clients';
+import { contentSafetyEndpointProblem, type ContentSafetySettings } from '../adapters/content-safety';
 
 /** Azurite's published development account (not a secret: it is in Microsoft's docs). */
 export const azuriteAccount = {
@@ -110,11 +111,19 @@ const envSchema = z
     ESAFETY_GRAPH_CLIENT_STATE: z.string().min(16, 'at least 16 characters').max(128).optional(),
     ESAFETY_GRAPH_NOTIFICATION_CERT: pem('CERTIFICATE').optional(),
     ESAFETY_GRAPH_NOTIFICATION_KEY: pem('PRIVATE KEY').optional(),
+    // The optional ML layer: Azure AI Content Safety text analysis, off unless an endpoint is set.
+    ESAFETY_CONTENT_SAFETY_ENDPOINT: z
+      .url('an https URL such as https://<resource>.cognitiveservices.azure.com')
+      .optional(),
+    ESAFETY_CONTENT_SAFETY_KEY: z.string().regex(/^\S+$/, 'the resource key, with no spaces').optional(),
+    ESAFETY_CONTENT_SAFETY_CLIENT_ID: z.guid("a user-assigned managed identity's client id").optional(),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   })
   .superRefine((env, ctx) => {
-    storageIssues(env).forEach(([name, message]) => ctx.addIssue({ code: 'custom', path: [name], message }));
+    [...storageIssues(env), ...contentSafetyIssues(env)].forEach(([name, message]) =>
+      ctx.addIssue({ code: 'custom', path: [name], message }),
+    );
     if (env.ESAFETY_MODE !== 'azure') return;
     if (!env.ESAFETY_BOT_APP_ID) {
       ctx.addIssue({
@@ -253,6 +262,48 @@ function storageIssues(env: Env): [string, string][] {
 }
 
 /**
+ * Azure AI Content Safety is on when its endpoint is set: with the resource's key, or else with a
+ * Microsoft Entra identity (the Function App's managed identity; a user-assigned one by client id;
+ * locally, your own sign-in). Tokens and keys go over https only; plain http is accepted only to a
+ * loopback address in local mode with a key (a stand-in service on this machine).
+ */
+function contentSafetyIssues(env: Env): [string, string][] {
+  const endpoint = env.ESAFETY_CONTENT_SAFETY_ENDPOINT;
+  const key = env.ESAFETY_CONTENT_SAFETY_KEY;
+  const clientId = env.ESAFETY_CONTENT_SAFETY_CLIENT_ID;
+  if (endpoint === undefined)
+    return key !== undefined || clientId !== undefined
+      ? [
+          [
+            'ESAFETY_CONTENT_SAFETY_ENDPOINT',
+            `required when ${key !== undefined ? 'ESAFETY_CONTENT_SAFETY_KEY' : 'ESAFETY_CONTENT_SAFETY_CLIENT_ID'} is set (without an endpoint Content Safety is off)`,
+          ],
+        ]
+      : [];
+  const issues: [string, string][] = [];
+  if (key !== undefined && clientId !== undefined)
+    issues.push([
+      'ESAFETY_CONTENT_SAFETY_CLIENT_ID',
+      'set either ESAFETY_CONTENT_SAFETY_KEY or a managed identity client id, not both',
+    ]);
+  if (!URL.canParse(endpoint)) return issues; // reported by its schema
+  const url = new URL(endpoint);
+  const problem =
+    contentSafetyEndpointProblem(url) ??
+    (url.protocol === 'http:' && (env.ESAFETY_MODE === 'azure' || key === undefined)
+      ? 'must use https (http to a loopback address only in local mode with a key: tokens never go over http)'
+      : undefined);
+  if (problem) issues.push(['ESAFETY_CONTENT_SAFETY_ENDPOINT', problem]);
+  // https://learn.microsoft.com/azure/ai-services/authentication#authenticate-with-microsoft-entra-id
+  else if (key === undefined && /\.api\.cognitive\.microsoft\.com$/i.test(url.hostname))
+    issues.push([
+      'ESAFETY_CONTENT_SAFETY_ENDPOINT',
+      "is a regional endpoint, which takes only a key: with a managed identity use the resource's own endpoint, https://<resource>.cognitiveservices.azure.com",
+    ]);
+  return issues;
+}
+
+/**
  * The `connection` the queue triggers are registered with (functions/index.ts): the app setting
  * that holds the connection string, or the prefix of the identity-based settings.
  */
@@ -294,6 +345,11 @@ export interface AppConfig {
     readonly certificatePem: string;
     readonly privateKeyPem: string;
   };
+  /**
+   * Azure AI Content Safety text analysis (the optional ML layer), in the college's own resource:
+   * present only when ESAFETY_CONTENT_SAFETY_ENDPOINT is set. Local mode leaves it off.
+   */
+  readonly contentSafety?: ContentSafetySettings;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The local system's data folder (`npm start`), where the admin CLI finds local-runtime.json. */
   readonly local: { readonly dataDir: string };
@@ -382,6 +438,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
           }),
         }
       : {}),
+    ...(e.ESAFETY_CONTENT_SAFETY_ENDPOINT && {
+      contentSafety: Object.freeze({
+        endpoint: e.ESAFETY_CONTENT_SAFETY_ENDPOINT,
+        auth: Object.freeze(
+          e.ESAFETY_CONTENT_SAFETY_KEY
+            ? { kind: 'key' as const, key: e.ESAFETY_CONTENT_SAFETY_KEY }
+            : {
+                kind: 'identity' as const,
+                ...(e.ESAFETY_CONTENT_SAFETY_CLIENT_ID && { clientId: e.ESAFETY_CONTENT_SAFETY_CLIENT_ID }),
+              },
+        ),
+      }),
+    }),
     logLevel: e.ESAFETY_LOG_LEVEL,
     local: Object.freeze({ dataDir: e.ESAFETY_LOCAL_DATA_DIR }),
   });
