@@ -79,7 +79,7 @@ const headSchema = z.object({
   openedAt: z.string(),
   updatedAt: z.string(),
   closedAt: z.string().optional(),
-  outcome: z.enum(closeOutcomes).optional(),
+  outcome: z.enum([...closeOutcomes, 'notAConcern']).optional(),
   referrals: z.string(),
   parentInformed: z.boolean(),
   sanctions: z.string(),

@@ -15,6 +15,7 @@ export const verbs = {
   caseRefresh: 'case.refresh',
   caseSubjectPart: 'case.subjectPart',
   caseHold: 'case.hold',
+  caseDismiss: 'case.dismiss',
 } as const;
 
 export type Verb = (typeof verbs)[keyof typeof verbs];

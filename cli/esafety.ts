@@ -6,6 +6,7 @@
  *   esafety cases export <ref>
  *   esafety cases purge [--dry-run] [--json]
  *   esafety cases purged [--json]
+ *   esafety detection stats [--since YYYY-MM-DD] [--json]
  *   esafety audit verify [--json]
  *   esafety policy validate <files…> [--json]
  *   esafety index rebuild
@@ -30,6 +31,7 @@ import {
 import type { PurgeRecord } from '../core/cases/case-store';
 import { describeEvent, eventDetail, packNames } from '../core/cases/case-words';
 import { purgeExpiredCases } from '../core/cases/retention-purge';
+import { detectionStats, type RuleStats } from '../core/detection/detection-stats';
 import { parsePolicyFile } from '../adapters/policy-files';
 import { compose, type App } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
@@ -183,6 +185,59 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (opts: { json?: boolean }) => {
       const log = await getApp().store.purgeLog();
       print(!!opts.json, log, () => (log.length === 0 ? 'No case has been purged.' : describePurges(log)));
+    });
+
+  program
+    .command('detection')
+    .description('What chat monitoring flagged, and what DSLs made of it.')
+    .command('stats')
+    .description(
+      'Per detection rule and category: flags, cases, confirmed, dismissed as not a concern (by reason) and open.',
+    )
+    .option('--since <date>', 'only cases opened on or after this date (YYYY-MM-DD)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { since?: string; json?: boolean }) => {
+      const since = opts.since === undefined ? undefined : Date.parse(`${opts.since}T00:00:00Z`);
+      if (since !== undefined && Number.isNaN(since))
+        fail('INPUT_INVALID', `--since ${opts.since} is not a date (YYYY-MM-DD).`);
+      const a = getApp();
+      const monitored = (await a.cases.list({ status: 'all' })).filter(
+        (c) => c.source !== 'staffReport' && (since === undefined || Date.parse(c.openedAt) >= since),
+      );
+      const stats = detectionStats(await Promise.all(monitored.map((c) => a.cases.chronology(c.id))));
+      const reasons = (r: RuleStats | Omit<RuleStats, 'rule'>) =>
+        Object.entries(r.dismissedFor)
+          .filter(([, n]) => n > 0)
+          .map(([why, n]) => `${why} ${n}`)
+          .join(', ');
+      const row = (name: string, r: Omit<RuleStats, 'rule'>) => [
+        name,
+        r.category,
+        String(r.flags),
+        String(r.cases),
+        String(r.confirmed),
+        String(r.dismissed),
+        reasons(r),
+        String(r.open),
+      ];
+      const head = ['RULE', 'CATEGORY', 'FLAGS', 'CASES', 'CONFIRMED', 'DISMISSED', 'WHY DISMISSED', 'OPEN'];
+      print(!!opts.json, stats, () =>
+        stats.cases === 0
+          ? 'No monitoring case in this period.'
+          : [
+              `${stats.cases} monitoring ${stats.cases === 1 ? 'case' : 'cases'}${opts.since ? ` since ${opts.since}` : ''}.`,
+              '',
+              formatTable(
+                head,
+                stats.rules.map((r) => row(r.rule, r)),
+              ),
+              '',
+              formatTable(
+                head.slice(1),
+                stats.categories.map((c) => row('', c).slice(1)),
+              ),
+            ].join('\n'),
+      );
     });
 
   program

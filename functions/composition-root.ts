@@ -124,6 +124,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
   const directory = graph ? new GraphDirectory(graph, groupIds, log) : denyAll;
   if (!config.graph)
     log.warn({ event: 'directory.missing' }, 'Microsoft Graph is not configured: nobody may act on cases');
+  const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
   const monitoring =
     graph && config.graph && config.monitoring
       ? composeMonitoring({
@@ -139,6 +140,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
           log,
           graphCa: overrides.graphCa,
           instrumentMonitor: overrides.instrumentMonitor,
+          classifier,
         })
       : undefined;
   if (!monitoring)
@@ -146,7 +148,6 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       { event: 'monitoring.missing' },
       'chat monitoring is not configured: Teams chats are not watched',
     );
-  const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
   log.info({ mode: config.mode, pack: pack.organisation.id, event: 'app.composed' }, 'app composed');
   return {
     config,
@@ -180,6 +181,7 @@ function composeMonitoring(deps: {
   log: Logger;
   graphCa: string | undefined;
   instrumentMonitor: ComposeOverrides['instrumentMonitor'];
+  classifier: TextClassifier | undefined;
 }): Monitoring {
   const { config, tables, settings, watch, graph, pack, cases, directory, clock, log } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
@@ -199,6 +201,7 @@ function composeMonitoring(deps: {
     members: new GraphConversationMembers(graph, settings.tenantId),
     directory,
     indicators: ledger,
+    ...(deps.classifier && { classifier: deps.classifier }),
     clock,
     log,
   });

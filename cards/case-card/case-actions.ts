@@ -5,7 +5,7 @@
  * accepted as well: `note` for a parent/carer contact and for a close.
  */
 import { z } from 'zod';
-import { closeOutcomes, subjectParts } from '../../core/cases/case-events';
+import { closeOutcomes, dismissReasons, subjectParts } from '../../core/cases/case-events';
 import type { CaseCommand } from '../../core/cases/case-state';
 import { severities } from '../../core/policy/policy-pack';
 import { verbs, type Verb } from '../verbs';
@@ -21,6 +21,8 @@ export const caseInputs = {
   sanction: 'sanction',
   outcome: 'outcome',
   closeNote: 'closeNote',
+  dismissReason: 'dismissReason',
+  dismissNote: 'dismissNote',
 } as const;
 
 export type CaseVerb = Exclude<Verb, 'incident.submit' | 'case.refresh'>;
@@ -95,6 +97,14 @@ export const caseActions: Record<
       subjectPart: z.enum(subjectParts).parse(d[caseInputs.subjectPart]),
     }),
     problem: "Choose the subject's part: harmed, acted, both or not known.",
+  },
+  [verbs.caseDismiss]: {
+    parse: (d) =>
+      withNote(
+        { kind: 'dismiss', reason: z.enum(dismissReasons).parse(d[caseInputs.dismissReason] ?? d['reason']) },
+        note(d, caseInputs.dismissNote, caseInputs.note),
+      ),
+    problem: 'Say why it is not a concern.',
   },
   [verbs.caseHold]: {
     parse: (d) => ({ kind: 'setRetentionHold', held: z.enum(['on', 'off']).parse(d['hold']) === 'on' }),

@@ -5,11 +5,12 @@
  * product checked and rebuilt.
  */
 import type { CaseEvent } from '../../core/cases/case-events';
-import { closeOutcomes, subjectParts } from '../../core/cases/case-events';
+import { closeOutcomes, dismissReasons, subjectParts } from '../../core/cases/case-events';
 import { actedSubject, type CaseState } from '../../core/cases/case-state';
 import { purgeDueAt } from '../../core/cases/retention-purge';
 import {
   describeEvent,
+  dismissReasonText,
   outcomeText,
   packNames,
   severityText,
@@ -125,6 +126,8 @@ export function caseCard(
     agencies: pack.agencies.map((a) => ({ title: a.name, value: a.id })),
     sanctions: grid?.actions.map((a) => ({ title: a.name, value: a.id })) ?? [],
     outcomes: closeOutcomes.map((o) => ({ title: outcomeText[o], value: o })),
+    canDismiss: isOpen && state.source !== 'staffReport',
+    dismissChoices: dismissReasons.map((r) => ({ title: capitalise(dismissReasonText[r]), value: r })),
     holdTitle: state.retentionHold ? 'Release the hold on this record' : 'Hold this record (never delete)',
     holdNext: state.retentionHold ? 'off' : 'on',
     inputs: caseInputs,
@@ -140,6 +143,7 @@ export function caseCard(
       refresh: verbs.caseRefresh,
       subjectPart: verbs.caseSubjectPart,
       hold: verbs.caseHold,
+      dismiss: verbs.caseDismiss,
     },
   });
 }

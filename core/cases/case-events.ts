@@ -23,6 +23,13 @@ export const closeOutcomes = [
 ] as const;
 export type CloseOutcome = (typeof closeOutcomes)[number];
 
+/** Why a DSL judged a monitoring flag not a concern (counted by `esafety detection stats`). */
+export const dismissReasons = ['innocentContext', 'banter', 'alreadyKnown', 'other'] as const;
+export type DismissReason = (typeof dismissReasons)[number];
+
+/** How a case ended: a DSL's close, or a monitoring flag dismissed as not a concern. */
+export type CaseOutcome = CloseOutcome | 'notAConcern';
+
 export type Under18 = 'yes' | 'no' | 'unknown';
 
 /**
@@ -94,6 +101,12 @@ export type CaseEventBody =
     }
   | { type: 'closed'; data: { outcome: CloseOutcome }; narrative: { note?: string } }
   | { type: 'reopened'; data: Record<string, never>; narrative: { note?: string } }
+  | {
+      /** A DSL judged a monitoring flag not a concern: the case closes, the verdict is counted. */
+      type: 'dismissed';
+      data: { reason: DismissReason };
+      narrative: { note?: string };
+    }
   | {
       type: 'subjectPartSet';
       data: { from: SubjectPart; to: SubjectPart };

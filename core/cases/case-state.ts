@@ -12,11 +12,13 @@ import type {
   CaseEvent,
   CaseEventBody,
   CaseSource,
+  CaseOutcome,
   CloseOutcome,
+  DismissReason,
   SubjectPart,
   Under18,
 } from './case-events';
-import { closeOutcomes, signalKeyHash, subjectParts } from './case-events';
+import { closeOutcomes, dismissReasons, signalKeyHash, subjectParts } from './case-events';
 
 export type CaseStatus = 'open' | 'inProgress' | 'closed';
 
@@ -42,7 +44,7 @@ export interface CaseState {
   readonly openedAt: string;
   readonly updatedAt: string;
   readonly closedAt?: string;
-  readonly outcome?: CloseOutcome;
+  readonly outcome?: CaseOutcome;
   readonly referrals: readonly string[];
   readonly parentInformed: boolean;
   readonly sanctions: readonly string[];
@@ -115,6 +117,8 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return { ...state, ...base, sanctions: [...state.sanctions, event.data.sanction] };
     case 'closed':
       return { ...state, ...base, status: 'closed', closedAt: event.at, outcome: event.data.outcome };
+    case 'dismissed':
+      return { ...state, ...base, status: 'closed', closedAt: event.at, outcome: 'notAConcern' };
     case 'signalAdded':
       return {
         ...state,
@@ -162,7 +166,8 @@ export type CaseCommand =
   | { kind: 'close'; outcome: CloseOutcome; note?: string }
   | { kind: 'reopen'; note?: string }
   | { kind: 'setSubjectPart'; subjectPart: SubjectPart; note?: string }
-  | { kind: 'setRetentionHold'; held: boolean; note?: string };
+  | { kind: 'setRetentionHold'; held: boolean; note?: string }
+  | { kind: 'dismiss'; reason: DismissReason; note?: string };
 
 /**
  * Decides the event a command produces on the current state, or refuses it with a coded error.
@@ -262,6 +267,17 @@ export function decide(
       return {
         type: 'subjectPartSet',
         data: { from: state.subjectPart, to: command.subjectPart },
+        narrative: optional({ note: command.note }),
+      };
+    case 'dismiss':
+      notClosed();
+      if (state.source === 'staffReport')
+        refuse('notAFlag', 'A report from a member of staff is closed with an outcome, not dismissed.');
+      if (!dismissReasons.includes(command.reason))
+        refuse('unknownReason', `Unknown reason "${command.reason}".`);
+      return {
+        type: 'dismissed',
+        data: { reason: command.reason },
         narrative: optional({ note: command.note }),
       };
     case 'setRetentionHold':

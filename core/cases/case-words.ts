@@ -4,7 +4,7 @@
  * same sentence for the same event wherever they look.
  */
 import type { PolicyPack, Severity, SubjectType } from '../policy/policy-pack';
-import type { CaseEvent, CloseOutcome, SubjectPart } from './case-events';
+import type { CaseEvent, CaseOutcome, DismissReason, SubjectPart } from './case-events';
 
 export const severityText: Record<Severity, string> = {
   critical: 'Critical',
@@ -13,12 +13,20 @@ export const severityText: Record<Severity, string> = {
   low: 'Low',
 };
 
-export const outcomeText: Record<CloseOutcome, string> = {
+export const outcomeText: Record<CaseOutcome, string> = {
   resolvedInternally: 'Resolved internally',
   referredExternally: 'Referred to an external agency',
   sanctionApplied: 'Sanction applied',
   noFurtherAction: 'No further action',
   unfounded: 'Concern unfounded',
+  notAConcern: 'Not a concern (monitoring flag dismissed)',
+};
+
+export const dismissReasonText: Record<DismissReason, string> = {
+  innocentContext: 'innocent in context',
+  banter: 'a joke between friends',
+  alreadyKnown: 'already known and in hand',
+  other: 'another reason',
 };
 
 export const subjectText: Record<SubjectType, string> = {
@@ -67,6 +75,8 @@ export function describeEvent(e: CaseEvent, names: ReturnType<typeof packNames>,
       return `${who} closed the case: ${outcomeText[e.data.outcome].toLowerCase()}`;
     case 'reopened':
       return `${who} reopened the case`;
+    case 'dismissed':
+      return `${who} marked the flag not a concern: ${dismissReasonText[e.data.reason]}`;
     case 'signalAdded':
       return `${who}: ${clip(e.narrative.summary)}${e.narrative.excerpt ? ` "${clip(e.narrative.excerpt, Math.min(clipAt, 100))}"` : ''}`;
     case 'subjectPartSet':
@@ -89,6 +99,7 @@ export function eventDetail(e: CaseEvent): string | undefined {
     case 'sanctionRecorded':
     case 'closed':
     case 'reopened':
+    case 'dismissed':
     case 'subjectPartSet':
     case 'retentionHoldSet':
       return e.narrative.note;

@@ -145,10 +145,14 @@ export function assessChatMessage(
  */
 export function chatSubject(
   assessment: ChatAssessment,
-  lead: Pick<SignalHit, 'kind'>,
+  lead: { readonly kind: SignalKind; readonly writerAtRisk?: boolean },
 ): { subjectType: SubjectType; subjectPart: SubjectPart; subject?: Participant } {
   const { sender, protectedMembers } = assessment;
   const senderProtected = protectedMembers.some((p) => p.id === sender.id);
+  if (lead.writerAtRisk && sender.identity === 'internal') {
+    // The words say the writer is at risk (suicidal thoughts …): the case is about them, harmed.
+    return { subjectType: senderProtected ? 'learner' : 'staff', subjectPart: 'harmed', subject: sender };
+  }
   if (lead.kind !== 'externalContact' && lead.kind !== 'pattern' && sender.identity === 'internal') {
     // An insider wrote it: the case is about what they did.
     return { subjectType: senderProtected ? 'learner' : 'staff', subjectPart: 'acted', subject: sender };

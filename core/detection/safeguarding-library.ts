@@ -31,6 +31,8 @@ export interface Finding {
   readonly indicator?: string;
   /** False for an indicator-only entry. */
   readonly signal: boolean;
+  /** The writer is the one at risk. */
+  readonly atRisk: boolean;
 }
 
 type Part =
@@ -39,6 +41,8 @@ type Part =
 
 interface Phrase {
   readonly parts: readonly Part[];
+  /** The first word the phrase cannot do without: a message lacking it cannot match. */
+  readonly anchor?: readonly Token[];
   /** Letters of an all-literal phrase of ten letters or more, for spacing tricks. */
   readonly squashed?: string;
 }
@@ -56,6 +60,7 @@ interface Entry {
   readonly within: number;
   readonly indicator?: string;
   readonly signal: boolean;
+  readonly atRisk: boolean;
 }
 
 interface Span {
@@ -85,7 +90,31 @@ function compilePhrase(text: string): Phrase {
   }
   const literal = parts.every((p) => p.kind === 'word' && !p.optional && p.words.length === 1);
   const letters = literal ? analyse(text).squashed : '';
-  return { parts, ...(letters.length >= squashMinimum && { squashed: letters }) };
+  const anchor = parts.find((p) => p.kind === 'word' && !p.optional);
+  return {
+    parts,
+    ...(anchor?.kind === 'word' && { anchor: anchor.words }),
+    ...(letters.length >= squashMinimum && { squashed: letters }),
+  };
+}
+
+/** Every form a message's words take (written, lemma, and collapsed for stretched words). */
+function formsOf(tokens: readonly Token[]): Set<string> {
+  const forms = new Set<string>();
+  for (const t of tokens) {
+    forms.add(t.surface);
+    forms.add(t.lemma);
+    if (t.stretched) forms.add(`key:${t.key}`);
+  }
+  return forms;
+}
+
+/** Whether the message has the phrase's anchor word in any form (a cheap test before matching). */
+function mayMatch(phrase: Phrase, forms: ReadonlySet<string>): boolean {
+  return (
+    !phrase.anchor ||
+    phrase.anchor.some((w) => forms.has(w.surface) || forms.has(w.lemma) || forms.has(`key:${w.key}`))
+  );
 }
 
 /** Every span of `tokens` the phrase matches, shortest first from each start. */
@@ -144,6 +173,7 @@ export class SafeguardingLibrary {
         within: e.within,
         ...(e.indicator !== undefined && { indicator: e.indicator }),
         signal: e.signal,
+        atRisk: e.atRisk,
       }));
   }
 
@@ -156,9 +186,10 @@ export class SafeguardingLibrary {
   findings(text: string): Finding[] {
     const message = analyse(text);
     if (message.tokens.length === 0) return [];
+    const forms = formsOf(message.tokens);
     const out: Finding[] = [];
     for (const entry of this.entries) {
-      const words = this.match(entry, message);
+      const words = this.match(entry, message, forms);
       if (words === undefined) continue;
       out.push({
         entry: entry.id,
@@ -168,14 +199,17 @@ export class SafeguardingLibrary {
         words,
         ...(entry.indicator !== undefined && { indicator: entry.indicator }),
         signal: entry.signal,
+        atRisk: entry.atRisk,
       });
     }
     return out;
   }
 
   /** The matched words, or undefined when the entry does not apply to this message. */
-  private match(entry: Entry, message: AnalysedText): string | undefined {
+  private match(entry: Entry, message: AnalysedText, forms: ReadonlySet<string>): string | undefined {
     const { tokens } = message;
+    const candidates = entry.phrases.filter((p) => mayMatch(p, forms) || p.squashed);
+    if (candidates.length === 0 && entry.patterns.length === 0) return undefined;
     if (entry.unless.length > 0 && anywhere(entry.unless, tokens)) return undefined;
     const inContext = (span: Span) =>
       (!entry.near || around(entry.near, tokens, span, entry.within)) &&
@@ -185,7 +219,7 @@ export class SafeguardingLibrary {
         .slice(span.start, span.end)
         .map((t) => t.surface)
         .join(' ');
-    for (const phrase of entry.phrases) {
+    for (const phrase of candidates) {
       const span = spans(phrase, tokens).find(inContext);
       if (span) return written(span);
       if (phrase.squashed && message.squashed.includes(phrase.squashed) && !entry.near)

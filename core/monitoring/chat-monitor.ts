@@ -19,6 +19,8 @@ import {
   type SignalHit,
 } from '../detection/chat-signal';
 import { SafeguardingLibrary } from '../detection/safeguarding-library';
+import type { ClassifierCategory, ClassifierVerdict, TextClassifier } from '../detection/text-classifier';
+import { toEsafetyError } from '../errors';
 import type { Signal } from '../intake/signal';
 import type { SignalLedger } from '../intake/signal-ledger';
 import type { Clock } from '../clock';
@@ -39,6 +41,11 @@ export interface ChatMonitorDeps {
   readonly intake: Pick<SignalIntake, 'receive'>;
   readonly members: ConversationMembers;
   readonly directory: Directory;
+  /**
+   * The optional machine-learning layer (Azure AI Content Safety when configured): asked about a
+   * message only where a learner is in the conversation; its verdicts join the library's.
+   */
+  readonly classifier?: TextClassifier;
   /** Remembers conversation-level indicators per chat (ids and times only). */
   readonly indicators: Pick<SignalLedger, 'noteIndicators'>;
   readonly clock: Clock;
@@ -55,6 +62,14 @@ const kindText: Record<Signal['kind'], string> = {
   phrase: 'a safeguarding phrase',
   dlp: 'a DLP flag',
   pattern: 'a conversation pattern',
+  classifier: 'a machine-learning rating',
+};
+
+const harmText: Record<ClassifierCategory, string> = {
+  hate: 'hate',
+  sexual: 'sexual content',
+  violence: 'violence',
+  selfHarm: 'self-harm',
 };
 
 const identityText: Record<IdentityKind, string> = {
@@ -83,7 +98,8 @@ export class ChatMonitor {
     const assessment = assessChatMessage(pack, this.library, message, members, (p) => learners.has(p.id));
     const scope = conversationKey(message.conversation);
     const patterns = await this.conversationPatterns(scope, assessment);
-    const hits = [...assessment.hits, ...patterns];
+    const ratings = await this.classifierRatings(scope, message, assessment);
+    const hits = [...assessment.hits, ...patterns, ...ratings];
     if (hits.length === 0) {
       this.log.debug({ conversation: scope, event: 'chat.noSignal' }, 'no signal in message');
       return { outcome: 'noSignal' };
@@ -129,8 +145,47 @@ export class ChatMonitor {
     return hits;
   }
 
-  private signal(hit: SignalHit | PatternHit, message: ChatMessageFacts, assessment: ChatAssessment): Signal {
-    const entry = 'rule' in hit ? hit.rule.id : hit.finding?.entry;
+  /**
+   * The machine-learning layer's verdicts on the message, as signals where the pack says they
+   * count. Only for a conversation with a learner in it; if the service does not answer, the
+   * library's own findings still stand and the message is not held back.
+   */
+  private async classifierRatings(
+    scope: string,
+    message: ChatMessageFacts,
+    assessment: ChatAssessment,
+  ): Promise<RatingHit[]> {
+    const { classifier, pack } = this.deps;
+    if (!classifier || assessment.protectedMembers.length === 0 || !message.text.trim()) return [];
+    let verdicts: ClassifierVerdict[];
+    try {
+      verdicts = await classifier.classify(message.text);
+    } catch (err) {
+      this.log.warn(
+        { conversation: scope, code: toEsafetyError(err).code, event: 'chat.classifierUnavailable' },
+        'content classifier did not answer: the library alone decided',
+      );
+      return [];
+    }
+    const { classifier: rules, categoryMap } = pack.detection;
+    return verdicts.flatMap((v): RatingHit[] => {
+      const rule = rules[v.category];
+      if (!rule || v.severity < rule.from) return [];
+      return [
+        {
+          kind: 'classifier',
+          category: categoryMap[rule.category] ?? rule.category,
+          severity: rule.severity,
+          key: `classifier:${scope}:${message.messageId}:${v.category}`,
+          rating: { harm: v.category, level: v.severity },
+        },
+      ];
+    });
+  }
+
+  private signal(hit: Hit, message: ChatMessageFacts, assessment: ChatAssessment): Signal {
+    const entry =
+      'rule' in hit ? hit.rule.id : 'rating' in hit ? `classifier-${hit.rating.harm}` : hit.finding?.entry;
     return {
       kind: hit.kind,
       category: hit.category,
@@ -138,7 +193,9 @@ export class ChatMonitor {
       key: hit.key,
       ...(entry !== undefined && { entry }),
       summary: this.hitSummary(hit, message, assessment.sender),
-      ...(hit.kind !== 'externalContact' && hit.kind !== 'pattern' && { excerpt: excerpt(message.text) }),
+      ...((hit.kind === 'phrase' || hit.kind === 'dlp' || hit.kind === 'classifier') && {
+        excerpt: excerpt(message.text),
+      }),
       ...(message.link !== undefined && { link: message.link }),
     };
   }
@@ -146,12 +203,17 @@ export class ChatMonitor {
   private openingFor(
     message: ChatMessageFacts,
     assessment: ChatAssessment,
-    leadHit: Pick<SignalHit, 'kind'>,
+    leadHit: Hit,
     lead: Signal,
     fresh: readonly Signal[],
     conversation: string,
   ): OpenCaseInput {
-    const { subjectType, subjectPart, subject } = chatSubject(assessment, leadHit);
+    const { subjectType, subjectPart, subject } = chatSubject(assessment, {
+      kind: leadHit.kind,
+      writerAtRisk:
+        ('finding' in leadHit && leadHit.finding?.atRisk === true) ||
+        ('rating' in leadHit && leadHit.rating.harm === 'selfHarm'),
+    });
     return {
       source: 'chatSignal',
       subjectType,
@@ -167,6 +229,7 @@ export class ChatMonitor {
       immediateRisk: false,
       signal: {
         kind: lead.kind,
+        ...(lead.entry !== undefined && { entry: lead.entry }),
         conversation,
         participantIds: assessment.everyone.map((p) => p.id),
       },
@@ -202,8 +265,11 @@ export class ChatMonitor {
   }
 
   /** What was found and why it matters, in words a DSL reads on the card. */
-  private hitSummary(hit: SignalHit | PatternHit, message: ChatMessageFacts, sender: Participant): string {
+  private hitSummary(hit: Hit, message: ChatMessageFacts, sender: Participant): string {
     const category = findCategory(this.deps.pack, hit.category)?.name ?? hit.category;
+    if ('rating' in hit) {
+      return `Machine-learning rating (${category}): Azure AI Content Safety rated this message ${harmText[hit.rating.harm]} ${hit.rating.level} of 7, at or above the level the policy asks a DSL to see.`;
+    }
     if ('rule' in hit) {
       const { indicators, windowHours, why } = hit.rule;
       return `Conversation pattern (${category}): ${indicators.map(indicatorText).join(', ')} in this chat within ${windowHours} hours. ${why}`;
@@ -220,6 +286,8 @@ export class ChatMonitor {
       }
       case 'pattern':
         return `Conversation pattern (${category}).`;
+      case 'classifier':
+        return `Machine-learning rating (${category}).`;
       case 'dlp':
         return `Microsoft Purview DLP flagged a message (${message.dlpAction ?? 'policy violation'}).`;
     }
@@ -251,6 +319,17 @@ interface PatternHit {
     readonly windowHours: number;
   };
 }
+
+/** A machine-learning rating the pack counts. */
+interface RatingHit {
+  readonly kind: 'classifier';
+  readonly category: string;
+  readonly severity: Severity;
+  readonly key: string;
+  readonly rating: { readonly harm: ClassifierCategory; readonly level: number };
+}
+
+type Hit = SignalHit | PatternHit | RatingHit;
 
 /** `movePlatform` → "move platform". */
 function indicatorText(indicator: string): string {

@@ -54,6 +54,8 @@ interface LoadedDoc {
   readonly doc: Document;
   readonly lines: LineCounter;
   readonly data: Mapping;
+  /** The files its `includes:` names, applied right after it, in order. */
+  includes?: LoadedDoc[];
 }
 
 type Path = readonly (string | number)[];
@@ -124,6 +126,9 @@ function loadChain(
   while (current) {
     const loaded = loadYaml(current, issues);
     if (!loaded) return undefined;
+    const included = loadIncludes(loaded, resolve, issues);
+    if (!included) return undefined;
+    loaded.includes = included;
     chain.push(loaded);
     const parent = loaded.data['extends'];
     if (parent === undefined) break;
@@ -148,6 +153,43 @@ function loadChain(
   return chain;
 }
 
+/**
+ * The files a pack's `includes:` names (a pack's long lists, such as its safeguarding library, kept
+ * in files of their own: `includes: [library/self-harm]` is `library/self-harm.yaml` next to the
+ * pack). Each is applied over the pack right after it, with the same `+key` rules, so an included
+ * file adds with `+detection: { +library: [...] }`. An included file includes nothing itself.
+ */
+function loadIncludes(
+  doc: LoadedDoc,
+  resolve: PolicyResolver,
+  issues: LocatedPolicyIssue[],
+): LoadedDoc[] | undefined {
+  const names = doc.data['includes'];
+  if (names === undefined) return [];
+  if (
+    !Array.isArray(names) ||
+    !names.every((n): n is string => typeof n === 'string' && /^[a-z0-9/-]+$/.test(n))
+  ) {
+    issues.push(
+      locate(doc, ['includes'], 'a list of file names next to the pack, such as [library/self-harm]'),
+    );
+    return undefined;
+  }
+  const loaded: LoadedDoc[] = [];
+  for (const [i, name] of names.entries()) {
+    const source = resolve(name, doc.source);
+    const file = source && loadYaml(source, issues);
+    if (!source) issues.push(locate(doc, ['includes', i], `includes "${name}", but no such file was found`));
+    if (!file) return undefined;
+    if (file.data['includes'] !== undefined || file.data['extends'] !== undefined) {
+      issues.push(locate(file, [], 'an included file neither extends nor includes another'));
+      return undefined;
+    }
+    loaded.push(file);
+  }
+  return loaded;
+}
+
 /** Applies each pack over what it inherits, root first. */
 function mergeChain(
   chain: readonly LoadedDoc[],
@@ -156,7 +198,7 @@ function mergeChain(
   const origins: Origins = new Map();
   let data: Mapping = {};
   [...chain].reverse().forEach((doc, depth) => {
-    const { replaces, ...own } = doc.data;
+    const { replaces, includes: _files, ...own } = doc.data;
     const layer: Layer = {
       doc,
       origins,
@@ -165,6 +207,14 @@ function mergeChain(
       issues,
     };
     data = applyLayer(data, own, [], [], layer);
+    for (const file of doc.includes ?? [])
+      data = applyLayer(data, file.data, [], [], {
+        doc: file,
+        origins,
+        replaces: [],
+        used: new Set(),
+        issues,
+      });
     layer.replaces.forEach((entry, i) => {
       if (!layer.used.has(entry))
         issues.push(

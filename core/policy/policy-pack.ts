@@ -144,6 +144,11 @@ const libraryEntrySchema = z.strictObject({
   indicator: key.optional(),
   /** False: only an indicator, never a flag on its own. */
   signal: z.boolean().default(true),
+  /**
+   * The words show the writer is the one at risk (suicidal thoughts, a victim of sextortion): the
+   * case is about them, harmed, and never a sanction.
+   */
+  atRisk: z.boolean().default(false),
 });
 
 /** A risk that shows only across messages: enough distinct indicators in one chat within a window. */
@@ -186,6 +191,22 @@ const detectionSchema = z.strictObject({
   library: z.array(libraryEntrySchema).default([]),
   /** Risks across a conversation, from the library's indicators. */
   conversation: z.array(conversationRuleSchema).default([]),
+  /**
+   * The optional machine-learning layer (Azure AI Content Safety, when the app is configured with
+   * one): which of its harm categories raise a signal, from which of its severities (0–7), under
+   * which category of the pack and at which severity.
+   */
+  classifier: z
+    .record(
+      z.enum(['hate', 'sexual', 'violence', 'selfHarm']),
+      z.strictObject({ category: key, from: z.int().min(1).max(7), severity: severitySchema }),
+    )
+    .default({
+      selfHarm: { category: 'self-harm', from: 2, severity: 'high' },
+      violence: { category: 'violence-threats', from: 4, severity: 'high' },
+      hate: { category: 'hate-violence', from: 4, severity: 'medium' },
+      sexual: { category: 'youth-produced-sexual-imagery', from: 4, severity: 'high' },
+    }),
   /** Inherited library entries a college turns off, by id. */
   disable: z.array(key).default([]),
   /**
@@ -399,6 +420,12 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       }
     });
   });
+  Object.entries(d.classifier).forEach(([harm, rule]) =>
+    checkCategory(
+      ['detection', 'classifier', harm, 'category'],
+      d.categoryMap[rule.category] ?? rule.category,
+    ),
+  );
   Object.entries(d.categoryMap).forEach(([from, to]) =>
     checkCategory(['detection', 'categoryMap', from], to),
   );

@@ -184,6 +184,93 @@ export const scenarios: Record<string, Scenario> = {
       };
     },
   },
+  'self-harm': {
+    description: 'a learner tells a friend, in their own words, that they want to disappear',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(lola), aad(lee)]);
+      await sendMessage(ctx, chatId, lola, '<p>u ok? u were quiet in class</p>');
+      await sendMessage(
+        ctx,
+        chatId,
+        lee,
+        '<p>honestly everyone would be better off without me. ive been thinking about it a lot</p>',
+      );
+      return {
+        expect: 'case',
+        chatId,
+        steps: [
+          'Lola checked on Lee in a 1:1 chat (no signal).',
+          'Lee replied: "honestly everyone would be better off without me…" (suicidal thinking, said indirectly).',
+        ],
+      };
+    },
+  },
+  'county-lines': {
+    description: 'an older contact offers a learner cash to carry a bag out of town',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:tee.money', 'Tee')]);
+      await sendMessage(
+        ctx,
+        chatId,
+        '8:live:tee.money',
+        '<p>yo need someone to carry a bag up to the coast saturday, £200 cash 💸 ez ting</p>',
+      );
+      return {
+        expect: 'case',
+        chatId,
+        steps: [
+          'Created a 1:1 chat: Lee and "Tee", a personal account outside the college.',
+          'Tee offered £200 cash to carry a bag to the coast on Saturday (county-lines recruitment).',
+        ],
+      };
+    },
+  },
+  sextortion: {
+    description: 'someone threatens to share a learner’s picture unless they pay',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(lola), stranger('8:live:jay.x', 'Jay')]);
+      await sendMessage(
+        ctx,
+        chatId,
+        '8:live:jay.x',
+        '<p>pay me £100 by tonight or i send ur pic to all ur followers. dont tell any1</p>',
+      );
+      return {
+        expect: 'case',
+        chatId,
+        steps: [
+          'Created a 1:1 chat: Lola and "Jay", a personal account outside the college.',
+          "Jay demanded £100 or he would send Lola's picture to her followers (sextortion).",
+        ],
+      };
+    },
+  },
+  'innocent-triggers': {
+    description: 'a class group chat full of risky-sounding words used innocently',
+    async run(ctx) {
+      const chatId = await createChat(ctx, 'group', [aad(lee), aad(lola), aad(tariq)], 'Level 3 IT group');
+      const lines = [
+        'can someone send me a pic of the whiteboard notes from today',
+        'this essay is killing me 💀',
+        "don't tell anyone, we're planning a surprise for miss's birthday",
+        'im dead 😂 that video',
+        'my charger plug broke again',
+        'we did the prevent duty quiz in tutorial',
+        'roulette question in maths was so hard',
+        'add me on snap so i can send u the group project',
+      ];
+      for (const [i, line] of lines.entries())
+        await sendMessage(ctx, chatId, i % 3 === 0 ? lee : i % 3 === 1 ? lola : tariq, `<p>${line}</p>`);
+      return {
+        expect: 'noCase',
+        chatId,
+        steps: [
+          'Created a group chat: Lee, Lola (learners) and Tariq (tutor).',
+          `${lines.length} ordinary messages that use trigger words innocently (a pic of the whiteboard, an essay "killing me", a surprise, a charger plug, the Prevent duty quiz, roulette in maths …).`,
+        ],
+      };
+    },
+  },
   benign: {
     description: 'a tutor and a learner talk about coursework',
     async run(ctx) {

@@ -24,6 +24,7 @@ import type { CaseStore } from '../../core/cases/case-store';
 import { systemClock } from '../../core/clock';
 import { silentLogger } from '../../core/logger';
 import { startAzurite } from '../../local/storage/azurite';
+import { detectionBench } from './detection';
 import { graphNotificationBench } from './graph-notifications';
 
 const root = join(__dirname, '..', '..', '..');
@@ -144,6 +145,13 @@ async function main() {
       table(['case engine on Azurite', 'per second', 'p50 ms', 'p99 ms', 'notes'], rows),
       '',
     ].join('\n'),
+  );
+
+  process.stdout.write(
+    table(
+      ['detection (whole library, one core)', 'per second', 'p50 ms', 'p99 ms', 'notes'],
+      detectionBench(root, pack).map((r) => [r.name, r.perSecond, r.p50, r.p99, r.notes]),
+    ) + '\n\n',
   );
 
   const graph = await graphNotificationBench(root, {

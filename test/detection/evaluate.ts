@@ -8,6 +8,8 @@
  *   npm run eval:detection                        both halves; held-out misses listed
  *   npm run eval:detection -- --split dev         tuning: the development half only, its misses listed
  *   npm run eval:detection -- --pack policies/waes.yaml
+ *   npm run eval:detection -- --split dev --label self-harm --entries selfharm-   one group's misses,
+ *                                            and the false alarms of entries whose id starts so
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
@@ -58,8 +60,13 @@ function main(argv: readonly string[]): number {
   const program = new Command('eval:detection')
     .option('--split <split>', 'dev (tuning) or all', 'all')
     .option('--pack <file>', 'policy pack', 'policies/uk-fe-default.yaml')
+    .option('--label <group>', 'list only the misses and misfilings of this group')
+    .option('--entries <prefix>', 'list only the false alarms of entries whose id starts with this')
     .parse([...argv], { from: 'user' });
-  const opts = program.opts<{ split: 'dev' | 'all'; pack: string }>();
+  const opts = program.opts<{ split: 'dev' | 'all'; pack: string; label?: string; entries?: string }>();
+  const ofLabel = (p: Prediction) => !opts.label || p.item.label === opts.label;
+  const ofEntries = (p: Prediction) =>
+    p.findings.some((f) => !opts.entries || f.entry.startsWith(opts.entries));
   const pack = loadPolicyFile(resolve(root, opts.pack));
   const reports = evaluate(pack);
   const shown = opts.split === 'dev' ? reports.filter((r) => r.split === 'dev') : reports;
@@ -70,9 +77,9 @@ function main(argv: readonly string[]): number {
   for (const r of shown) confusion(r);
   const focus = shown.at(-1);
   if (!focus) return 1;
-  list(`Misses, ${focus.split} half`, focus.misses);
-  list(`Flagged under another category, ${focus.split} half`, focus.misfiled);
-  list(`False alarms, ${focus.split} half`, focus.falseAlarms);
+  list(`Misses, ${focus.split} half`, focus.misses.filter(ofLabel));
+  list(`Flagged under another category, ${focus.split} half`, focus.misfiled.filter(ofLabel));
+  list(`False alarms, ${focus.split} half`, focus.falseAlarms.filter(ofEntries));
   out(`\nConversations missed (${focus.split}): ${focus.conversations.missed.join(', ') || 'none'}`);
   out(`Innocent conversations flagged (${focus.split}): ${focus.conversations.alarmed.join(', ') || 'none'}`);
   if (opts.split === 'dev') return 0;

@@ -27,7 +27,7 @@ import { repoRoot, testStorage } from '../support/fixtures';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { shownText } from '../support/card-text';
 import { RecordingLogger } from '../support/recording-logger';
-import { message } from '../support/teams-activities';
+import { cardAction, message } from '../support/teams-activities';
 import { waitFor } from '../support/wait-for';
 
 const dana = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'Dana DSL' };
@@ -345,6 +345,41 @@ describe('chat signals become DSL cases', () => {
     await drained();
     expect(await stack.app.cases.chronology(cases[0]!.id)).toHaveLength(events.length);
     expect(await casesForChat(chatId)).toHaveLength(1);
+  });
+});
+
+describe('DSL feedback on flags', () => {
+  it('records a flag a DSL marks not a concern from the card, and esafety detection stats counts it', async () => {
+    const chatId = await createChat(ctx, 'group', [aad(lee), aad(tariq)]);
+    await sendMessage(ctx, chatId, lee, '<p>omg nobody likes you, you should kys</p>');
+    const [found] = await casesOpenedFor(chatId, 'a flag to dismiss');
+    const res = await stack.post(
+      cardAction(
+        dana,
+        stack.connector.url,
+        'case.dismiss',
+        { caseId: found!.id, reason: 'banter', note: 'Friends joking; spoke to both.' },
+        { id: `${dslChannelId};messageid=1`, conversationType: 'channel' },
+      ),
+    );
+    expect(shownText(res.body.value)).toContain(
+      'Dana DSL marked the flag not a concern: a joke between friends',
+    );
+    expect(shownText(res.body.value)).toContain('Outcome: Not a concern (monitoring flag dismissed)');
+    const out: string[] = [];
+    const code = await runCli(['detection', 'stats', '--json'], {
+      out: (line) => out.push(line),
+      err: (line) => out.push(line),
+      env: { ...stack.env, ESAFETY_LOG_LEVEL: 'silent' },
+      cwd: repoRoot,
+    });
+    expect(code).toBe(0);
+    const stats = JSON.parse(out.join('\n')) as {
+      rules: { rule: string; dismissedFor: Record<string, number> }[];
+    };
+    const bullying = stats.rules.filter((r) => r.rule.startsWith('bullying'));
+    expect(bullying.length).toBeGreaterThan(0);
+    for (const r of bullying) expect(r.dismissedFor['banter']).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../../cli/esafety';
 import { compose } from '../../functions/composition-root';
@@ -113,6 +113,8 @@ describe('esafety CLI', () => {
 
   describe('policy validate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esafety-policy-'));
+    // The default pack's safeguarding library, which it includes from files next to it.
+    cpSync(join(dirname(policyPath('uk-fe-default')), 'library'), join(dir, 'library'), { recursive: true });
     const variant = (name: string, edit: (p: any) => void) => {
       const data = parse(readFileSync(policyPath('uk-fe-default'), 'utf8'));
       edit(data);

@@ -5,13 +5,14 @@ import { SignalIntake } from '../../../core/intake/signal-intake';
 import { ChatMonitor } from '../../../core/monitoring/chat-monitor';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemorySignalLedger } from '../../support/memory-signal-ledger';
+import { MemoryTextClassifier } from '../../support/memory-text-classifier';
 import { defaultPack, dslA } from '../../support/fixtures';
 
 const learnersGroup = defaultPack.roles['learners']!.groupId;
 const lee: Participant = { id: 'lee', displayName: 'Lee Learner', identity: 'internal' };
 const stranger: Participant = { id: '8:live:x', displayName: 'Alex', identity: 'personal' };
 
-function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
+function setup(start = Date.parse('2026-11-23T09:00:00Z'), classifier?: MemoryTextClassifier) {
   let now = start;
   const clock = { now: () => new Date(now) };
   const store = new MemoryCaseStore();
@@ -32,6 +33,7 @@ function setup(start = Date.parse('2026-11-23T09:00:00Z')) {
     indicators: ledger,
     clock,
     log: silentLogger,
+    ...(classifier && { classifier }),
   });
   return { monitor, cases, store, advance: (ms: number) => (now += ms) };
 }
@@ -60,6 +62,19 @@ describe('chat monitor', () => {
     const opened = events[0]!;
     expect(opened.type === 'opened' && opened.narrative.excerpt).toBe('what school do you go to?');
     expect(opened.type === 'opened' && opened.data.signal?.participantIds).toEqual(['8:live:x', 'lee']);
+  });
+
+  it('says on the case which words matched, which library entry, and why a DSL should look', async () => {
+    const { monitor, cases } = setup();
+    await monitor.handle(message('so r u alone rn?'));
+    const [summary] = await cases.list();
+    const [opened] = await cases.chronology(summary!.id);
+    const entry = defaultPack.detection.library.find(
+      (e) => e.id === (opened?.type === 'opened' ? opened.data.signal?.entry : ''),
+    );
+    expect(entry?.category).toBe('grooming');
+    expect(opened?.type === 'opened' && opened.narrative.description).toContain('"are you alone"');
+    expect(opened?.type === 'opened' && opened.narrative.description).toContain(entry!.why);
   });
 
   it('treats a redelivered message as already recorded', async () => {
@@ -125,5 +140,55 @@ describe('chat monitor', () => {
     expect((await cases.list())[0]?.severity).toBe('medium');
     await monitor.handle(message('our little secret'));
     expect((await cases.list())[0]?.severity).toBe('high');
+  });
+});
+
+describe('the machine-learning layer', () => {
+  const words = 'the weather is grey again today';
+
+  it('turns a rating the pack counts into a signal explained on the case, about the learner at risk', async () => {
+    const classifier = new MemoryTextClassifier({ [words]: [{ category: 'selfHarm', severity: 5 }] });
+    const { monitor, cases } = setup(undefined, classifier);
+    const lees = { ...message(words), sender: lee };
+    expect(await monitor.handle(lees)).toMatchObject({ outcome: 'opened' });
+    const [summary] = await cases.list();
+    expect(summary).toMatchObject({ category: 'self-harm', severity: 'high', subjectId: 'lee' });
+    const state = await cases.get(summary!.id);
+    expect(state).toMatchObject({ subjectPart: 'harmed' });
+    expect(state?.narrative.summary).toContain('rated this message self-harm 5 of 7');
+  });
+
+  it('ignores a rating below the level the pack sets', async () => {
+    const classifier = new MemoryTextClassifier({ [words]: [{ category: 'violence', severity: 2 }] });
+    const { monitor, cases } = setup(undefined, classifier);
+    await monitor.handle(message(words));
+    // Only the stranger's presence is on the case: the rating below the pack's level is not.
+    const [summary] = await cases.list();
+    const events = await cases.chronology(summary!.id);
+    expect(events.map((e) => (e.type === 'opened' ? e.data.signal?.kind : e.type))).toEqual([
+      'externalContact',
+    ]);
+  });
+
+  it('is not asked about a conversation with no learner in it', async () => {
+    const classifier = new MemoryTextClassifier();
+    const { monitor } = setup(undefined, classifier);
+    const staffOnly = {
+      ...message('a staff-room chat'),
+      sender: { id: 'tariq', identity: 'internal' as const },
+    };
+    const noLearners = new ChatMonitor({
+      ...(monitor as unknown as { deps: ConstructorParameters<typeof ChatMonitor>[0] }).deps,
+      members: { members: () => Promise.resolve([]), forget: () => undefined },
+    });
+    await noLearners.handle(staffOnly);
+    expect(classifier.classified).toEqual([]);
+  });
+
+  it('lets the library decide alone when the service does not answer', async () => {
+    const classifier = new MemoryTextClassifier({ 'are you alone': 'unavailable' });
+    const { monitor, cases } = setup(undefined, classifier);
+    expect(await monitor.handle(message('are you alone'))).toMatchObject({ outcome: 'opened' });
+    expect((await cases.list())[0]).toMatchObject({ category: 'grooming' });
   });
 });

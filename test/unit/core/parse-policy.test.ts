@@ -7,12 +7,29 @@ import { policyPath, repoRoot } from '../../support/fixtures';
 
 const defaultText = readFileSync(policyPath('uk-fe-default'), 'utf8');
 
+/** The files a pack in `policies/` includes (the default pack's safeguarding library). */
+const shippedFile = (name: string): PolicySource | undefined => {
+  try {
+    return { name: `${name}.yaml`, text: readFileSync(join(repoRoot, 'policies', `${name}.yaml`), 'utf8') };
+  } catch {
+    return undefined;
+  }
+};
+
 /** Parses a variant of the default pack, edited as data. */
 function parseEdited(edit: (pack: Record<string, any>) => void) {
   const data = parse(defaultText) as Record<string, any>;
   edit(data);
-  return parsePolicyPack({ name: 'edited.yaml', text: stringify(data) }, () => undefined);
+  return parsePolicyPack({ name: 'edited.yaml', text: stringify(data) }, shippedFile);
 }
+
+const libraryEntry = {
+  id: 'test-entry',
+  category: 'grooming',
+  severity: 'high',
+  why: 'A reason.',
+  phrases: ['a'],
+};
 
 const issuesOf = (r: ReturnType<typeof parsePolicyPack>) => (r.ok ? [] : r.issues);
 
@@ -76,12 +93,12 @@ describe('policy packs', () => {
     ],
     [
       'a detection rule for an unknown category',
-      (p: any) => (p.detection.library[0].category = 'nope'),
+      (p: any) => (p.detection.library = [{ ...libraryEntry, category: 'nope' }]),
       'detection.library[0].category',
     ],
     [
       'an invalid detection pattern',
-      (p: any) => (p.detection.library[0].patterns = ['(unclosed']),
+      (p: any) => (p.detection.library = [{ ...libraryEntry, patterns: ['(unclosed'] }]),
       'detection.library[0].patterns[0]',
     ],
     [
@@ -155,7 +172,7 @@ describe('policy packs', () => {
 
   describe('extends', () => {
     const base: PolicySource = { name: 'base.yaml', text: defaultText };
-    const resolver = (name: string) => (name === 'base' ? base : undefined);
+    const resolver = (name: string) => (name === 'base' ? base : shippedFile(name));
 
     it('inherits whole sections from the named pack and overrides those it writes', () => {
       const child =
@@ -200,6 +217,7 @@ describe('policy packs', () => {
         unless: [],
         within: 8,
         signal: true,
+        atRisk: false,
       };
       const parseChild = (...lines: string[]) =>
         parsePolicyPack(
@@ -234,7 +252,7 @@ describe('policy packs', () => {
           name: 'child.yaml',
           text: `schemaVersion: 1\nextends: middle\n+detection: { +library: [${entry('extra-b', 'b')}] }\n`,
         };
-        const chain = (name: string) => ({ base, middle })[name];
+        const chain = (name: string) => ({ base, middle })[name] ?? shippedFile(name);
         const added = packOf(parsePolicyPack(child, chain)).detection.library.slice(inheritedRules.length);
         expect(added.map((r) => r.phrases)).toEqual([['a'], ['b']]);
       });
@@ -368,6 +386,64 @@ describe('policy packs', () => {
         expect(issues).toEqual([
           expect.objectContaining({ source: 'child.yaml', path: '+detection', line: 3 }),
         ]);
+      });
+    });
+
+    describe('includes', () => {
+      const files: Record<string, PolicySource> = {
+        base,
+        'lib/a': {
+          name: 'lib/a.yaml',
+          text: `+detection: { +library: [{ id: inc-a, category: grooming, severity: high, why: A reason., phrases: [alpha] }] }\n`,
+        },
+        'lib/b': {
+          name: 'lib/b.yaml',
+          text: `+detection:\n  +library:\n    - { id: inc-b, category: nope, severity: high, why: A reason., phrases: [beta] }\n`,
+        },
+        'lib/nested': { name: 'lib/nested.yaml', text: 'includes: [lib/a]\n' },
+      };
+      const parseWith = (includes: string) =>
+        parsePolicyPack(
+          { name: 'child.yaml', text: `schemaVersion: 1\nextends: base\nincludes: [${includes}]\n` },
+          (name) => files[name] ?? shippedFile(name),
+        );
+
+      it('applies an included file right after the pack that names it, with the same +key rules', () => {
+        const result = parseWith('lib/a');
+        if (!result.ok) throw new Error(JSON.stringify(result.issues));
+        const ids = result.pack.detection.library.map((e) => e.id);
+        expect(ids.at(-1)).toBe('inc-a');
+        // The default pack's own included library came first.
+        expect(ids.length).toBeGreaterThan(1);
+      });
+
+      it('reports a problem in an included file against that file and line', () => {
+        expect(issuesOf(parseWith('lib/b'))).toContainEqual(
+          expect.objectContaining({
+            source: 'lib/b.yaml',
+            line: 3,
+            message: expect.stringContaining('"nope"'),
+          }),
+        );
+      });
+
+      it('names an included file that does not exist', () => {
+        expect(issuesOf(parseWith('lib/missing'))).toContainEqual(
+          expect.objectContaining({
+            source: 'child.yaml',
+            path: 'includes[0]',
+            message: expect.stringContaining('"lib/missing"'),
+          }),
+        );
+      });
+
+      it('refuses an included file that includes another', () => {
+        expect(issuesOf(parseWith('lib/nested'))).toContainEqual(
+          expect.objectContaining({
+            source: 'lib/nested.yaml',
+            message: expect.stringContaining('neither extends nor includes'),
+          }),
+        );
       });
     });
 

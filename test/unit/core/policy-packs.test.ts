@@ -113,8 +113,8 @@ describe('packs that extend the default', () => {
   });
 
   it('WAES adds its own library entries after the default ones and keeps the default settings', () => {
-    const { library, ...settings } = packs['waes'].detection;
-    const { library: inherited, ...defaultSettings } = defaultPack.detection;
+    const { library, categoryMap, ...settings } = packs['waes'].detection;
+    const { library: inherited, categoryMap: _none, ...defaultSettings } = defaultPack.detection;
     expect(library.slice(0, inherited.length)).toEqual(inherited);
     expect(library.slice(inherited.length).map((r) => r.category)).toEqual([
       'county-lines',
@@ -124,5 +124,9 @@ describe('packs that extend the default', () => {
       'age-inappropriate',
     ]);
     expect(settings).toEqual(defaultSettings);
+    expect(categoryMap).toEqual({
+      'criminal-exploitation': 'county-lines',
+      oversharing: 'harmful-behaviour',
+    });
   });
 });

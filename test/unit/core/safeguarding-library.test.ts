@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { analyse } from '../../../core/detection/language';
+import { SafeguardingLibrary } from '../../../core/detection/safeguarding-library';
+import type { PolicyPack } from '../../../core/policy/policy-pack';
+import { defaultPack } from '../../support/fixtures';
+
+type Entry = PolicyPack['detection']['library'][number];
+const entry = (e: Partial<Entry> & Pick<Entry, 'id'>): Entry => ({
+  category: 'grooming',
+  severity: 'high',
+  why: `why ${e.id}`,
+  phrases: [],
+  patterns: [],
+  notNear: [],
+  unless: [],
+  within: 8,
+  signal: true,
+  atRisk: false,
+  ...e,
+});
+const libraryOf = (entries: Entry[], more: Partial<PolicyPack['detection']> = {}) =>
+  new SafeguardingLibrary({ detection: { ...defaultPack.detection, library: entries, ...more } });
+const ids = (lib: SafeguardingLibrary, text: string) => lib.findings(text).map((f) => f.entry);
+
+describe('language as young people write it', () => {
+  it.each([
+    ['k.y.s', 'kys'],
+    ['k y s', 'kys'],
+    ['s3nd n00dz', 'send noodz'],
+    ['unal!ve', 'unalive'],
+    ["don't", 'do not'],
+    ['u r', 'you are'],
+    ['wanna', 'want to'],
+    ['ur', 'your'],
+    ['m8', 'mate'],
+  ])('spells out %s', (written, words) => {
+    expect(analyse(written).words).toBe(words);
+  });
+
+  it('lemmatises word forms and keeps emoji and money', () => {
+    const a = analyse('sending pics 🔪 for £200');
+    expect(a.tokens.map((t) => t.lemma)).toEqual(['send', 'pic', '🔪', 'knife', 'for', '£', '200']);
+  });
+
+  it('never throws, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => void analyse(text)),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the safeguarding library', () => {
+  const lib = libraryOf([
+    entry({
+      id: 'pic-request',
+      phrases: ['send (me|us)? * pic'],
+      notNear: ['notes', 'homework', 'whiteboard'],
+    }),
+    entry({ id: 'secret', phrases: ['keep (it|this)? between us'], unless: ['surprise', 'party'] }),
+    entry({
+      id: 'kill-person',
+      category: 'violence-threats',
+      phrases: ['kill'],
+      near: ['him', 'her', 'you', 'them'],
+      within: 3,
+    }),
+    entry({ id: 'cash-bag', category: 'criminal-exploitation', patterns: ['\\bcarry\\b.{0,30}\\bbag\\b'] }),
+    entry({ id: 'flattery', phrases: ['so mature'], signal: false, indicator: 'flattery' }),
+    entry({ id: 'burden', category: 'self-harm', phrases: ['better off without me'], atRisk: true }),
+    entry({ id: 'knife', category: 'criminal-exploitation', phrases: ['🔪'] }),
+  ]);
+
+  it('matches every word form and spelling of a phrase', () => {
+    expect(ids(lib, 'can u send me a pic')).toEqual(['pic-request']);
+    expect(ids(lib, 'sending pics rn?')).toEqual(['pic-request']);
+    expect(ids(lib, 'SEND US SUM PICS PLSSS')).toEqual(['pic-request']);
+    expect(ids(lib, 'everyone would be better off without me')).toEqual(['burden']);
+  });
+
+  it('does not match outside the context the entry gives', () => {
+    expect(ids(lib, 'send me a pic of the whiteboard notes')).toEqual([]);
+    expect(ids(lib, "keep it between us, it's a surprise party for mum")).toEqual([]);
+    expect(ids(lib, 'keep this between us')).toEqual(['secret']);
+    expect(ids(lib, 'this essay will kill me')).toEqual([]);
+    expect(ids(lib, 'im gonna kill him after school')).toEqual(['kill-person']);
+  });
+
+  it('matches patterns on the spelled-out words', () => {
+    expect(ids(lib, 'need someone 2 carry a bag up north, £200')).toEqual(['cash-bag']);
+  });
+
+  it('reports the words that matched, why, and whether the writer is the one at risk', () => {
+    expect(lib.findings('honestly every1 would be better off without me')).toEqual([
+      expect.objectContaining({
+        entry: 'burden',
+        words: 'better off without me',
+        why: 'why burden',
+        atRisk: true,
+      }),
+    ]);
+  });
+
+  it('keeps indicator-only entries apart from flags', () => {
+    expect(lib.findings('ur so mature for ur age')).toEqual([
+      expect.objectContaining({ entry: 'flattery', signal: false, indicator: 'flattery' }),
+    ]);
+  });
+
+  it('reads emoji', () => {
+    expect(ids(lib, 'bringing the 🔪 2moro')).toEqual(['knife']);
+  });
+
+  it('lets a college turn entries off and weigh them differently', () => {
+    const college = libraryOf(
+      lib && [entry({ id: 'a', phrases: ['alpha'] }), entry({ id: 'b', phrases: ['beta'] })],
+      {
+        disable: ['a'],
+        adjust: [{ id: 'b', severity: 'low' }],
+      },
+    );
+    expect(college.findings('alpha beta')).toEqual([
+      expect.objectContaining({ entry: 'b', severity: 'low' }),
+    ]);
+  });
+
+  it('files entries under the college’s own category names', () => {
+    const college = libraryOf(
+      [entry({ id: 'x', category: 'criminal-exploitation', phrases: ['going country'] })],
+      {
+        categoryMap: { 'criminal-exploitation': 'county-lines' },
+      },
+    );
+    expect(college.findings('going country sat')).toEqual([
+      expect.objectContaining({ category: 'county-lines' }),
+    ]);
+  });
+
+  it('never throws on the default library, whatever the text', () => {
+    const real = new SafeguardingLibrary(defaultPack);
+    fc.assert(
+      fc.property(fc.string(), (text) => void real.findings(text)),
+      { numRuns: 300 },
+    );
+  });
+});
