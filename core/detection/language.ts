@@ -175,7 +175,16 @@ const emojiWords: Record<string, string> = {
   '⚰': 'die',
   '🪦': 'die',
   '💀': 'dead',
+  '☠': 'dead',
   '🔗': 'link',
+  '🪢': 'rope',
+  '🩸': 'blood',
+  '💣': 'bomb',
+  '🪓': 'axe',
+  '🔨': 'hammer',
+  '👊': 'punch',
+  '🥊': 'punch',
+  '🌉': 'bridge',
 };
 
 const emoji = /\p{Extended_Pictographic}/u;
@@ -186,7 +195,7 @@ function undisguise(piece: string): string[] {
   if (/\p{N}/u.test(bare) && textSpeak[bare]) return [bare];
   // Look-alikes inside a word, not around it: "kys!" stays "kys" and a lone "4" stays a number.
   const inner = piece.replace(
-    /^[^\p{L}\p{N}\p{Extended_Pictographic}£]+|[^\p{L}\p{N}\p{Extended_Pictographic}]+$/gu,
+    /^[^\p{L}\p{N}\p{Extended_Pictographic}£]+|[^\p{L}\p{N}\p{Extended_Pictographic}£]+$/gu,
     '',
   );
   const unmasked =
@@ -270,12 +279,15 @@ export function analyse(text: string): AnalysedText {
   return { tokens, words, squashed: collapseAll(words.replace(/[^\p{L}]/gu, '')) };
 }
 
-/** Whether a message token is a library word (given as its own analysis). */
+/**
+ * Whether a message token is a library word (given as its own analysis). A library word in its
+ * base form stands for all its forms ("send" matches "sent", "sending"); an inflected one only for
+ * itself ("carrying" does not match "carried", so "be carried out" is not "been carrying").
+ */
 export function sameWord(message: Token, word: Token): boolean {
   return (
     message.surface === word.surface ||
-    message.lemma === word.lemma ||
-    message.lemma === word.surface ||
+    (word.lemma === word.surface && message.lemma === word.surface) ||
     (message.stretched && message.key === word.key)
   );
 }

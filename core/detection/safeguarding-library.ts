@@ -7,9 +7,10 @@
  *   word form and disguise of a word matches. In a phrase, `a|b` is either word, `word?` may be
  *   absent, `*` stands for up to two words and `**` for up to five: `send (me|us)? * pic`.
  * - `patterns`: regular expressions on the message's written words, for what phrases cannot say.
- * - `near`: at least one of these must be within `within` words of the match (the request for a
- *   picture aimed at the person, not the homework); `notNear`: none of these may be; `unless`: none
- *   of these anywhere in the message (a tutorial about the Prevent duty).
+ * - `near`: at least one of these must be within `within` words of the match, not counting the
+ *   phrase's own words (the request for a picture aimed at the person, not the homework);
+ *   `notNear`: none of these may be; `unless`: none of these anywhere in the message (a tutorial
+ *   about the Prevent duty).
  * - `indicator`: a stage of a conversation-level risk the entry notes (flattery, secrecy …);
  *   `signal: false` makes an entry only an indicator, never a flag on its own.
  *
@@ -36,7 +37,12 @@ export interface Finding {
 }
 
 type Part =
-  | { readonly kind: 'word'; readonly words: readonly Token[]; readonly optional: boolean }
+  /** One of these word sequences (most are one word long). */
+  | {
+      readonly kind: 'choice';
+      readonly alternatives: readonly (readonly Token[])[];
+      readonly optional: boolean;
+    }
   | { readonly kind: 'gap'; readonly max: number };
 
 interface Phrase {
@@ -67,33 +73,38 @@ interface Span {
   readonly start: number;
   /** Exclusive. */
   readonly end: number;
+  /** The positions the phrase's own words took (not its gaps): they cannot also be what is `near`. */
+  readonly own?: readonly number[];
 }
 
 const squashMinimum = 10;
 
+/** A phrase's parts: `(a b|c)` and `(a|b)?` groups, `*` and `**` gaps, and words (`a|b`, `word?`). */
+const partPattern = /\(([^()]*)\)(\?)?|(\S+)/gu;
+
 function compilePhrase(text: string): Phrase {
   const parts: Part[] = [];
-  for (const raw of text.trim().split(/\s+/u)) {
-    if (raw === '*' || raw === '**') {
-      parts.push({ kind: 'gap', max: raw === '*' ? 2 : 5 });
+  for (const [, group, groupOptional, bare] of text.trim().matchAll(partPattern)) {
+    if (bare === '*' || bare === '**') {
+      parts.push({ kind: 'gap', max: bare === '*' ? 2 : 5 });
       continue;
     }
-    const optional = raw.endsWith('?') && raw.length > 1;
-    const alternatives = (optional ? raw.slice(0, -1) : raw).replace(/^\(|\)$/g, '').split('|');
-    const analysed = alternatives.map((a) => analyse(a).tokens).filter((t) => t.length > 0);
-    const [only] = analysed;
-    // A written word that is more than one word once spelled out ("dont" → "do not") is each of them.
-    if (analysed.length === 1 && only && only.length > 1)
-      for (const word of only) parts.push({ kind: 'word', words: [word], optional });
-    else if (analysed.length > 0)
-      parts.push({ kind: 'word', words: analysed.flatMap((t) => t.slice(0, 1)), optional });
+    const optional =
+      group !== undefined ? groupOptional !== undefined : !!bare?.endsWith('?') && bare.length > 1;
+    const body = group ?? (optional ? bare!.slice(0, -1) : bare!);
+    // Each alternative is a word sequence: "(for everyone|for everybody)", or "dont" → "do not".
+    const alternatives = body
+      .split('|')
+      .map((a) => analyse(a).tokens)
+      .filter((t) => t.length > 0);
+    if (alternatives.length > 0) parts.push({ kind: 'choice', alternatives, optional });
   }
-  const literal = parts.every((p) => p.kind === 'word' && !p.optional && p.words.length === 1);
+  const literal = parts.every((p) => p.kind === 'choice' && !p.optional && p.alternatives.length === 1);
   const letters = literal ? analyse(text).squashed : '';
-  const anchor = parts.find((p) => p.kind === 'word' && !p.optional);
+  const anchor = parts.find((p) => p.kind === 'choice' && !p.optional);
   return {
     parts,
-    ...(anchor?.kind === 'word' && { anchor: anchor.words }),
+    ...(anchor?.kind === 'choice' && { anchor: anchor.alternatives.map((a) => a[0]!) }),
     ...(letters.length >= squashMinimum && { squashed: letters }),
   };
 }
@@ -120,9 +131,10 @@ function mayMatch(phrase: Phrase, forms: ReadonlySet<string>): boolean {
 /** Every span of `tokens` the phrase matches, shortest first from each start. */
 function spans(phrase: Phrase, tokens: readonly Token[]): Span[] {
   const found: Span[] = [];
+  const own: number[] = [];
   const step = (part: number, at: number, start: number): boolean => {
     if (part === phrase.parts.length) {
-      found.push({ start, end: at });
+      found.push({ start, end: at, own: [...own] });
       return true;
     }
     const p = phrase.parts[part];
@@ -132,8 +144,12 @@ function spans(phrase: Phrase, tokens: readonly Token[]): Span[] {
         if (step(part + 1, at + skip, start)) return true;
       return false;
     }
-    const token = tokens[at];
-    if (token && p.words.some((w) => sameWord(token, w)) && step(part + 1, at + 1, start)) return true;
+    for (const words of p.alternatives) {
+      if (!words.every((w, i) => tokens[at + i] && sameWord(tokens[at + i]!, w))) continue;
+      own.push(...words.map((_, i) => at + i));
+      if (step(part + 1, at + words.length, start)) return true;
+      own.length -= words.length;
+    }
     return p.optional && step(part + 1, at, start);
   };
   for (let start = 0; start < tokens.length; start++) step(0, start, start);
@@ -144,10 +160,23 @@ function anywhere(phrases: readonly Phrase[], tokens: readonly Token[]): boolean
   return phrases.some((p) => spans(p, tokens).length > 0);
 }
 
-function around(phrases: readonly Phrase[], tokens: readonly Token[], span: Span, within: number): boolean {
+const blank: Token = { surface: '', lemma: '', key: '', stretched: false };
+
+/** Whether a phrase is within `within` words of the span; `outside` leaves the span's own words out. */
+function around(
+  phrases: readonly Phrase[],
+  tokens: readonly Token[],
+  span: Span,
+  within: number,
+  outside = false,
+): boolean {
   const from = Math.max(0, span.start - within);
   const to = Math.min(tokens.length, span.end + within);
-  return anywhere(phrases, tokens.slice(from, to));
+  const mine = new Set(outside ? span.own : []);
+  return anywhere(
+    phrases,
+    tokens.slice(from, to).map((t, i) => (mine.has(from + i) ? blank : t)),
+  );
 }
 
 /** Compiles the pack's library once; `findings` is then cheap per message. */
@@ -212,7 +241,7 @@ export class SafeguardingLibrary {
     if (candidates.length === 0 && entry.patterns.length === 0) return undefined;
     if (entry.unless.length > 0 && anywhere(entry.unless, tokens)) return undefined;
     const inContext = (span: Span) =>
-      (!entry.near || around(entry.near, tokens, span, entry.within)) &&
+      (!entry.near || around(entry.near, tokens, span, entry.within, true)) &&
       !around(entry.notNear, tokens, span, entry.within);
     const written = (span: Span) =>
       tokens
@@ -220,9 +249,18 @@ export class SafeguardingLibrary {
         .map((t) => t.surface)
         .join(' ');
     for (const phrase of candidates) {
-      const span = spans(phrase, tokens).find(inContext);
+      const found = spans(phrase, tokens);
+      const span = found.find(inContext);
       if (span) return written(span);
-      if (phrase.squashed && message.squashed.includes(phrase.squashed) && !entry.near)
+      // Spacing tricks ("b e t t e r o f f …"): only where the words did not match as words, and
+      // with no word in the message the entry must not be near.
+      if (
+        found.length === 0 &&
+        phrase.squashed &&
+        message.squashed.includes(phrase.squashed) &&
+        !entry.near &&
+        !anywhere(entry.notNear, tokens)
+      )
         return phrase.squashed;
     }
     for (const re of entry.patterns) {

@@ -121,6 +121,26 @@ const quizSchema = z.strictObject({
   questions: z.array(quizQuestionSchema).min(15, 'an induction quiz needs at least 15 questions'),
 });
 
+/**
+ * Why a library phrase cannot work as written (the matcher in core/detection/safeguarding-library.ts
+ * would silently match nothing, or everything), or undefined.
+ */
+export function phraseProblem(phrase: string): string | undefined {
+  const word = /[\p{L}\p{N}\p{Extended_Pictographic}£]/u;
+  const groups = [...phrase.matchAll(/\(([^()]*)\)(\?)?/gu)];
+  const rest = phrase.replace(/\(([^()]*)\)(\?)?/gu, ' ');
+  if (/[()]/.test(rest))
+    return 'a bracket is not closed, or brackets are nested: write (a b|c d) groups side by side';
+  const bare = rest.split(/\s+/u).filter((p) => p && p !== '*' && p !== '**');
+  const parts = [...groups.map((g) => g[1] ?? ''), ...bare.map((p) => p.replace(/\?$/u, ''))];
+  if (parts.some((p) => !p.split('|').some((a) => word.test(a))))
+    return 'a part has no word in it (punctuation and symbols other than £ are not matched)';
+  const required =
+    groups.some((g) => g[2] === undefined) || bare.some((p) => !p.endsWith('?') || p.length === 1);
+  if (!required) return 'every word is optional, so the phrase would match anything';
+  return undefined;
+}
+
 /** One entry of the safeguarding library (core/detection/safeguarding-library.ts explains matching). */
 const libraryEntrySchema = z.strictObject({
   /** Stable id: flags, statistics and a college's `disable`/`adjust` name entries by it. */
@@ -412,6 +432,12 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
     }
     if (!entry.signal && !entry.indicator)
       issue(['detection', 'library', i], `library entry "${entry.id}" neither flags nor notes an indicator`);
+    (['phrases', 'near', 'notNear', 'unless'] as const).forEach((field) =>
+      (entry[field] ?? []).forEach((phrase, j) => {
+        const problem = phraseProblem(phrase);
+        if (problem) issue(['detection', 'library', i, field, j], problem);
+      }),
+    );
     entry.patterns.forEach((p, j) => {
       try {
         new RegExp(p, 'iu');

@@ -40,6 +40,8 @@ export interface ScenarioRun {
   readonly expect: 'case' | 'noCase';
   /** The chat the scenario used (to find its case). */
   readonly chatId?: string;
+  /** The default pack's category the case must be filed under (a pack may map it to its own). */
+  readonly category?: string;
   /** Statuses the app's webhook answered to forged or replayed deliveries. */
   readonly webhookStatuses?: readonly number[];
   readonly steps: readonly string[];
@@ -198,6 +200,7 @@ export const scenarios: Record<string, Scenario> = {
       return {
         expect: 'case',
         chatId,
+        category: 'self-harm',
         steps: [
           'Lola checked on Lee in a 1:1 chat (no signal).',
           'Lee replied: "honestly everyone would be better off without me…" (suicidal thinking, said indirectly).',
@@ -218,6 +221,7 @@ export const scenarios: Record<string, Scenario> = {
       return {
         expect: 'case',
         chatId,
+        category: 'criminal-exploitation',
         steps: [
           'Created a 1:1 chat: Lee and "Tee", a personal account outside the college.',
           'Tee offered £200 cash to carry a bag to the coast on Saturday (county-lines recruitment).',
@@ -238,6 +242,7 @@ export const scenarios: Record<string, Scenario> = {
       return {
         expect: 'case',
         chatId,
+        category: 'youth-produced-sexual-imagery',
         steps: [
           'Created a 1:1 chat: Lola and "Jay", a personal account outside the college.',
           "Jay demanded £100 or he would send Lola's picture to her followers (sextortion).",

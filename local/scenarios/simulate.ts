@@ -88,6 +88,11 @@ async function simulate(name: string): Promise<number> {
       say(`        but ${found.length} cases exist for this chat (expected one).`);
       return 1;
     }
+    const expected = run.category && (app.pack.detection.categoryMap[run.category] ?? run.category);
+    if (expected && c.category !== expected) {
+      say(`        but it is filed under ${c.category}, not ${expected}: see the npm start log.`);
+      return 1;
+    }
     const events = await app.cases.chronology(c.id);
     say(`        ${events.length} event(s) on the case; npx esafety cases show ${c.reference}`);
     return 0;

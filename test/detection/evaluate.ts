@@ -1,8 +1,9 @@
 /**
  * `npm run eval:detection`: the safeguarding library of a pack (default: the shipped default pack)
  * against the labelled evaluation set, printed as tables: precision, recall and F1 per category and
- * overall on each half, the confusion between categories, conversation-level detection, and every
- * miss and false alarm of the held-out half, then the targets. Exit 1 when a held-out target is
+ * overall on each half, false alarms on hard negatives and on everyday chat, the confusion between
+ * categories, conversation-level detection, and every miss and false alarm of the held-out half,
+ * then the targets. Exit 1 when a held-out target is
  * missed.
  *
  *   npm run eval:detection                        both halves; held-out misses listed
@@ -33,6 +34,9 @@ function table(report: SplitReport): void {
     `${'all risks'.padEnd(16)}${''.padStart(9)} ${pct(report.overallRecall)} ${pct(report.overallDetected).padStart(8)} ${pct(report.overallPrecision).padStart(9)}`,
   );
   out(`false alarms on ${report.innocent} innocent messages: ${pct(report.falseAlarmRate).trim()}`);
+  out(
+    `false alarms on ${report.everyday.messages} everyday chat messages: ${pct(report.everyday.falseAlarmRate).trim()}`,
+  );
   const c = report.conversations;
   out(
     `conversations: ${c.detected}/${c.risky} risky ones flagged; ${c.falseAlarms}/${c.innocent} innocent ones flagged`,
@@ -80,6 +84,7 @@ function main(argv: readonly string[]): number {
   list(`Misses, ${focus.split} half`, focus.misses.filter(ofLabel));
   list(`Flagged under another category, ${focus.split} half`, focus.misfiled.filter(ofLabel));
   list(`False alarms, ${focus.split} half`, focus.falseAlarms.filter(ofEntries));
+  list(`False alarms on everyday chat, ${focus.split} half`, focus.everydayFalseAlarms.filter(ofEntries));
   out(`\nConversations missed (${focus.split}): ${focus.conversations.missed.join(', ') || 'none'}`);
   out(`Innocent conversations flagged (${focus.split}): ${focus.conversations.alarmed.join(', ') || 'none'}`);
   if (opts.split === 'dev') return 0;

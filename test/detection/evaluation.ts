@@ -1,7 +1,7 @@
 /**
  * Measures the safeguarding library against the labelled evaluation set in this folder
- * (`messages.jsonl`, `conversations.jsonl`), split into a development half (tune on it) and a
- * held-out half (report on it, never tune on it).
+ * (`messages.jsonl`, `conversations.jsonl`, `everyday.jsonl`), split into a development half (tune
+ * on it) and a held-out half (report on it, never tune on it).
  *
  * A message is flagged when any library entry that flags (not indicator-only) matches it. Its
  * predicted groups are the evaluation groups of those entries' categories. For each label:
@@ -9,7 +9,9 @@
  *   where a DSL would look for it);
  * - `detected`: share flagged at all (the message reaches a DSL, whatever the category);
  * - `precision`: of the messages predicted as this group, the share that carry this label.
- * False alarms: share of innocent (`none`) messages flagged at all.
+ * False alarms: share of innocent (`none`) messages flagged at all — the hard negatives of
+ * `messages.jsonl` (the risky words in innocent use) and, apart, the ordinary college chat of
+ * `everyday.jsonl` (written without sight of the library).
  *
  * Conversations: messages are read in order through the library and the pack's conversation rules
  * (indicators remembered as the ledger does); a conversation is flagged when any message flags or
@@ -70,6 +72,9 @@ const conversationSchema = z.object({
   split,
   messages: z.array(z.object({ from: z.string(), text: z.string() })).min(1),
 });
+const everydaySchema = z
+  .object({ id: z.string(), split, from: z.string(), text: z.string() })
+  .transform(({ id, split, text }) => ({ id, split, text, label: 'none' as const }));
 export type EvalMessage = z.output<typeof messageSchema>;
 export type EvalConversation = z.output<typeof conversationSchema>;
 export type Split = z.output<typeof split>;
@@ -85,6 +90,7 @@ export function loadEvaluationSet(dir = __dirname.replace(/dist[\\/]/, '')) {
   return {
     messages: readJsonl(join(dir, 'messages.jsonl'), messageSchema),
     conversations: readJsonl(join(dir, 'conversations.jsonl'), conversationSchema),
+    everyday: readJsonl(join(dir, 'everyday.jsonl'), everydaySchema),
   };
 }
 
@@ -115,6 +121,9 @@ export interface SplitReport {
   readonly innocent: number;
   /** Label → leading predicted group (or none) → count. */
   readonly confusion: Record<Label, Record<Label, number>>;
+  /** Ordinary college chat flagged at all. */
+  readonly everyday: { readonly messages: number; readonly falseAlarmRate: number };
+  readonly everydayFalseAlarms: readonly Prediction[];
   readonly misses: readonly Prediction[];
   readonly falseAlarms: readonly Prediction[];
   /** Risky messages flagged under another group only. */
@@ -193,6 +202,8 @@ export function evaluate(pack: PolicyPack, set = loadEvaluationSet()): SplitRepo
     const convInnocent = conversations.filter((c) => c.label === 'none');
     const missed = convRisky.filter((c) => !conversationFlags(library, pack, c)).map((c) => c.id);
     const alarmed = convInnocent.filter((c) => conversationFlags(library, pack, c)).map((c) => c.id);
+    const everyday = set.everyday.filter((m) => m.split === s).map((m) => predict(library, m));
+    const everydayFalseAlarms = everyday.filter((p) => p.predicted.length > 0);
     return {
       split: s,
       scores,
@@ -202,6 +213,11 @@ export function evaluate(pack: PolicyPack, set = loadEvaluationSet()): SplitRepo
       falseAlarmRate: ratio(innocent.filter((p) => p.predicted.length > 0).length, innocent.length),
       innocent: innocent.length,
       confusion,
+      everyday: {
+        messages: everyday.length,
+        falseAlarmRate: ratio(everydayFalseAlarms.length, everyday.length),
+      },
+      everydayFalseAlarms,
       misses: risky.filter((p) => p.predicted.length === 0),
       misfiled: risky.filter((p) => p.predicted.length > 0 && !p.predicted.includes(p.item.label as Group)),
       falseAlarms: innocent.filter((p) => p.predicted.length > 0),
@@ -244,6 +260,12 @@ export function targetResults(
       value: report.falseAlarmRate,
       target: targets.falseAlarmRate,
       met: report.falseAlarmRate <= targets.falseAlarmRate,
+    },
+    {
+      name: 'false alarms on everyday chat',
+      value: report.everyday.falseAlarmRate,
+      target: targets.falseAlarmRate,
+      met: report.everyday.falseAlarmRate <= targets.falseAlarmRate,
     },
   ];
 }

@@ -33,6 +33,7 @@ import { waitFor } from '../support/wait-for';
 const dana = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'Dana DSL' };
 const dslChannelId = '19:dsl-channel@thread.tacv2';
 const lee = '66666666-6666-4666-8666-666666666661';
+const lola = '66666666-6666-4666-8666-666666666662';
 const tariq = '55555555-5555-4555-8555-555555555555';
 
 let stack: LocalStack;
@@ -190,12 +191,11 @@ describe('esafety subscriptions', () => {
       return { code, out: out.join('\n') };
     };
     const listed = await cli('subscriptions', 'list', '--json');
-    expect(listed.code).toBe(0);
+    expect(listed.code === 0 ? 'listed' : listed.out).toBe('listed');
     const before = JSON.parse(listed.out) as { id: string; expirationDateTime: string }[];
     expect(before).toHaveLength(2);
     const renewed = await cli('subscriptions', 'renew');
-    expect(renewed).toMatchObject({ code: 0 });
-    expect(renewed.out).toContain('Created 0, renewed 2, removed 0.');
+    expect(renewed).toEqual({ code: 0, out: expect.stringContaining('Created 0, renewed 2, removed 0.') });
 
     const errors: string[] = [];
     const unconfigured = await runCli(['subscriptions', 'list'], {
@@ -268,17 +268,59 @@ describe('chat signals become DSL cases', () => {
       subjectType: 'learner',
       subjectId: '66666666-6666-4666-8666-666666666662',
     });
+    // The sender acted: the card offers the policy's sanctions (never offered to someone harmed).
+    await settled();
+    expect(JSON.stringify(cardShownFor(found!.reference)?.body)).toContain('case.sanction');
   });
 
-  it('a DLP-blocked message opens a data-breach case', async () => {
+  it.each([
+    ['self-harm', lee],
+    ['county-lines', lee],
+    ['sextortion', lola],
+  ])(
+    'the %s scenario opens a case about the learner at risk, and its card says which entry matched and why',
+    async (name, learner) => {
+      const run = await scenarios[name]!.run(ctx);
+      const [found] = await casesOpenedFor(run.chatId ?? '', `a ${name} case`);
+      expect(found).toMatchObject({ category: run.category, subjectType: 'learner', subjectId: learner });
+      const state = await stack.app.cases.get(found!.id);
+      expect(state?.subjectPart).toBe('harmed');
+      const [opened] = await stack.app.cases.chronology(found!.id);
+      const entryId = opened?.type === 'opened' ? opened.data.signal?.entry : undefined;
+      const entry = stack.app.pack.detection.library.find((e) => e.id === entryId);
+      expect(entry?.category).toBe(run.category);
+      await settled();
+      const card = cardShownFor(found!.reference)?.body;
+      expect(shownText(card)).toContain(entry!.why);
+      // Never a sanction against the person who was harmed.
+      expect(JSON.stringify(card)).not.toContain('case.sanction');
+    },
+  );
+
+  it('a class chat full of trigger words used innocently opens nothing', async () => {
+    const run = await scenarios['innocent-triggers']!.run(ctx);
+    await drained();
+    expect(await casesForChat(run.chatId ?? '')).toEqual([]);
+  });
+
+  it("a DLP-blocked message opens one case about the writer, with Purview's verdict on it", async () => {
     const run = await scenarios['dlp']!.run(ctx);
     const [found] = await casesOpenedFor(run.chatId ?? '', 'a DLP case');
+    // The library also reads a classmate's address and number as shared personal data (high); the
+    // case leads with the most severe signal and records Purview's as well.
     expect(found).toMatchObject({
-      category: 'data-breach',
+      category: expect.stringMatching(/^(oversharing|data-breach)$/),
       subjectType: 'learner',
       subjectId: '66666666-6666-4666-8666-666666666662',
       route: 'dsl',
     });
+    const events = await stack.app.cases.chronology(found!.id);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'signalAdded',
+        data: expect.objectContaining({ kind: 'dlp', category: 'data-breach' }),
+      }),
+    );
   });
 
   it('an ordinary tutor–learner chat opens nothing', async () => {
@@ -433,6 +475,9 @@ describe('team channels', () => {
       subjectType: 'learner',
       subjectId: '66666666-6666-4666-8666-666666666662',
     });
+    // The sender acted: the card offers the policy's sanctions (never offered to someone harmed).
+    await settled();
+    expect(JSON.stringify(cardShownFor(found.reference)?.body)).toContain('case.sanction');
   });
 });
 

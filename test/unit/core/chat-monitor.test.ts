@@ -87,7 +87,7 @@ describe('chat monitor', () => {
 
   it('processes the same message arriving five times at once into one case and one set of events', async () => {
     const { monitor, cases } = setup();
-    const m = message('delete this chat');
+    const m = message('delete our chats so no one sees');
     await Promise.all(Array.from({ length: 5 }, () => monitor.handle(m)));
     const all = await cases.list();
     expect(all).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('chat monitor', () => {
     const { monitor, cases, advance } = setup();
     await monitor.handle(message('are you alone'));
     advance(30 * 60_000);
-    expect(await monitor.handle(message('send me a pic'))).toMatchObject({ outcome: 'joined', added: 1 });
+    expect(await monitor.handle(message('send me a nude'))).toMatchObject({ outcome: 'joined', added: 1 });
     expect(await cases.list()).toHaveLength(1);
     advance(61 * 60_000);
     expect(await monitor.handle(message('our little secret'))).toMatchObject({ outcome: 'opened' });
@@ -110,7 +110,7 @@ describe('chat monitor', () => {
     const first = await monitor.handle(message('are you alone'));
     const caseId = first.outcome === 'opened' ? first.caseId : '';
     await cases.act(caseId, dslA, { kind: 'close', outcome: 'noFurtherAction' });
-    const next = await monitor.handle(message('send me a pic'));
+    const next = await monitor.handle(message('send me a nude'));
     expect(next).toMatchObject({ outcome: 'opened' });
     expect(next.outcome === 'opened' && next.caseId).not.toBe(caseId);
   });

@@ -101,6 +101,19 @@ describe('policy packs', () => {
       (p: any) => (p.detection.library = [{ ...libraryEntry, patterns: ['(unclosed'] }]),
       'detection.library[0].patterns[0]',
     ],
+    ...(
+      [
+        ['(never|not nested (here|there))', 'phrases'],
+        ['an (unclosed group', 'phrases'],
+        ['every? word? optional?', 'phrases'],
+        ['send (&|+) pics', 'phrases'],
+        ['(homework|notes', 'notNear'],
+      ] as const
+    ).map(([phrase, field]): [string, (p: any) => unknown, string] => [
+      `the library phrase "${phrase}"`,
+      (p: any) => (p.detection.library = [{ ...libraryEntry, [field]: [phrase] }]),
+      `detection.library[0].${field}[0]`,
+    ]),
     [
       'an approver role that is not defined',
       (p: any) => (p.assessment.approverRole = 'boss'),
@@ -146,6 +159,19 @@ describe('policy packs', () => {
     ['the old single retention period', (p: any) => (p.retention = { closedCaseMonths: 72 }), 'retention'],
   ])('refuses %s, naming %s', (_what, edit, path) => {
     expect(issuesOf(parseEdited(edit)).map((i) => i.path)).toContain(path);
+  });
+
+  it('accepts library phrases with groups of several words, optional groups, gaps and £', () => {
+    const result = parseEdited(
+      (p: any) =>
+        (p.detection.library = [
+          {
+            ...libraryEntry,
+            phrases: ['(better off|happier) without me (now|for good)?', '£ ** cash', 'send? it'],
+          },
+        ]),
+    );
+    expect(issuesOf(result)).toEqual([]);
   });
 
   it('points at the line of a YAML syntax error', () => {
@@ -270,13 +296,31 @@ describe('policy packs', () => {
       it('replaces an inherited list when the child lists it under replaces:', () => {
         const pack = packOf(
           parseChild(
+            'replaces: [detection.library, detection.conversation]',
+            '+detection:',
+            '  library:',
+            `    - ${entry('extra-going-country', 'going country')}`,
+            '  conversation: []',
+          ),
+        );
+        expect(pack.detection.library).toEqual([added]);
+      });
+
+      it('names the indicators an inherited conversation rule loses when the library is replaced', () => {
+        const issues = issuesOf(
+          parseChild(
             'replaces: [detection.library]',
             '+detection:',
             '  library:',
             `    - ${entry('extra-going-country', 'going country')}`,
           ),
         );
-        expect(pack.detection.library).toEqual([added]);
+        expect(issues).toContainEqual(
+          expect.objectContaining({
+            path: '+detection.+conversation[0].indicators[1]',
+            message: 'no library entry notes indicator "secrecy"',
+          }),
+        );
       });
 
       it('lets a replaces: entry name a whole section', () => {
@@ -287,8 +331,10 @@ describe('policy packs', () => {
       it('reports a section that silently drops an inherited list, naming the list and where it came from', () => {
         const issues = issuesOf(
           parseChild(
+            'replaces: [detection.conversation]',
             'detection:',
             '  aggregationWindowMinutes: 60',
+            '  conversation: []',
             '  externalContact: { protectedRole: learners, flag: [external], category: external-contact, severity: medium }',
             '  dlp: { category: data-breach, severity: medium }',
           ),
@@ -297,7 +343,7 @@ describe('policy packs', () => {
           expect.objectContaining({
             source: 'child.yaml',
             path: 'detection',
-            line: 4,
+            line: 5,
             message: expect.stringMatching(
               new RegExp(
                 `^replaces the inherited lists detection\\.externalContact\\.flag \\(4 entries\\), detection\\.library \\(${inheritedRules.length} entries\\) from base\\.yaml without saying so: write "\\+detection" .* list "detection" under replaces:`,
@@ -308,7 +354,14 @@ describe('policy packs', () => {
       });
 
       it('reports a rewritten inherited list as well as a dropped one', () => {
-        const issues = issuesOf(parseChild('+detection:', `  library: [${entry('extra-x', 'x')}]`));
+        const issues = issuesOf(
+          parseChild(
+            'replaces: [detection.conversation]',
+            '+detection:',
+            `  library: [${entry('extra-x', 'x')}]`,
+            '  conversation: []',
+          ),
+        );
         expect(issues).toEqual([
           expect.objectContaining({
             path: '+detection.library',

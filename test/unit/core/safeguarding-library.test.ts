@@ -86,6 +86,51 @@ describe('the safeguarding library', () => {
     expect(ids(lib, 'im gonna kill him after school')).toEqual(['kill-person']);
   });
 
+  it('reads groups of several words, optional groups and gaps', () => {
+    const grammar = libraryOf([
+      entry({ id: 'group', phrases: ['(better off|happier) without me'] }),
+      entry({ id: 'optional', phrases: ['(see you|bye) (for the last time)?  forever'] }),
+      entry({ id: 'gap', phrases: ['carry ** bag'] }),
+    ]);
+    expect(ids(grammar, 'theyd all be happier without me')).toEqual(['group']);
+    expect(ids(grammar, 'they would be better off without me')).toEqual(['group']);
+    expect(ids(grammar, 'better without me')).toEqual([]);
+    expect(ids(grammar, 'bye for the last time forever')).toEqual(['optional']);
+    expect(ids(grammar, 'see you forever')).toEqual(['optional']);
+    expect(ids(grammar, 'bye for the last forever')).toEqual([]);
+    expect(ids(grammar, 'carry this little black bag')).toEqual(['gap']);
+    expect(ids(grammar, 'carry this and that and the other bag')).toEqual([]);
+  });
+
+  it('lets a base form stand for every form, and an inflected word only for itself', () => {
+    const forms = libraryOf([
+      entry({ id: 'base', phrases: ['send nudes'] }),
+      entry({ id: 'inflected', phrases: ['carrying (a|the) knife'] }),
+    ]);
+    expect(ids(forms, 'he sent nudes')).toEqual(['base']);
+    expect(ids(forms, 'stop sending nudes')).toEqual(['base']);
+    expect(ids(forms, 'hes carrying a knife')).toEqual(['inflected']);
+    expect(ids(forms, 'the knife was carried out a knife')).toEqual([]);
+    expect(ids(forms, 'carried a knife in the kitchen')).toEqual([]);
+  });
+
+  it("never counts a phrase's own words as the context it must be near", () => {
+    const near = libraryOf([
+      entry({ id: 'decided', phrases: ['(i have|ive) decided'], near: ['decided', 'calm'] }),
+    ]);
+    expect(ids(near, 'ive decided')).toEqual([]);
+    expect(ids(near, 'ive decided and i feel calm')).toEqual(['decided']);
+  });
+
+  it('keeps the context when the words are spaced out to hide them', () => {
+    const spaced = libraryOf([
+      entry({ id: 'burden', phrases: ['better off without me'], notNear: ['lecture', 'grade'] }),
+    ]);
+    expect(ids(spaced, 'b e t t e r   o f f   w i t h o u t   m e')).toEqual(['burden']);
+    expect(ids(spaced, 'b e t t e r   o f f   w i t h o u t   m e in the lecture lol')).toEqual([]);
+    expect(ids(spaced, 'the grade is better off without me in the group')).toEqual([]);
+  });
+
   it('matches patterns on the spelled-out words', () => {
     expect(ids(lib, 'need someone 2 carry a bag up north, £200')).toEqual(['cash-bag']);
   });
