@@ -28,6 +28,10 @@ export function httpsRequest(
         method: options.method,
         headers: options.headers,
         ca: options.ca,
+        // A fresh connection each time: Node 20's global agent keeps sockets alive, and reusing one
+        // the server is closing at that moment fails with ECONNRESET and no answer (seen as Graph
+        // status -1 in the admin CLI under load). Local traffic only, so the handshake is cheap.
+        agent: false,
         timeout: options.timeoutMs ?? 10_000,
       },
       (res) => {
