@@ -19,6 +19,7 @@
  */
 import type { PolicyPack, Severity } from '../policy/policy-pack';
 import { analyse, sameWord, type AnalysedText, type Token } from './language';
+import { phraseParts } from './phrase-syntax';
 
 export interface Finding {
   /** The library entry (policy data: safe to log and count). */
@@ -79,26 +80,13 @@ interface Span {
 
 const squashMinimum = 10;
 
-/** A phrase's parts: `(a b|c)` and `(a|b)?` groups, `*` and `**` gaps, and words (`a|b`, `word?`). */
-const partPattern = /\(([^()]*)\)(\?)?|(\S+)/gu;
-
 function compilePhrase(text: string): Phrase {
-  const parts: Part[] = [];
-  for (const [, group, groupOptional, bare] of text.trim().matchAll(partPattern)) {
-    if (bare === '*' || bare === '**') {
-      parts.push({ kind: 'gap', max: bare === '*' ? 2 : 5 });
-      continue;
-    }
-    const optional =
-      group !== undefined ? groupOptional !== undefined : !!bare?.endsWith('?') && bare.length > 1;
-    const body = group ?? (optional ? bare!.slice(0, -1) : bare!);
+  const parts = phraseParts(text).flatMap((p): Part[] => {
+    if (p.kind === 'gap') return [p];
     // Each alternative is a word sequence: "(for everyone|for everybody)", or "dont" → "do not".
-    const alternatives = body
-      .split('|')
-      .map((a) => analyse(a).tokens)
-      .filter((t) => t.length > 0);
-    if (alternatives.length > 0) parts.push({ kind: 'choice', alternatives, optional });
-  }
+    const alternatives = p.alternatives.map((a) => analyse(a).tokens).filter((t) => t.length > 0);
+    return alternatives.length > 0 ? [{ kind: 'choice', alternatives, optional: p.optional }] : [];
+  });
   const literal = parts.every((p) => p.kind === 'choice' && !p.optional && p.alternatives.length === 1);
   const letters = literal ? analyse(text).squashed : '';
   const anchor = parts.find((p) => p.kind === 'choice' && !p.optional);

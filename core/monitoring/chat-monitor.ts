@@ -18,6 +18,7 @@ import {
   type Participant,
   type SignalHit,
 } from '../detection/chat-signal';
+import { indicatorWindowMs, reachedRules } from '../detection/conversation-rules';
 import { SafeguardingLibrary } from '../detection/safeguarding-library';
 import type { ClassifierCategory, ClassifierVerdict, TextClassifier } from '../detection/text-classifier';
 import { toEsafetyError } from '../errors';
@@ -125,24 +126,15 @@ export class ChatMonitor {
     const rules = this.deps.pack.detection.conversation;
     if (rules.length === 0 || assessment.indicators.length === 0) return [];
     const now = this.deps.clock.now();
-    const windowMs = Math.max(...rules.map((r) => r.windowHours)) * 3600_000;
     const seen = [...new Set(assessment.indicators.map((f) => f.indicator ?? ''))];
-    const runs = await this.deps.indicators.noteIndicators(scope, seen, now, windowMs);
-    const hits: PatternHit[] = [];
-    for (const rule of rules) {
-      const since = now.getTime() - rule.windowHours * 3600_000;
-      const present = rule.indicators.filter((i) => (runs.get(i)?.getTime() ?? -Infinity) >= since);
-      if (present.length < rule.threshold) continue;
-      const started = Math.min(...present.map((i) => runs.get(i)?.getTime() ?? now.getTime()));
-      hits.push({
-        kind: 'pattern',
-        category: this.deps.pack.detection.categoryMap[rule.category] ?? rule.category,
-        severity: rule.severity,
-        key: `pattern:${scope}:${rule.id}:${started}`,
-        rule: { id: rule.id, why: rule.why, indicators: present, windowHours: rule.windowHours },
-      });
-    }
-    return hits;
+    const runs = await this.deps.indicators.noteIndicators(scope, seen, now, indicatorWindowMs(rules));
+    return reachedRules(rules, runs, now).map(({ rule, present, started }) => ({
+      kind: 'pattern',
+      category: this.deps.pack.detection.categoryMap[rule.category] ?? rule.category,
+      severity: rule.severity,
+      key: `pattern:${scope}:${rule.id}:${started}`,
+      rule: { id: rule.id, why: rule.why, indicators: present, windowHours: rule.windowHours },
+    }));
   }
 
   /**

@@ -7,6 +7,7 @@
  * (a route to an undefined role, a quiz answer that is not an option, …).
  */
 import { z } from 'zod';
+import { phraseProblem } from '../detection/phrase-syntax';
 
 export const severities = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof severities)[number];
@@ -120,26 +121,6 @@ const quizSchema = z.strictObject({
   passMarkPercent: z.int().min(1).max(100),
   questions: z.array(quizQuestionSchema).min(15, 'an induction quiz needs at least 15 questions'),
 });
-
-/**
- * Why a library phrase cannot work as written (the matcher in core/detection/safeguarding-library.ts
- * would silently match nothing, or everything), or undefined.
- */
-export function phraseProblem(phrase: string): string | undefined {
-  const word = /[\p{L}\p{N}\p{Extended_Pictographic}£]/u;
-  const groups = [...phrase.matchAll(/\(([^()]*)\)(\?)?/gu)];
-  const rest = phrase.replace(/\(([^()]*)\)(\?)?/gu, ' ');
-  if (/[()]/.test(rest))
-    return 'a bracket is not closed, or brackets are nested: write (a b|c d) groups side by side';
-  const bare = rest.split(/\s+/u).filter((p) => p && p !== '*' && p !== '**');
-  const parts = [...groups.map((g) => g[1] ?? ''), ...bare.map((p) => p.replace(/\?$/u, ''))];
-  if (parts.some((p) => !p.split('|').some((a) => word.test(a))))
-    return 'a part has no word in it (punctuation and symbols other than £ are not matched)';
-  const required =
-    groups.some((g) => g[2] === undefined) || bare.some((p) => !p.endsWith('?') || p.length === 1);
-  if (!required) return 'every word is optional, so the phrase would match anything';
-  return undefined;
-}
 
 /** One entry of the safeguarding library (core/detection/safeguarding-library.ts explains matching). */
 const libraryEntrySchema = z.strictObject({

@@ -99,6 +99,26 @@ export async function sendMessage(
 }
 
 /** The newest delivery the simulator made for a chat's message. */
+/** A scenario in which a personal account outside the college writes one message to a learner. */
+function strangerWrites(s: {
+  description: string;
+  learner: string;
+  from: [id: string, name: string];
+  text: string;
+  category: string;
+  steps: string[];
+}): Scenario {
+  return {
+    description: s.description,
+    async run(ctx) {
+      const [id, name] = s.from;
+      const chatId = await createChat(ctx, 'oneOnOne', [aad(s.learner), stranger(id, name)]);
+      await sendMessage(ctx, chatId, id, `<p>${s.text}</p>`);
+      return { expect: 'case', chatId, category: s.category, steps: s.steps };
+    },
+  };
+}
+
 async function lastDeliveryFor(ctx: ScenarioContext, chatId: string): Promise<string> {
   const { value } = (await ctx.control('/_simulator/deliveries')) as {
     value: { id: string; body: { value: { resource: string }[] } }[];
@@ -208,48 +228,28 @@ export const scenarios: Record<string, Scenario> = {
       };
     },
   },
-  'county-lines': {
+  'county-lines': strangerWrites({
     description: 'an older contact offers a learner cash to carry a bag out of town',
-    async run(ctx) {
-      const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:tee.money', 'Tee')]);
-      await sendMessage(
-        ctx,
-        chatId,
-        '8:live:tee.money',
-        '<p>yo need someone to carry a bag up to the coast saturday, £200 cash 💸 ez ting</p>',
-      );
-      return {
-        expect: 'case',
-        chatId,
-        category: 'criminal-exploitation',
-        steps: [
-          'Created a 1:1 chat: Lee and "Tee", a personal account outside the college.',
-          'Tee offered £200 cash to carry a bag to the coast on Saturday (county-lines recruitment).',
-        ],
-      };
-    },
-  },
-  sextortion: {
+    learner: lee,
+    from: ['8:live:tee.money', 'Tee'],
+    text: 'yo need someone to carry a bag up to the coast saturday, £200 cash 💸 ez ting',
+    category: 'criminal-exploitation',
+    steps: [
+      'Created a 1:1 chat: Lee and "Tee", a personal account outside the college.',
+      'Tee offered £200 cash to carry a bag to the coast on Saturday (county-lines recruitment).',
+    ],
+  }),
+  sextortion: strangerWrites({
     description: 'someone threatens to share a learner’s picture unless they pay',
-    async run(ctx) {
-      const chatId = await createChat(ctx, 'oneOnOne', [aad(lola), stranger('8:live:jay.x', 'Jay')]);
-      await sendMessage(
-        ctx,
-        chatId,
-        '8:live:jay.x',
-        '<p>pay me £100 by tonight or i send ur pic to all ur followers. dont tell any1</p>',
-      );
-      return {
-        expect: 'case',
-        chatId,
-        category: 'youth-produced-sexual-imagery',
-        steps: [
-          'Created a 1:1 chat: Lola and "Jay", a personal account outside the college.',
-          "Jay demanded £100 or he would send Lola's picture to her followers (sextortion).",
-        ],
-      };
-    },
-  },
+    learner: lola,
+    from: ['8:live:jay.x', 'Jay'],
+    text: 'pay me £100 by tonight or i send ur pic to all ur followers. dont tell any1',
+    category: 'youth-produced-sexual-imagery',
+    steps: [
+      'Created a 1:1 chat: Lola and "Jay", a personal account outside the college.',
+      "Jay demanded £100 or he would send Lola's picture to her followers (sextortion).",
+    ],
+  }),
   'innocent-triggers': {
     description: 'a class group chat full of risky-sounding words used innocently',
     async run(ctx) {

@@ -21,7 +21,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SafeguardingLibrary, type Finding } from '../../core/detection/safeguarding-library';
-import { noteIndicatorRuns, type IndicatorRuns } from '../../core/intake/signal-ledger';
+import { indicatorWindowMs, reachedRules } from '../../core/detection/conversation-rules';
+import { noteIndicatorRuns, runStarts, type IndicatorRuns } from '../../core/intake/signal-ledger';
 import type { PolicyPack } from '../../core/policy/policy-pack';
 
 export const groups = [
@@ -150,7 +151,7 @@ export function predict(library: SafeguardingLibrary, item: EvalMessage): Predic
 
 function conversationFlags(library: SafeguardingLibrary, pack: PolicyPack, c: EvalConversation): boolean {
   const rules = pack.detection.conversation;
-  const windowMs = Math.max(1, ...rules.map((r) => r.windowHours)) * 3600_000;
+  const windowMs = indicatorWindowMs(rules);
   let runs: IndicatorRuns = {};
   let now = Date.parse('2026-11-23T18:00:00Z');
   for (const m of c.messages) {
@@ -160,11 +161,7 @@ function conversationFlags(library: SafeguardingLibrary, pack: PolicyPack, c: Ev
     const indicators = findings.flatMap((f) => (f.indicator ? [f.indicator] : []));
     if (indicators.length === 0) continue;
     runs = noteIndicatorRuns(runs, indicators, new Date(now), windowMs);
-    for (const rule of rules) {
-      const since = now - rule.windowHours * 3600_000;
-      const present = rule.indicators.filter((i) => (runs[i]?.first ?? -Infinity) >= since);
-      if (present.length >= rule.threshold) return true;
-    }
+    if (reachedRules(rules, runStarts(runs), new Date(now)).length > 0) return true;
   }
   return false;
 }
