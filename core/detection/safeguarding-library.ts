@@ -5,7 +5,9 @@
  *
  * - `phrases`: words in order, matched on the analysed message (language.ts), so every spelling,
  *   word form and disguise of a word matches. In a phrase, `a|b` is either word, `word?` may be
- *   absent, `*` stands for up to two words and `**` for up to five: `send (me|us)? * pic`.
+ *   absent, `*` stands for up to two words and `**` for up to five: `send (me|us)? * pic`; `@name`
+ *   is any item of the pack's term list `name` (`@request * @nudes`), so one entry covers a
+ *   concept's many wordings.
  * - `patterns`: regular expressions on the message's written words, for what phrases cannot say.
  * - `near`: at least one of these must be within `within` words of the match, not counting the
  *   phrase's own words (the request for a picture aimed at the person, not the homework);
@@ -19,7 +21,7 @@
  */
 import type { PolicyPack, Severity } from '../policy/policy-pack';
 import { analyse, sameWord, type AnalysedText, type Token } from './language';
-import { phraseParts } from './phrase-syntax';
+import { phraseParts, type TermLists } from './phrase-syntax';
 
 export interface Finding {
   /** The library entry (policy data: safe to log and count). */
@@ -48,8 +50,11 @@ type Part =
 
 interface Phrase {
   readonly parts: readonly Part[];
-  /** The first word the phrase cannot do without: a message lacking it cannot match. */
-  readonly anchor?: readonly Token[];
+  /**
+   * For each part the phrase cannot do without, the words it can start with: a message lacking all
+   * of one part's cannot match. The rarest part comes first; the library indexes phrases by it.
+   */
+  readonly required: readonly (readonly Token[])[];
   /** Letters of an all-literal phrase of ten letters or more, for spacing tricks. */
   readonly squashed?: string;
 }
@@ -79,20 +84,26 @@ interface Span {
 }
 
 const squashMinimum = 10;
+const severityRank: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
-function compilePhrase(text: string): Phrase {
-  const parts = phraseParts(text).flatMap((p): Part[] => {
+/** Analysed phrase words, shared by every phrase (and term list use) that has the same words. */
+type Analyser = (words: string) => readonly Token[];
+
+function compilePhrase(text: string, terms: TermLists, words: Analyser): Phrase {
+  const parts = phraseParts(text, terms).flatMap((p): Part[] => {
     if (p.kind === 'gap') return [p];
     // Each alternative is a word sequence: "(for everyone|for everybody)", or "dont" → "do not".
-    const alternatives = p.alternatives.map((a) => analyse(a).tokens).filter((t) => t.length > 0);
+    const alternatives = p.alternatives.map(words).filter((t) => t.length > 0);
     return alternatives.length > 0 ? [{ kind: 'choice', alternatives, optional: p.optional }] : [];
   });
   const literal = parts.every((p) => p.kind === 'choice' && !p.optional && p.alternatives.length === 1);
   const letters = literal ? analyse(text).squashed : '';
-  const anchor = parts.find((p) => p.kind === 'choice' && !p.optional);
+  const required = parts
+    .flatMap((p) => (p.kind === 'choice' && !p.optional ? [p.alternatives.map((a) => a[0]!)] : []))
+    .sort((a, b) => commonness(a) - commonness(b));
   return {
     parts,
-    ...(anchor?.kind === 'choice' && { anchor: anchor.alternatives.map((a) => a[0]!) }),
+    required,
     ...(letters.length >= squashMinimum && { squashed: letters }),
   };
 }
@@ -108,12 +119,31 @@ function formsOf(tokens: readonly Token[]): Set<string> {
   return forms;
 }
 
-/** Whether the message has the phrase's anchor word in any form (a cheap test before matching). */
-function mayMatch(phrase: Phrase, forms: ReadonlySet<string>): boolean {
-  return (
-    !phrase.anchor ||
-    phrase.anchor.some((w) => forms.has(w.surface) || forms.has(w.lemma) || forms.has(`key:${w.key}`))
-  );
+/**
+ * Words in nearly every message: a phrase part made of them is a poor index. (`@self * cut` is
+ * looked up by "cut", not by "i".)
+ */
+const everyday = new Set(
+  (
+    'i me my myself you your yourself he him his she her they them their we us our it its a an the ' +
+    'and or but so if to of in on at for with from by about as is be are was were been am do does ' +
+    'did not no have has had get got go going will would can could should just that this what all'
+  ).split(' '),
+);
+
+/** How poor a part is as an index: its everyday words first, then how many words it has. */
+function commonness(starts: readonly Token[]): number {
+  return starts.filter((w) => everyday.has(w.lemma) || everyday.has(w.surface)).length * 1000 + starts.length;
+}
+
+/** The forms under which a message token can be one of these words (see `sameWord`). */
+function formsOfWords(words: readonly Token[]): string[] {
+  return words.flatMap((w) => [w.surface, w.lemma, `key:${w.key}`]);
+}
+
+/** Whether the message has a start word of every part the phrase cannot do without. */
+function hasRequired(phrase: Phrase, forms: ReadonlySet<string>): boolean {
+  return phrase.required.every((starts) => formsOfWords(starts).some((f) => forms.has(f)));
 }
 
 /** Every span of `tokens` the phrase matches, shortest first from each start. */
@@ -170,9 +200,20 @@ function around(
 /** Compiles the pack's library once; `findings` is then cheap per message. */
 export class SafeguardingLibrary {
   private readonly entries: readonly Entry[];
+  /** Anchor form → the phrases (entry index, phrase index) that word can start: the per-message lookup. */
+  private readonly byAnchor = new Map<string, [number, number][]>();
+  /** Phrases to try on every message: those long enough for spacing tricks (entry, phrase index). */
+  private readonly spaced: [number, number][] = [];
 
   constructor(pack: Pick<PolicyPack, 'detection'>) {
-    const { library, disable, adjust, categoryMap } = pack.detection;
+    const { library, disable, adjust, categoryMap, terms } = pack.detection;
+    const analysed = new Map<string, readonly Token[]>();
+    const words: Analyser = (w) => {
+      let tokens = analysed.get(w);
+      if (!tokens) analysed.set(w, (tokens = analyse(w).tokens));
+      return tokens;
+    };
+    const compile = (text: string) => compilePhrase(text, terms, words);
     const off = new Set(disable);
     const severity = new Map(adjust.map((a) => [a.id, a.severity]));
     this.entries = library
@@ -182,16 +223,26 @@ export class SafeguardingLibrary {
         category: categoryMap[e.category] ?? e.category,
         severity: severity.get(e.id) ?? e.severity,
         why: e.why,
-        phrases: e.phrases.map(compilePhrase),
+        phrases: e.phrases.map(compile),
         patterns: e.patterns.map((p) => new RegExp(p, 'iu')),
-        ...(e.near && { near: e.near.map(compilePhrase) }),
-        notNear: e.notNear.map(compilePhrase),
-        unless: e.unless.map(compilePhrase),
+        ...(e.near && { near: e.near.map(compile) }),
+        notNear: e.notNear.map(compile),
+        unless: e.unless.map(compile),
         within: e.within,
         ...(e.indicator !== undefined && { indicator: e.indicator }),
         signal: e.signal,
         atRisk: e.atRisk,
       }));
+    this.entries.forEach((entry, e) =>
+      entry.phrases.forEach((phrase, p) => {
+        if (phrase.squashed) this.spaced.push([e, p]);
+        for (const form of new Set(formsOfWords(phrase.required[0] ?? []))) {
+          const list = this.byAnchor.get(form);
+          if (list) list.push([e, p]);
+          else this.byAnchor.set(form, [[e, p]]);
+        }
+      }),
+    );
   }
 
   /** How many entries are in use (after `disable`). */
@@ -199,15 +250,35 @@ export class SafeguardingLibrary {
     return this.entries.length;
   }
 
-  /** One finding per matching entry, in the library's order. */
+  /**
+   * What the message shows, in the library's order: per category the most severe matching entry
+   * that flags (the first of equals), so a DSL reads one reason per risk, not every wording of it;
+   * and every indicator noted.
+   */
   findings(text: string): Finding[] {
     const message = analyse(text);
     if (message.tokens.length === 0) return [];
+    // Only the phrases whose every required part can start in the message (or whose letters are
+    // in it) are tried.
+    const tried = new Map<number, Set<number>>();
+    const add = ([e, p]: [number, number]) => {
+      const phrases = tried.get(e);
+      if (phrases) phrases.add(p);
+      else tried.set(e, new Set([p]));
+    };
     const forms = formsOf(message.tokens);
+    for (const form of forms)
+      this.byAnchor
+        .get(form)
+        ?.forEach((at) => hasRequired(this.entries[at[0]]!.phrases[at[1]]!, forms) && add(at));
+    for (const [e, p] of this.spaced)
+      if (message.squashed.includes(this.entries[e]!.phrases[p]!.squashed!)) add([e, p]);
     const out: Finding[] = [];
-    for (const entry of this.entries) {
-      const words = this.match(entry, message, forms);
-      if (words === undefined) continue;
+    this.entries.forEach((entry, e) => {
+      const phrases = [...(tried.get(e) ?? [])].sort((a, b) => a - b).map((p) => entry.phrases[p]!);
+      if (phrases.length === 0 && entry.patterns.length === 0) return;
+      const words = this.match(entry, message, phrases);
+      if (words === undefined) return;
       out.push({
         entry: entry.id,
         category: entry.category,
@@ -218,15 +289,19 @@ export class SafeguardingLibrary {
         signal: entry.signal,
         atRisk: entry.atRisk,
       });
+    });
+    const shown = new Map<string, Finding>();
+    for (const f of out) {
+      const before = shown.get(f.category);
+      if (f.signal && (!before || severityRank[f.severity] > severityRank[before.severity]))
+        shown.set(f.category, f);
     }
-    return out;
+    return out.filter((f) => !f.signal || shown.get(f.category) === f);
   }
 
   /** The matched words, or undefined when the entry does not apply to this message. */
-  private match(entry: Entry, message: AnalysedText, forms: ReadonlySet<string>): string | undefined {
+  private match(entry: Entry, message: AnalysedText, candidates: readonly Phrase[]): string | undefined {
     const { tokens } = message;
-    const candidates = entry.phrases.filter((p) => mayMatch(p, forms) || p.squashed);
-    if (candidates.length === 0 && entry.patterns.length === 0) return undefined;
     if (entry.unless.length > 0 && anywhere(entry.unless, tokens)) return undefined;
     const inContext = (span: Span) =>
       (!entry.near || around(entry.near, tokens, span, entry.within, true)) &&

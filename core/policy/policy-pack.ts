@@ -7,7 +7,7 @@
  * (a route to an undefined role, a quiz answer that is not an option, …).
  */
 import { z } from 'zod';
-import { phraseProblem } from '../detection/phrase-syntax';
+import { phraseProblem, termProblem } from '../detection/phrase-syntax';
 
 export const severities = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof severities)[number];
@@ -188,6 +188,11 @@ const detectionSchema = z.strictObject({
     category: key,
     severity: severitySchema,
   }),
+  /**
+   * Named term lists: the many ways one concept is written ("me": i, im, me, myself …), used in the
+   * library's phrases as `@name`, so entries are written about concepts, not single wordings.
+   */
+  terms: z.record(key, z.array(text).min(1)).default({}),
   /** The safeguarding library: what to look for in messages, per category. */
   library: z.array(libraryEntrySchema).default([]),
   /** Risks across a conversation, from the library's indicators. */
@@ -406,6 +411,12 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
   duplicates(d.library.map((e) => e.id)).forEach((id) =>
     issue(['detection', 'library'], `library entry id "${id}" is used more than once`),
   );
+  Object.entries(d.terms).forEach(([name, items]) =>
+    items.forEach((item, j) => {
+      const problem = termProblem(item);
+      if (problem) issue(['detection', 'terms', name, j], problem);
+    }),
+  );
   d.library.forEach((entry, i) => {
     checkCategory(['detection', 'library', i, 'category'], d.categoryMap[entry.category] ?? entry.category);
     if (entry.phrases.length === 0 && entry.patterns.length === 0) {
@@ -415,7 +426,7 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       issue(['detection', 'library', i], `library entry "${entry.id}" neither flags nor notes an indicator`);
     (['phrases', 'near', 'notNear', 'unless'] as const).forEach((field) =>
       (entry[field] ?? []).forEach((phrase, j) => {
-        const problem = phraseProblem(phrase);
+        const problem = phraseProblem(phrase, d.terms);
         if (problem) issue(['detection', 'library', i, field, j], problem);
       }),
     );

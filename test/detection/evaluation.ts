@@ -1,7 +1,10 @@
 /**
  * Measures the safeguarding library against the labelled evaluation set in this folder
  * (`messages.jsonl`, `conversations.jsonl`, `everyday.jsonl`), split into a development half (tune
- * on it) and a held-out half (report on it, never tune on it).
+ * on it) and a held-out half (report on it, never tune on it). `messages.jsonl` holds two sets
+ * written apart: the first (ids by category, `sh-001` …) and a fresh one (`x-…`) written later by
+ * others without sight of the library or the first set, whose development half was the check of
+ * how well the library generalises while it was rewritten around concepts.
  *
  * A message is flagged when any library entry that flags (not indicator-only) matches it. Its
  * predicted groups are the evaluation groups of those entries' categories. For each label:

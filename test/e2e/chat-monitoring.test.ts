@@ -23,7 +23,8 @@ import {
   sendMessage,
   type ScenarioContext,
 } from '../../local/scenarios/scenarios';
-import { repoRoot, testStorage } from '../support/fixtures';
+import { SafeguardingLibrary } from '../../core/detection/safeguarding-library';
+import { defaultPack, repoRoot, testStorage } from '../support/fixtures';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { shownText } from '../support/card-text';
 import { RecordingLogger } from '../support/recording-logger';
@@ -393,7 +394,8 @@ describe('chat signals become DSL cases', () => {
 describe('DSL feedback on flags', () => {
   it('records a flag a DSL marks not a concern from the card, and esafety detection stats counts it', async () => {
     const chatId = await createChat(ctx, 'group', [aad(lee), aad(tariq)]);
-    await sendMessage(ctx, chatId, lee, '<p>omg nobody likes you, you should kys</p>');
+    const text = 'omg nobody likes you, you should kys';
+    await sendMessage(ctx, chatId, lee, `<p>${text}</p>`);
     const [found] = await casesOpenedFor(chatId, 'a flag to dismiss');
     const res = await stack.post(
       cardAction(
@@ -419,9 +421,10 @@ describe('DSL feedback on flags', () => {
     const stats = JSON.parse(out.join('\n')) as {
       rules: { rule: string; dismissedFor: Record<string, number> }[];
     };
-    const bullying = stats.rules.filter((r) => r.rule.startsWith('bullying'));
-    expect(bullying.length).toBeGreaterThan(0);
-    for (const r of bullying) expect(r.dismissedFor['banter']).toBeGreaterThanOrEqual(1);
+    const flagged = new SafeguardingLibrary(defaultPack).findings(text).map((f) => f.entry);
+    expect(flagged.length).toBeGreaterThan(0);
+    for (const rule of flagged)
+      expect(stats.rules.find((r) => r.rule === rule)?.dismissedFor['banter']).toBeGreaterThanOrEqual(1);
   });
 });
 

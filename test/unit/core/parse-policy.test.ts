@@ -108,12 +108,19 @@ describe('policy packs', () => {
         ['every? word? optional?', 'phrases'],
         ['send (&|+) pics', 'phrases'],
         ['(homework|notes', 'notNear'],
+        ['send @nowhere pics', 'phrases'],
+        ['(@nowhere|homework)', 'notNear'],
       ] as const
     ).map(([phrase, field]): [string, (p: any) => unknown, string] => [
       `the library phrase "${phrase}"`,
       (p: any) => (p.detection.library = [{ ...libraryEntry, [field]: [phrase] }]),
       `detection.library[0].${field}[0]`,
     ]),
+    [
+      'a term list item that is not plain words',
+      (p: any) => (p.detection.terms = { custom: ['me', '(i|me)'] }),
+      'detection.terms.custom[1]',
+    ],
     [
       'an approver role that is not defined',
       (p: any) => (p.assessment.approverRole = 'boss'),
@@ -346,7 +353,7 @@ describe('policy packs', () => {
             line: 5,
             message: expect.stringMatching(
               new RegExp(
-                `^replaces the inherited lists detection\\.externalContact\\.flag \\(4 entries\\), detection\\.library \\(${inheritedRules.length} entries\\) from base\\.yaml without saying so: write "\\+detection" .* list "detection" under replaces:`,
+                `^replaces the inherited lists detection\\.externalContact\\.flag \\(4 entries\\), detection\\.library \\(${inheritedRules.length} entries\\) from base\\.yaml; detection\\.terms\\.\\w+ .* without saying so: write "\\+detection" .* list "detection" under replaces:`,
               ),
             ),
           }),

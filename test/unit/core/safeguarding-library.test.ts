@@ -102,6 +102,46 @@ describe('the safeguarding library', () => {
     expect(ids(grammar, 'carry this and that and the other bag')).toEqual([]);
   });
 
+  it('gives one reason per category: the most severe entry that matched, and every indicator', () => {
+    const several = libraryOf([
+      entry({ id: 'ask-pic', severity: 'medium', phrases: ['send * pic'] }),
+      entry({ id: 'ask-nude', severity: 'high', phrases: ['nude pic'] }),
+      entry({ id: 'ask-nude-too', severity: 'high', phrases: ['send * nude'] }),
+      entry({ id: 'secret', category: 'violence-threats', phrases: ['send'] }),
+      entry({ id: 'flattery', phrases: ['send'], signal: false, indicator: 'flattery' }),
+    ]);
+    expect(ids(several, 'send me a nude pic')).toEqual(['ask-nude', 'secret', 'flattery']);
+    expect(ids(several, 'send me a pic')).toEqual(['ask-pic', 'secret', 'flattery']);
+  });
+
+  it('reads a term list as any of its items, in a phrase, a group and context', () => {
+    const concepts = libraryOf(
+      [
+        entry({ id: 'burden', phrases: ['@all * better off without @self'] }),
+        entry({
+          id: 'request',
+          phrases: ['(send|show) @self? * (@nudes|your @nudes)'],
+          notNear: ['@school'],
+        }),
+      ],
+      {
+        terms: {
+          self: ['me', 'us'],
+          all: ['everyone', 'the whole world', 'my family'],
+          nudes: ['nudes', 'naked pic'],
+          school: ['homework'],
+        },
+      },
+    );
+    expect(ids(concepts, 'the whole world would be better off without me')).toEqual(['burden']);
+    expect(ids(concepts, 'my family is better off without us')).toEqual(['burden']);
+    expect(ids(concepts, 'the whole class is better off without me')).toEqual([]);
+    expect(ids(concepts, 'send me ur naked pics')).toEqual(['request']);
+    expect(ids(concepts, 'show me ur naked pic')).toEqual(['request']);
+    expect(ids(concepts, 'show me ur body')).toEqual([]);
+    expect(ids(concepts, 'send me ur nudes for the homework')).toEqual([]);
+  });
+
   it('lets a base form stand for every form, and an inflected word only for itself', () => {
     const forms = libraryOf([
       entry({ id: 'base', phrases: ['send nudes'] }),
