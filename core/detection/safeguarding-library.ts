@@ -44,6 +44,8 @@ type Part =
   | {
       readonly kind: 'choice';
       readonly alternatives: readonly (readonly Token[])[];
+      /** The alternatives (their indexes, in order) by the forms their first word takes: `startingAt`. */
+      readonly byFirst: ReadonlyMap<string, readonly number[]>;
       readonly optional: boolean;
     }
   | { readonly kind: 'gap'; readonly max: number };
@@ -55,8 +57,12 @@ interface Phrase {
    * of one part's cannot match. The rarest part comes first; the library indexes phrases by it.
    */
   readonly required: readonly (readonly Token[])[];
+  /** The forms of each required part's start words (see `formsOfWords`), computed once. */
+  readonly requiredForms: readonly (readonly string[])[];
   /** Letters of an all-literal phrase of ten letters or more, for spacing tricks. */
   readonly squashed?: string;
+  /** The most words a match can take, gaps included. */
+  readonly longest: number;
 }
 
 interface Entry {
@@ -94,7 +100,9 @@ function compilePhrase(text: string, terms: TermLists, words: Analyser): Phrase 
     if (p.kind === 'gap') return [p];
     // Each alternative is a word sequence: "(for everyone|for everybody)", or "dont" → "do not".
     const alternatives = p.alternatives.map(words).filter((t) => t.length > 0);
-    return alternatives.length > 0 ? [{ kind: 'choice', alternatives, optional: p.optional }] : [];
+    return alternatives.length > 0
+      ? [{ kind: 'choice', alternatives, byFirst: firstWordIndex(alternatives), optional: p.optional }]
+      : [];
   });
   const literal = parts.every((p) => p.kind === 'choice' && !p.optional && p.alternatives.length === 1);
   const letters = literal ? analyse(text).squashed : '';
@@ -104,18 +112,28 @@ function compilePhrase(text: string, terms: TermLists, words: Analyser): Phrase 
   return {
     parts,
     required,
+    requiredForms: required.map((starts) => [...new Set(formsOfWords(starts))]),
+    longest: parts.reduce(
+      (n, p) => n + (p.kind === 'gap' ? p.max : Math.max(...p.alternatives.map((a) => a.length))),
+      0,
+    ),
     ...(letters.length >= squashMinimum && { squashed: letters }),
   };
 }
 
-/** Every form a message's words take (written, lemma, and collapsed for stretched words). */
-function formsOf(tokens: readonly Token[]): Set<string> {
-  const forms = new Set<string>();
-  for (const t of tokens) {
-    forms.add(t.surface);
-    forms.add(t.lemma);
-    if (t.stretched) forms.add(`key:${t.key}`);
-  }
+/** Every form a message's words take (written, lemma, and collapsed for stretched words), and where. */
+function formsOf(tokens: readonly Token[]): Map<string, number[]> {
+  const forms = new Map<string, number[]>();
+  const note = (form: string, at: number) => {
+    const list = forms.get(form);
+    if (!list) forms.set(form, [at]);
+    else if (list.at(-1) !== at) list.push(at);
+  };
+  tokens.forEach((t, at) => {
+    note(t.surface, at);
+    note(t.lemma, at);
+    if (t.stretched) note(`key:${t.key}`, at);
+  });
   return forms;
 }
 
@@ -141,13 +159,57 @@ function formsOfWords(words: readonly Token[]): string[] {
   return words.flatMap((w) => [w.surface, w.lemma, `key:${w.key}`]);
 }
 
+/**
+ * Where a match of the phrase can start: no further back than its longest match from a place its
+ * rarest required part can start (a long message is not tried word by word for every phrase).
+ */
+function startsNear(phrase: Phrase, forms: ReadonlyMap<string, readonly number[]>): number[] {
+  const starts = new Set<number>();
+  for (const form of phrase.requiredForms[0] ?? [])
+    for (const at of forms.get(form) ?? [])
+      for (let start = Math.max(0, at - phrase.longest); start <= at; start++) starts.add(start);
+  return [...starts].sort((a, b) => a - b);
+}
+
 /** Whether the message has a start word of every part the phrase cannot do without. */
-function hasRequired(phrase: Phrase, forms: ReadonlySet<string>): boolean {
-  return phrase.required.every((starts) => formsOfWords(starts).some((f) => forms.has(f)));
+function hasRequired(phrase: Phrase, forms: ReadonlyMap<string, readonly number[]>): boolean {
+  return phrase.requiredForms.every((starts) => starts.some((f) => forms.has(f)));
+}
+
+/**
+ * Alternatives by the forms of a message token their first word matches (`sameWord`): its written
+ * form (`s:`), its lemma when the word is in base form (`b:`), its collapsed letters when stretched
+ * (`k:`).
+ */
+function firstWordIndex(alternatives: readonly (readonly Token[])[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  const note = (key: string, i: number) => {
+    const list = index.get(key);
+    if (!list) index.set(key, [i]);
+    else if (list.at(-1) !== i) list.push(i);
+  };
+  alternatives.forEach((words, i) => {
+    const w = words[0]!;
+    note(`s:${w.surface}`, i);
+    if (w.lemma === w.surface) note(`b:${w.surface}`, i);
+    note(`k:${w.key}`, i);
+  });
+  return index;
+}
+
+const none: readonly number[] = [];
+
+/** The alternatives (indexes, in order) whose first word the token may be. */
+function startingAt(index: ReadonlyMap<string, readonly number[]>, t: Token): readonly number[] {
+  const written = index.get(`s:${t.surface}`) ?? none;
+  const base = t.lemma === t.surface ? none : (index.get(`b:${t.lemma}`) ?? none);
+  const stretched = t.stretched ? (index.get(`k:${t.key}`) ?? none) : none;
+  if (base.length === 0 && stretched.length === 0) return written;
+  return [...new Set([...written, ...base, ...stretched])].sort((a, b) => a - b);
 }
 
 /** Every span of `tokens` the phrase matches, shortest first from each start. */
-function spans(phrase: Phrase, tokens: readonly Token[]): Span[] {
+function spans(phrase: Phrase, tokens: readonly Token[], starts?: Iterable<number>): Span[] {
   const found: Span[] = [];
   const own: number[] = [];
   const step = (part: number, at: number, start: number): boolean => {
@@ -162,7 +224,9 @@ function spans(phrase: Phrase, tokens: readonly Token[]): Span[] {
         if (step(part + 1, at + skip, start)) return true;
       return false;
     }
-    for (const words of p.alternatives) {
+    const first = tokens[at];
+    for (const a of first ? startingAt(p.byFirst, first) : none) {
+      const words = p.alternatives[a]!;
       if (!words.every((w, i) => tokens[at + i] && sameWord(tokens[at + i]!, w))) continue;
       own.push(...words.map((_, i) => at + i));
       if (step(part + 1, at + words.length, start)) return true;
@@ -170,7 +234,8 @@ function spans(phrase: Phrase, tokens: readonly Token[]): Span[] {
     }
     return p.optional && step(part + 1, at, start);
   };
-  for (let start = 0; start < tokens.length; start++) step(0, start, start);
+  if (starts) for (const start of starts) step(0, start, start);
+  else for (let start = 0; start < tokens.length; start++) step(0, start, start);
   return found;
 }
 
@@ -267,7 +332,7 @@ export class SafeguardingLibrary {
       else tried.set(e, new Set([p]));
     };
     const forms = formsOf(message.tokens);
-    for (const form of forms)
+    for (const form of forms.keys())
       this.byAnchor
         .get(form)
         ?.forEach((at) => hasRequired(this.entries[at[0]]!.phrases[at[1]]!, forms) && add(at));
@@ -277,7 +342,7 @@ export class SafeguardingLibrary {
     this.entries.forEach((entry, e) => {
       const phrases = [...(tried.get(e) ?? [])].sort((a, b) => a - b).map((p) => entry.phrases[p]!);
       if (phrases.length === 0 && entry.patterns.length === 0) return;
-      const words = this.match(entry, message, phrases);
+      const words = this.match(entry, message, forms, phrases);
       if (words === undefined) return;
       out.push({
         entry: entry.id,
@@ -300,7 +365,12 @@ export class SafeguardingLibrary {
   }
 
   /** The matched words, or undefined when the entry does not apply to this message. */
-  private match(entry: Entry, message: AnalysedText, candidates: readonly Phrase[]): string | undefined {
+  private match(
+    entry: Entry,
+    message: AnalysedText,
+    forms: ReadonlyMap<string, readonly number[]>,
+    candidates: readonly Phrase[],
+  ): string | undefined {
     const { tokens } = message;
     if (entry.unless.length > 0 && anywhere(entry.unless, tokens)) return undefined;
     const inContext = (span: Span) =>
@@ -312,7 +382,7 @@ export class SafeguardingLibrary {
         .map((t) => t.surface)
         .join(' ');
     for (const phrase of candidates) {
-      const found = spans(phrase, tokens);
+      const found = spans(phrase, tokens, startsNear(phrase, forms));
       const span = found.find(inContext);
       if (span) return written(span);
       // Spacing tricks ("b e t t e r o f f …"): only where the words did not match as words, and

@@ -11,9 +11,9 @@ import { defaultPack } from '../../support/fixtures';
 
 const set = loadEvaluationSet();
 
-/** Reached on 2026-12-02 (held-out recall 58.2 %, hard-negative false alarms 6.0 %): bounds, not goals. */
+/** Reached on 2026-12-02 (held-out recall 58.7 %, hard-negative false alarms 5.6 %): bounds, not goals. */
 const recallFloor = 0.55;
-const hardNegativeCeiling = 0.065;
+const hardNegativeCeiling = 0.06;
 
 describe('the labelled evaluation set', () => {
   it('has at least 600 risky messages across every group, as many innocent ones, in both halves', () => {
