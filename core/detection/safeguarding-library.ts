@@ -121,18 +121,20 @@ function compilePhrase(text: string, terms: TermLists, words: Analyser): Phrase 
   };
 }
 
+/** Adds a number to the key's list, once (numbers arrive in order). */
+function note(map: Map<string, number[]>, key: string, n: number): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [n]);
+  else if (list.at(-1) !== n) list.push(n);
+}
+
 /** Every form a message's words take (written, lemma, and collapsed for stretched words), and where. */
 function formsOf(tokens: readonly Token[]): Map<string, number[]> {
   const forms = new Map<string, number[]>();
-  const note = (form: string, at: number) => {
-    const list = forms.get(form);
-    if (!list) forms.set(form, [at]);
-    else if (list.at(-1) !== at) list.push(at);
-  };
   tokens.forEach((t, at) => {
-    note(t.surface, at);
-    note(t.lemma, at);
-    if (t.stretched) note(`key:${t.key}`, at);
+    note(forms, t.surface, at);
+    note(forms, t.lemma, at);
+    if (t.stretched) note(forms, `key:${t.key}`, at);
   });
   return forms;
 }
@@ -183,16 +185,11 @@ function hasRequired(phrase: Phrase, forms: ReadonlyMap<string, readonly number[
  */
 function firstWordIndex(alternatives: readonly (readonly Token[])[]): Map<string, number[]> {
   const index = new Map<string, number[]>();
-  const note = (key: string, i: number) => {
-    const list = index.get(key);
-    if (!list) index.set(key, [i]);
-    else if (list.at(-1) !== i) list.push(i);
-  };
   alternatives.forEach((words, i) => {
     const w = words[0]!;
-    note(`s:${w.surface}`, i);
-    if (w.lemma === w.surface) note(`b:${w.surface}`, i);
-    note(`k:${w.key}`, i);
+    note(index, `s:${w.surface}`, i);
+    if (w.lemma === w.surface) note(index, `b:${w.surface}`, i);
+    note(index, `k:${w.key}`, i);
   });
   return index;
 }
