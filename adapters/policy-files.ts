@@ -13,11 +13,20 @@ function readSource(path: string): PolicySource | undefined {
   }
 }
 
+/**
+ * Finds a pack or included file by name in a folder: YAML, or JSON for a generated one (the
+ * statistical model's weights).
+ */
+export const filesIn =
+  (folder: string) =>
+  (name: string): PolicySource | undefined =>
+    readSource(join(folder, `${name}.yaml`)) ?? readSource(join(folder, `${name}.json`));
+
 export function parsePolicyFile(path: string): PolicyParseResult {
   const source = readSource(path);
   if (!source)
     return { ok: false, issues: [{ source: path, path: '', message: 'file not found or unreadable' }] };
-  return parsePolicyPack(source, (name) => readSource(join(dirname(path), `${name}.yaml`)));
+  return parsePolicyPack(source, filesIn(dirname(path)));
 }
 
 /** Loads a pack or stops with the first problems listed (start-up uses this). */

@@ -14,7 +14,7 @@
  *    "pics" → "pic", "I've been cutting" → "i have be cut").
  *
  * A token matches a library word when its written form, its lemma or (for a stretched word) its
- * letters with every run collapsed agree with the word's.
+ * letters with every run collapsed agree with the word's (`tokenForms`, `wordForms`, `sameWord`).
  */
 import winkNLP, { type ItemToken, type ItsFunction } from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
@@ -69,130 +69,139 @@ const lookAlikes: Record<string, string> = {
  */
 const invisible = /[\u00ad\u061c\u115f\u1160\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]|\ufe0f/gu;
 
-/** Text speak that hides a word the library is written with. Slang the library names stays. */
-const textSpeak: Record<string, string> = {
-  u: 'you',
-  ya: 'you',
-  yu: 'you',
-  ur: 'your',
-  urs: 'yours',
-  yr: 'your',
-  r: 'are',
-  ru: 'are you',
-  y: 'why',
-  n: 'and',
-  pls: 'please',
-  plz: 'please',
-  plss: 'please',
-  rn: 'right now',
-  wanna: 'want to',
-  gonna: 'going to',
-  gotta: 'got to',
-  tryna: 'trying to',
-  finna: 'going to',
-  lemme: 'let me',
-  gimme: 'give me',
-  dunno: 'do not know',
-  idk: 'i do not know',
-  dont: 'do not',
-  cant: 'can not',
-  wont: 'will not',
-  im: 'i am',
-  ive: 'i have',
-  b4: 'before',
-  m8: 'mate',
-  m8s: 'mates',
-  gr8: 'great',
-  l8r: 'later',
-  h8: 'hate',
-  bc: 'because',
-  bcos: 'because',
-  cos: 'because',
-  coz: 'because',
-  cuz: 'because',
-  tho: 'though',
-  thru: 'through',
-  ppl: 'people',
-  sum1: 'someone',
-  some1: 'someone',
-  any1: 'anyone',
-  every1: 'everyone',
-  no1: 'no one',
-  noone: 'no one',
-  nuffin: 'nothing',
-  nothin: 'nothing',
-  summat: 'something',
-  sumthin: 'something',
-  bout: 'about',
-  abt: 'about',
-  wat: 'what',
-  wot: 'what',
-  wen: 'when',
-  wer: 'where',
-  whr: 'where',
-  ther: 'there',
-  pix: 'pics',
-  '2day': 'today',
-  '2nite': 'tonight',
-  tonite: 'tonight',
-  '2moro': 'tomorrow',
-  tmrw: 'tomorrow',
-  tmr: 'tomorrow',
-  '4': 'for',
-  '2': 'to',
-  w: 'with',
-  wiv: 'with',
-  wif: 'with',
-  da: 'the',
-  dat: 'that',
-  dis: 'this',
-  dem: 'them',
-  nuh: 'not',
-  aint: 'is not',
-  innit: 'isnt it',
-};
+/**
+ * Text speak that hides a word the library is written with. Slang the library names stays. (Maps,
+ * not objects: "constructor" is a word people write.)
+ */
+const textSpeak = new Map<string, string>(
+  Object.entries({
+    u: 'you',
+    ya: 'you',
+    yu: 'you',
+    ur: 'your',
+    urs: 'yours',
+    yr: 'your',
+    r: 'are',
+    ru: 'are you',
+    y: 'why',
+    n: 'and',
+    pls: 'please',
+    plz: 'please',
+    plss: 'please',
+    rn: 'right now',
+    wanna: 'want to',
+    gonna: 'going to',
+    gotta: 'got to',
+    tryna: 'trying to',
+    finna: 'going to',
+    lemme: 'let me',
+    gimme: 'give me',
+    dunno: 'do not know',
+    idk: 'i do not know',
+    dont: 'do not',
+    cant: 'can not',
+    wont: 'will not',
+    im: 'i am',
+    ive: 'i have',
+    b4: 'before',
+    m8: 'mate',
+    m8s: 'mates',
+    gr8: 'great',
+    l8r: 'later',
+    h8: 'hate',
+    bc: 'because',
+    bcos: 'because',
+    cos: 'because',
+    coz: 'because',
+    cuz: 'because',
+    tho: 'though',
+    thru: 'through',
+    ppl: 'people',
+    sum1: 'someone',
+    some1: 'someone',
+    any1: 'anyone',
+    every1: 'everyone',
+    no1: 'no one',
+    noone: 'no one',
+    nuffin: 'nothing',
+    nothin: 'nothing',
+    summat: 'something',
+    sumthin: 'something',
+    bout: 'about',
+    abt: 'about',
+    wat: 'what',
+    wot: 'what',
+    wen: 'when',
+    wer: 'where',
+    whr: 'where',
+    ther: 'there',
+    pix: 'pics',
+    '2day': 'today',
+    '2nite': 'tonight',
+    tonite: 'tonight',
+    '2moro': 'tomorrow',
+    tmrw: 'tomorrow',
+    tmr: 'tomorrow',
+    '4': 'for',
+    '2': 'to',
+    w: 'with',
+    wiv: 'with',
+    wif: 'with',
+    da: 'the',
+    dat: 'that',
+    dis: 'this',
+    dem: 'them',
+    nuh: 'not',
+    aint: 'is not',
+    innit: 'isnt it',
+  }),
+);
 
 /** Emoji are kept as tokens of their own; these also stand for a word the library uses. */
-const emojiWords: Record<string, string> = {
-  '🔪': 'knife',
-  '🗡': 'knife',
-  '🔫': 'gun',
-  '💊': 'pills',
-  '🍃': 'weed',
-  '🌿': 'weed',
-  '🔌': 'plug',
-  '💸': 'money',
-  '💰': 'money',
-  '💵': 'money',
-  '🎰': 'gamble',
-  '🎲': 'gamble',
-  '📸': 'pic',
-  '🤫': 'secret',
-  '🤐': 'secret',
-  '🍆': 'sexual',
-  '🍑': 'sexual',
-  '💦': 'sexual',
-  '⚰': 'die',
-  '🪦': 'die',
-  '💀': 'dead',
-  '☠': 'dead',
-  '🔗': 'link',
-  '🪢': 'rope',
-  '🩸': 'blood',
-  '💣': 'bomb',
-  '🪓': 'axe',
-  '🔨': 'hammer',
-  '👊': 'punch',
-  '🥊': 'punch',
-  '🌉': 'bridge',
-};
+const emojiWords = new Map<string, string>(
+  Object.entries({
+    '🔪': 'knife',
+    '🗡': 'knife',
+    '🔫': 'gun',
+    '💊': 'pills',
+    '🍃': 'weed',
+    '🌿': 'weed',
+    '🔌': 'plug',
+    '💸': 'money',
+    '💰': 'money',
+    '💵': 'money',
+    '🎰': 'gamble',
+    '🎲': 'gamble',
+    '📸': 'pic',
+    '🤫': 'secret',
+    '🤐': 'secret',
+    '🍆': 'sexual',
+    '🍑': 'sexual',
+    '💦': 'sexual',
+    '⚰': 'die',
+    '🪦': 'die',
+    '💀': 'dead',
+    '☠': 'dead',
+    '🔗': 'link',
+    '🪢': 'rope',
+    '🩸': 'blood',
+    '💣': 'bomb',
+    '🪓': 'axe',
+    '🔨': 'hammer',
+    '👊': 'punch',
+    '🥊': 'punch',
+    '🌉': 'bridge',
+  }),
+);
 
 const emoji = /\p{Extended_Pictographic}/u;
 
 /** Step 1 on one whitespace-separated piece of text (text speak written with digits kept). */
 function undisguise(piece: string): string[] {
+  // Most pieces are plain words, which every step below leaves as they are.
+  if (/^[a-z]+$/.test(piece)) return [piece];
   const bare = piece.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-  if (/\p{N}/u.test(bare) && textSpeak[bare]) return [bare];
+  if (/\p{N}/u.test(bare) && textSpeak.has(bare)) return [bare];
   // Look-alikes inside a word, not around it: "kys!" stays "kys" and a lone "4" stays a number.
   const inner = piece.replace(
     /^[^\p{L}\p{N}\p{Extended_Pictographic}£]+|[^\p{L}\p{N}\p{Extended_Pictographic}£]+$/gu,
@@ -243,9 +252,9 @@ export function spell(text: string): string[] {
     .flatMap(undisguise);
   return joinSpelledOut(pieces).flatMap((t) => {
     const short = t.replace(/(\p{L})\1{2,}/gu, '$1$1');
-    const expanded = textSpeak[short] ?? textSpeak[collapseAll(short)];
+    const expanded = textSpeak.get(short) ?? textSpeak.get(collapseAll(short));
     if (expanded) return expanded.split(' ');
-    const word = emojiWords[short];
+    const word = emojiWords.get(short);
     return word ? [short, word] : [short];
   });
 }
@@ -279,11 +288,38 @@ export function analyse(text: string): AnalysedText {
   return { tokens, words, squashed: collapseAll(words.replace(/[^\p{L}]/gu, '')) };
 }
 
-/**
- * Whether a message token is a library word (given as its own analysis). A library word in its
- * base form stands for all its forms ("send" matches "sent", "sending"); an inflected one only for
- * itself ("carrying" does not match "carried", so "be carried out" is not "been carrying").
+/*
+ * When a message token is a library word, said once. A token and a word each have forms; they are the
+ * same word exactly when they share one:
+ *
+ * - `s:` written the same;
+ * - `b:` the library word is in its base form and is the token's lemma. A base form stands for all
+ *   its forms ("send" matches "sent", "sending"); an inflected word only for itself ("carrying" does
+ *   not match "carried", so "be carried out" is not "been carrying");
+ * - `k:` the token is stretched and its letters, every run collapsed, are the word's.
+ *
+ * The library indexes its phrases by their words' forms and looks a message's tokens up by theirs;
+ * `sameWord` answers the same question for one pair without building strings.
  */
+
+/** The forms of a message token (see above). */
+export function tokenForms(message: Token): string[] {
+  const forms = [`s:${message.surface}`];
+  // A token whose lemma is its written form is a base-form word only where it is written the same.
+  if (message.lemma !== message.surface) forms.push(`b:${message.lemma}`);
+  if (message.stretched) forms.push(`k:${message.key}`);
+  return forms;
+}
+
+/** The forms of a library word, given as its own analysis (see above). */
+export function wordForms(word: Token): string[] {
+  const forms = [`s:${word.surface}`];
+  if (word.lemma === word.surface) forms.push(`b:${word.surface}`);
+  forms.push(`k:${word.key}`);
+  return forms;
+}
+
+/** Whether a message token is a library word: whether their forms meet (see above). */
 export function sameWord(message: Token, word: Token): boolean {
   return (
     message.surface === word.surface ||
@@ -291,6 +327,18 @@ export function sameWord(message: Token, word: Token): boolean {
     (message.stretched && message.key === word.key)
   );
 }
+
+/**
+ * Words in nearly every message: a poor index for a phrase, and no explanation of why a message
+ * reads like a risk.
+ */
+export const everydayWords: ReadonlySet<string> = new Set(
+  (
+    'i me my myself you your yourself he him his she her they them their we us our it its a an the ' +
+    'and or but so if to of in on at for with from by about as is be are was were been am do does ' +
+    'did not no have has had get got go going will would can could should just that this what all'
+  ).split(' '),
+);
 
 export function isEmoji(token: string): boolean {
   return emoji.test(token);

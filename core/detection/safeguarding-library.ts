@@ -18,9 +18,22 @@
  *
  * A college's pack adds entries (`+library`), turns inherited ones off (`disable`) and changes their
  * severity (`adjust`).
+ *
+ * After the entries, the pack's statistical layer (`detection.model`, learned-model.ts) reads the
+ * same analysed message and adds a finding (entry `model:<class>`) for a risk it is sure enough of
+ * when no entry flagged that risk's category: the wordings no phrase spells out.
  */
 import type { PolicyPack, Severity } from '../policy/policy-pack';
-import { analyse, sameWord, type AnalysedText, type Token } from './language';
+import {
+  analyse,
+  everydayWords,
+  sameWord,
+  tokenForms,
+  wordForms,
+  type AnalysedText,
+  type Token,
+} from './language';
+import { conceptIndex, featuresOf, opinionOf, type ConceptIndex } from './learned-model';
 import { phraseParts, type TermLists } from './phrase-syntax';
 
 export interface Finding {
@@ -37,30 +50,35 @@ export interface Finding {
   readonly signal: boolean;
   /** The writer is the one at risk. */
   readonly atRisk: boolean;
+  /** Set when the statistical layer flagged it, not an entry: how sure it was (0–1). */
+  readonly modelRisk?: number;
 }
 
-type Part =
-  /** One of these word sequences (most are one word long). */
-  | {
-      readonly kind: 'choice';
-      readonly alternatives: readonly (readonly Token[])[];
-      /** The alternatives (their indexes, in order) by the forms their first word takes: `startingAt`. */
-      readonly byFirst: ReadonlyMap<string, readonly number[]>;
-      readonly optional: boolean;
-    }
-  | { readonly kind: 'gap'; readonly max: number };
+/** One of these word sequences (most are one word long). */
+interface Choice {
+  readonly kind: 'choice';
+  readonly alternatives: readonly (readonly Token[])[];
+  /** The alternatives (their indexes, in order) by the forms their first word takes (`wordForms`). */
+  readonly byFirst: ReadonlyMap<string, readonly number[]>;
+  readonly optional: boolean;
+  /** Unless optional, its id among the parts phrases cannot do without (`RequiredParts`). */
+  readonly part: number | undefined;
+}
+
+type Part = Choice | { readonly kind: 'gap'; readonly max: number };
 
 interface Phrase {
   readonly parts: readonly Part[];
   /**
-   * For each part the phrase cannot do without, the words it can start with: a message lacking all
-   * of one part's cannot match. The rarest part comes first; the library indexes phrases by it.
+   * The parts the phrase cannot do without (`RequiredParts` ids): a message where one of them cannot
+   * start cannot match. The rarest comes first: the library indexes phrases by it, and a match is
+   * looked for only near where the message has it.
    */
-  readonly required: readonly (readonly Token[])[];
-  /** The forms of each required part's start words (see `formsOfWords`), computed once. */
-  readonly requiredForms: readonly (readonly string[])[];
+  readonly required: readonly number[];
+  /** The required part (id) the phrase opens with, if it does: a match can start only where it can. */
+  readonly opening: number | undefined;
   /** Letters of an all-literal phrase of ten letters or more, for spacing tricks. */
-  readonly squashed?: string;
+  readonly squashed: string | undefined;
   /** The most words a match can take, gaps included. */
   readonly longest: number;
 }
@@ -89,193 +107,381 @@ interface Span {
   readonly own?: readonly number[];
 }
 
+/** Where a phrase is looked for: the message's tokens from `from` up to `to`, less those `hidden`. */
+interface Scope {
+  readonly message: Message;
+  readonly from: number;
+  /** Exclusive. */
+  readonly to: number;
+  readonly hidden?: ReadonlySet<number>;
+}
+
 const squashMinimum = 10;
 const severityRank: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+const none: readonly number[] = [];
 
-/** Analysed phrase words, shared by every phrase (and term list use) that has the same words. */
-type Analyser = (words: string) => readonly Token[];
-
-function compilePhrase(text: string, terms: TermLists, words: Analyser): Phrase {
-  const parts = phraseParts(text, terms).flatMap((p): Part[] => {
-    if (p.kind === 'gap') return [p];
-    // Each alternative is a word sequence: "(for everyone|for everybody)", or "dont" → "do not".
-    const alternatives = p.alternatives.map(words).filter((t) => t.length > 0);
-    return alternatives.length > 0
-      ? [{ kind: 'choice', alternatives, byFirst: firstWordIndex(alternatives), optional: p.optional }]
-      : [];
-  });
-  const literal = parts.every((p) => p.kind === 'choice' && !p.optional && p.alternatives.length === 1);
-  const letters = literal ? analyse(text).squashed : '';
-  const required = parts
-    .flatMap((p) => (p.kind === 'choice' && !p.optional ? [p.alternatives.map((a) => a[0]!)] : []))
-    .sort((a, b) => commonness(a) - commonness(b));
-  return {
-    parts,
-    required,
-    requiredForms: required.map((starts) => [...new Set(formsOfWords(starts))]),
-    longest: parts.reduce(
-      (n, p) => n + (p.kind === 'gap' ? p.max : Math.max(...p.alternatives.map((a) => a.length))),
-      0,
-    ),
-    ...(letters.length >= squashMinimum && { squashed: letters }),
-  };
-}
-
-/** Adds a number to the key's list, once (numbers arrive in order). */
-function note(map: Map<string, number[]>, key: string, n: number): void {
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
-  if (!list) map.set(key, [n]);
-  else if (list.at(-1) !== n) list.push(n);
-}
-
-/** Every form a message's words take (written, lemma, and collapsed for stretched words), and where. */
-function formsOf(tokens: readonly Token[]): Map<string, number[]> {
-  const forms = new Map<string, number[]>();
-  tokens.forEach((t, at) => {
-    note(forms, t.surface, at);
-    note(forms, t.lemma, at);
-    if (t.stretched) note(forms, `key:${t.key}`, at);
-  });
-  return forms;
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**
- * Words in nearly every message: a phrase part made of them is a poor index. (`@self * cut` is
- * looked up by "cut", not by "i".)
+ * The distinct parts that the library's phrases cannot do without, each by the forms its start words
+ * take (`wordForms`). Many phrases share a part (a term list, a common word): a message learns which
+ * parts it has once, however many phrases need them.
  */
-const everyday = new Set(
-  (
-    'i me my myself you your yourself he him his she her they them their we us our it its a an the ' +
-    'and or but so if to of in on at for with from by about as is be are was were been am do does ' +
-    'did not no have has had get got go going will would can could should just that this what all'
-  ).split(' '),
-);
+class RequiredParts {
+  private readonly ids = new Map<string, number>();
+  private readonly forms: (readonly string[])[] = [];
+  private readonly formSets: ReadonlySet<string>[] = [];
+  /** Form → the parts (ids) a word of that form can start. */
+  private readonly byForm = new Map<string, number[]>();
 
-/** How poor a part is as an index: its everyday words first, then how many words it has. */
-function commonness(starts: readonly Token[]): number {
-  return starts.filter((w) => everyday.has(w.lemma) || everyday.has(w.surface)).length * 1000 + starts.length;
-}
+  /** The id of the part whose start words take these forms. */
+  id(forms: readonly string[]): number {
+    const distinct = [...new Set(forms)];
+    const key = [...distinct].sort().join('\n');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      this.ids.set(key, (id = this.forms.length));
+      this.forms.push(distinct);
+      this.formSets.push(new Set(distinct));
+      for (const form of distinct) append(this.byForm, form, id);
+    }
+    return id;
+  }
 
-/** The forms under which a message token can be one of these words (see `sameWord`). */
-function formsOfWords(words: readonly Token[]): string[] {
-  return words.flatMap((w) => [w.surface, w.lemma, `key:${w.key}`]);
+  formsOf(part: number): readonly string[] {
+    return this.forms[part]!;
+  }
+
+  /** The parts a word with one of these forms can start, marked by id. */
+  startableBy(forms: Iterable<string>): Uint8Array {
+    const marks = new Uint8Array(this.forms.length);
+    for (const form of forms) for (const part of this.byForm.get(form) ?? none) marks[part] = 1;
+    return marks;
+  }
+
+  /** Whether a word of this form can start the part. */
+  canStart(part: number, form: string): boolean {
+    return this.formSets[part]!.has(form);
+  }
 }
 
 /**
- * Where a match of the phrase can start: no further back than its longest match from a place its
- * rarest required part can start (a long message is not tried word by word for every phrase).
+ * Compiles the library's phrases. Phrases, their parts and their words repeat across the library
+ * (a context word, a term list used by many entries): each is compiled once and shared.
  */
-function startsNear(phrase: Phrase, forms: ReadonlyMap<string, readonly number[]>): number[] {
-  const starts = new Set<number>();
-  for (const form of phrase.requiredForms[0] ?? [])
-    for (const at of forms.get(form) ?? [])
-      for (let start = Math.max(0, at - phrase.longest); start <= at; start++) starts.add(start);
-  return [...starts].sort((a, b) => a - b);
+class PhraseCompiler {
+  private readonly phrases = new Map<string, Phrase>();
+  private readonly choices = new Map<string, Choice | undefined>();
+  private readonly analysed = new Map<string, readonly Token[]>();
+
+  constructor(
+    private readonly terms: TermLists,
+    private readonly required: RequiredParts,
+  ) {}
+
+  phrase(text: string): Phrase {
+    let phrase = this.phrases.get(text);
+    if (!phrase) this.phrases.set(text, (phrase = this.compile(text)));
+    return phrase;
+  }
+
+  private compile(text: string): Phrase {
+    const parts = phraseParts(text, this.terms).flatMap((p): Part[] => {
+      if (p.kind === 'gap') return [p];
+      const choice = this.choice(p.alternatives, p.optional);
+      return choice ? [choice] : [];
+    });
+    const literal = parts.every((p) => p.kind === 'choice' && !p.optional && p.alternatives.length === 1);
+    const letters = literal ? analyse(text).squashed : '';
+    const needed = parts.flatMap((p) => (p.kind === 'choice' && p.part !== undefined ? [p] : []));
+    // Every phrase has every property, set or not: one shape for the engine to optimise.
+    return {
+      parts,
+      required: [...needed].sort((a, b) => commonness(a) - commonness(b)).map((p) => p.part!),
+      opening: parts[0] === needed[0] ? needed[0]?.part : undefined,
+      longest: parts.reduce(
+        (n, p) => n + (p.kind === 'gap' ? p.max : Math.max(...p.alternatives.map((a) => a.length))),
+        0,
+      ),
+      squashed: letters.length >= squashMinimum ? letters : undefined,
+    };
+  }
+
+  /** A part of word sequences, or undefined when none of them has a word. */
+  private choice(written: readonly string[], optional: boolean): Choice | undefined {
+    const key = JSON.stringify([optional, written]);
+    if (this.choices.has(key)) return this.choices.get(key);
+    // Each alternative is a word sequence: "(for everyone|for everybody)", or "dont" → "do not".
+    const alternatives = written.map((w) => this.words(w)).filter((t) => t.length > 0);
+    const choice: Choice | undefined =
+      alternatives.length === 0
+        ? undefined
+        : {
+            kind: 'choice',
+            alternatives,
+            byFirst: firstWordIndex(alternatives),
+            optional,
+            part: optional ? undefined : this.required.id(alternatives.flatMap((a) => wordForms(a[0]!))),
+          };
+    this.choices.set(key, choice);
+    return choice;
+  }
+
+  private words(text: string): readonly Token[] {
+    let tokens = this.analysed.get(text);
+    if (!tokens) this.analysed.set(text, (tokens = analyse(text).tokens));
+    return tokens;
+  }
 }
 
-/** Whether the message has a start word of every part the phrase cannot do without. */
-function hasRequired(phrase: Phrase, forms: ReadonlyMap<string, readonly number[]>): boolean {
-  return phrase.requiredForms.every((starts) => starts.some((f) => forms.has(f)));
-}
-
-/**
- * Alternatives by the forms of a message token their first word matches (`sameWord`): its written
- * form (`s:`), its lemma when the word is in base form (`b:`), its collapsed letters when stretched
- * (`k:`).
- */
+/** Alternatives (their indexes, in order) by the forms of their first word. */
 function firstWordIndex(alternatives: readonly (readonly Token[])[]): Map<string, number[]> {
   const index = new Map<string, number[]>();
   alternatives.forEach((words, i) => {
-    const w = words[0]!;
-    note(index, `s:${w.surface}`, i);
-    if (w.lemma === w.surface) note(index, `b:${w.surface}`, i);
-    note(index, `k:${w.key}`, i);
+    for (const form of wordForms(words[0]!)) append(index, form, i);
   });
   return index;
 }
 
-const none: readonly number[] = [];
-
-/** The alternatives (indexes, in order) whose first word the token may be. */
-function startingAt(index: ReadonlyMap<string, readonly number[]>, t: Token): readonly number[] {
-  const written = index.get(`s:${t.surface}`) ?? none;
-  const base = t.lemma === t.surface ? none : (index.get(`b:${t.lemma}`) ?? none);
-  const stretched = t.stretched ? (index.get(`k:${t.key}`) ?? none) : none;
-  if (base.length === 0 && stretched.length === 0) return written;
-  return [...new Set([...written, ...base, ...stretched])].sort((a, b) => a - b);
+/**
+ * How poor a part is as an index: its everyday start words first, then how many start words it has.
+ * (`@self * cut` is looked up by "cut", not by "i".)
+ */
+function commonness(part: Choice): number {
+  const starts = part.alternatives.map((a) => a[0]!);
+  return (
+    starts.filter((w) => everydayWords.has(w.lemma) || everydayWords.has(w.surface)).length * 1000 +
+    starts.length
+  );
 }
 
-/** Every span of `tokens` the phrase matches, shortest first from each start. */
-function spans(phrase: Phrase, tokens: readonly Token[], starts?: Iterable<number>): Span[] {
-  const found: Span[] = [];
-  const own: number[] = [];
-  const step = (part: number, at: number, start: number): boolean => {
-    if (part === phrase.parts.length) {
-      found.push({ start, end: at, own: [...own] });
-      return true;
+/**
+ * A message made ready to match: its analysis, its tokens' forms (`tokenForms`), the required parts
+ * it has, and where each can start, found when first asked.
+ */
+class Message {
+  readonly tokens: readonly Token[];
+  /** What the library's patterns read (see `AnalysedText`). */
+  readonly words: string;
+  readonly squashed: string;
+  /** Each token's forms. */
+  readonly forms: readonly (readonly string[])[];
+  /** Each form of its tokens, with their positions, in order. */
+  private readonly where = new Map<string, number[]>();
+  private readonly present: Uint8Array;
+  private readonly partStarts = new Map<number, readonly number[]>();
+
+  constructor(
+    analysed: AnalysedText,
+    private readonly parts: RequiredParts,
+  ) {
+    ({ tokens: this.tokens, words: this.words, squashed: this.squashed } = analysed);
+    this.forms = this.tokens.map(tokenForms);
+    this.forms.forEach((own, at) => {
+      for (const form of own) append(this.where, form, at);
+    });
+    this.present = parts.startableBy(this.where.keys());
+  }
+
+  /** The forms its tokens take. */
+  formsUsed(): Iterable<string> {
+    return this.where.keys();
+  }
+
+  /** Whether the required part can start somewhere in the message. */
+  has(part: number): boolean {
+    return this.present[part] === 1;
+  }
+
+  /** Where the required part can start, in order (nowhere: empty). */
+  startsOf(part: number): readonly number[] {
+    if (!this.has(part)) return none;
+    let starts = this.partStarts.get(part);
+    if (!starts) this.partStarts.set(part, (starts = this.find(part)));
+    return starts;
+  }
+
+  private find(part: number): readonly number[] {
+    const forms = this.parts.formsOf(part);
+    // Whichever is shorter is walked: a term list's hundreds of forms, or the message's.
+    const lists: (readonly number[])[] = [];
+    if (forms.length <= this.where.size)
+      for (const form of forms) {
+        const at = this.where.get(form);
+        if (at) lists.push(at);
+      }
+    else for (const [form, at] of this.where) if (this.parts.canStart(part, form)) lists.push(at);
+    if (lists.length <= 1) return lists[0] ?? none;
+    // Two forms of one token can both start the part: the token counts once.
+    return [...new Set(lists.flat())].sort((a, b) => a - b);
+  }
+}
+
+/** Whether the message has a start word of every one of these required parts. */
+function hasAll(parts: readonly number[], message: Message): boolean {
+  // A loop, not `every`: this runs hundreds of times per message.
+  for (const part of parts) if (!message.has(part)) return false;
+  return true;
+}
+
+/**
+ * Where in the scope a match of the phrase can start, in order: no further back than its longest
+ * match from a place its rarest required part can start (a long message is not tried word by word
+ * for every phrase).
+ */
+function startsIn(phrase: Phrase, scope: Scope): number[] {
+  const { from, to, message } = scope;
+  const rarest = phrase.required[0];
+  // Only a phrase whose every word is optional has none: it can start anywhere.
+  if (rarest === undefined) return Array.from({ length: to - from }, (_, i) => from + i);
+  const opening = phrase.opening === undefined ? undefined : message.startsOf(phrase.opening);
+  const starts: number[] = [];
+  let next = from;
+  let o = 0;
+  for (const at of message.startsOf(rarest)) {
+    if (at >= to) break;
+    const earliest = Math.max(next, at - phrase.longest);
+    if (!opening) for (let start = earliest; start <= at; start++) starts.push(start);
+    else {
+      while (o < opening.length && opening[o]! < earliest) o++;
+      for (; o < opening.length && opening[o]! <= at; o++) starts.push(opening[o]!);
     }
-    const p = phrase.parts[part];
-    if (!p) return false;
-    if (p.kind === 'gap') {
-      for (let skip = 0; skip <= p.max && at + skip <= tokens.length; skip++)
-        if (step(part + 1, at + skip, start)) return true;
-      return false;
-    }
-    const first = tokens[at];
-    for (const a of first ? startingAt(p.byFirst, first) : none) {
-      const words = p.alternatives[a]!;
-      if (!words.every((w, i) => tokens[at + i] && sameWord(tokens[at + i]!, w))) continue;
-      own.push(...words.map((_, i) => at + i));
-      if (step(part + 1, at + words.length, start)) return true;
-      own.length -= words.length;
-    }
-    return p.optional && step(part + 1, at, start);
-  };
-  if (starts) for (const start of starts) step(0, start, start);
-  else for (let start = 0; start < tokens.length; start++) step(0, start, start);
+    next = Math.max(next, at + 1);
+  }
+  return starts;
+}
+
+/** The alternatives (indexes, in order) whose first word is a token with these forms. */
+function startingAt(
+  index: ReadonlyMap<string, readonly number[]>,
+  forms: readonly string[],
+): readonly number[] {
+  let found = none;
+  for (const form of forms) {
+    const more = index.get(form);
+    if (more) found = found.length === 0 ? more : [...new Set([...found, ...more])].sort((a, b) => a - b);
+  }
   return found;
 }
 
-function anywhere(phrases: readonly Phrase[], tokens: readonly Token[]): boolean {
-  return phrases.some((p) => spans(p, tokens).length > 0);
+/**
+ * The match of the phrase that starts at `start`, if any: the first found, trying each part's
+ * alternatives in their order and its gaps shortest first.
+ */
+function matchFrom(phrase: Phrase, scope: Scope, start: number): Required<Span> | undefined {
+  const { message, to, hidden } = scope;
+  const usable = (at: number) => at < to && !hidden?.has(at);
+  const own: number[] = [];
+  const step = (part: number, at: number): number | undefined => {
+    const p = phrase.parts[part];
+    if (!p) return at;
+    if (p.kind === 'gap') {
+      for (let skip = 0; skip <= p.max && at + skip <= to; skip++) {
+        const end = step(part + 1, at + skip);
+        if (end !== undefined) return end;
+      }
+      return undefined;
+    }
+    for (const a of usable(at) ? startingAt(p.byFirst, message.forms[at]!) : none) {
+      const words = p.alternatives[a]!;
+      // The first word is the token: that is how `startingAt` chose it.
+      if (!words.every((w, i) => i === 0 || (usable(at + i) && sameWord(message.tokens[at + i]!, w))))
+        continue;
+      for (let i = 0; i < words.length; i++) own.push(at + i);
+      const end = step(part + 1, at + words.length);
+      if (end !== undefined) return end;
+      own.length -= words.length;
+    }
+    return p.optional ? step(part + 1, at) : undefined;
+  };
+  const end = step(0, start);
+  return end === undefined ? undefined : { start, end, own };
 }
 
-const blank: Token = { surface: '', lemma: '', key: '', stretched: false };
+function anywhere(phrases: readonly Phrase[], scope: Scope): boolean {
+  return phrases.some(
+    (p) =>
+      hasAll(p.required, scope.message) && startsIn(p, scope).some((start) => matchFrom(p, scope, start)),
+  );
+}
 
 /** Whether a phrase is within `within` words of the span; `outside` leaves the span's own words out. */
 function around(
   phrases: readonly Phrase[],
-  tokens: readonly Token[],
+  message: Message,
   span: Span,
   within: number,
   outside = false,
 ): boolean {
-  const from = Math.max(0, span.start - within);
-  const to = Math.min(tokens.length, span.end + within);
-  const mine = new Set(outside ? span.own : []);
-  return anywhere(
-    phrases,
-    tokens.slice(from, to).map((t, i) => (mine.has(from + i) ? blank : t)),
-  );
+  return anywhere(phrases, {
+    message,
+    from: Math.max(0, span.start - within),
+    to: Math.min(message.tokens.length, span.end + within),
+    ...(outside && { hidden: new Set(span.own) }),
+  });
 }
 
-/** Compiles the pack's library once; `findings` is then cheap per message. */
+/**
+ * Texts found in a longer text in one pass over it: each is filed under its first letters, and only
+ * those filed under the letters at a place are compared there.
+ */
+class Substrings<T> {
+  private readonly byStart = new Map<string, { readonly text: string; readonly value: T }[]>();
+
+  constructor(private readonly keyLength: number) {}
+
+  /** `text` must be at least `keyLength` long. */
+  add(text: string, value: T): void {
+    append(this.byStart, text.slice(0, this.keyLength), { text, value });
+  }
+
+  /** The values of the texts that occur in `text` (of one that occurs several times, several). */
+  in(text: string): T[] {
+    const found: T[] = [];
+    for (let at = 0; at + this.keyLength <= text.length; at++)
+      for (const candidate of this.byStart.get(text.slice(at, at + this.keyLength)) ?? [])
+        if (text.startsWith(candidate.text, at)) found.push(candidate.value);
+    return found;
+  }
+}
+
+type ModelSettings = NonNullable<PolicyPack['detection']['model']> & {
+  readonly categoryMap: PolicyPack['detection']['categoryMap'];
+};
+
+/** A phrase the library looks up by its rarest required part. */
+interface Anchored {
+  /** Entry index, phrase index. */
+  readonly at: readonly [number, number];
+  /** Its other required parts. */
+  readonly others: readonly number[];
+}
+
+/**
+ * Compiles the pack's library once; `findings` is then cheap per message. A message learns once
+ * which required parts can start in it (`RequiredParts`), looks up only the phrases whose rarest
+ * part is among them and whose other parts are too, tries each only near where its rarest part is,
+ * and finds spaced-out phrases in one pass over its letters (`Substrings`).
+ */
 export class SafeguardingLibrary {
   private readonly entries: readonly Entry[];
-  /** Anchor form → the phrases (entry index, phrase index) that word can start: the per-message lookup. */
-  private readonly byAnchor = new Map<string, [number, number][]>();
-  /** Phrases to try on every message: those long enough for spacing tricks (entry, phrase index). */
-  private readonly spaced: [number, number][] = [];
+  private readonly parts = new RequiredParts();
+  /** Form → the phrases whose rarest required part a word of that form can start: the per-message lookup. */
+  private readonly byAnchor = new Map<string, Anchored[]>();
+  /** The letters of phrases long enough for spacing tricks (entry, phrase index). */
+  private readonly spaced = new Substrings<[number, number]>(3);
+  /** The entries (indexes, in order) with patterns, tried on every message. */
+  private readonly withPatterns: readonly number[];
+  private readonly model?: { readonly settings: ModelSettings; readonly concepts: ConceptIndex };
 
   constructor(pack: Pick<PolicyPack, 'detection'>) {
     const { library, disable, adjust, categoryMap, terms } = pack.detection;
-    const analysed = new Map<string, readonly Token[]>();
-    const words: Analyser = (w) => {
-      let tokens = analysed.get(w);
-      if (!tokens) analysed.set(w, (tokens = analyse(w).tokens));
-      return tokens;
-    };
-    const compile = (text: string) => compilePhrase(text, terms, words);
+    const compiler = new PhraseCompiler(terms, this.parts);
+    const compile = (text: string) => compiler.phrase(text);
     const off = new Set(disable);
     const severity = new Map(adjust.map((a) => [a.id, a.severity]));
     this.entries = library
@@ -297,14 +503,15 @@ export class SafeguardingLibrary {
       }));
     this.entries.forEach((entry, e) =>
       entry.phrases.forEach((phrase, p) => {
-        if (phrase.squashed) this.spaced.push([e, p]);
-        for (const form of new Set(formsOfWords(phrase.required[0] ?? []))) {
-          const list = this.byAnchor.get(form);
-          if (list) list.push([e, p]);
-          else this.byAnchor.set(form, [[e, p]]);
-        }
+        if (phrase.squashed) this.spaced.add(phrase.squashed, [e, p]);
+        const [rarest, ...others] = phrase.required;
+        if (rarest !== undefined)
+          for (const form of this.parts.formsOf(rarest)) append(this.byAnchor, form, { at: [e, p], others });
       }),
     );
+    this.withPatterns = this.entries.flatMap((entry, e) => (entry.patterns.length > 0 ? [e] : []));
+    const { model } = pack.detection;
+    if (model?.use) this.model = { settings: { ...model, categoryMap }, concepts: conceptIndex(terms) };
   }
 
   /** How many entries are in use (after `disable`). */
@@ -318,29 +525,16 @@ export class SafeguardingLibrary {
    * and every indicator noted.
    */
   findings(text: string): Finding[] {
-    const message = analyse(text);
+    const analysed = analyse(text);
+    const message = new Message(analysed, this.parts);
     if (message.tokens.length === 0) return [];
-    // Only the phrases whose every required part can start in the message (or whose letters are
-    // in it) are tried.
-    const tried = new Map<number, Set<number>>();
-    const add = ([e, p]: [number, number]) => {
-      const phrases = tried.get(e);
-      if (phrases) phrases.add(p);
-      else tried.set(e, new Set([p]));
-    };
-    const forms = formsOf(message.tokens);
-    for (const form of forms.keys())
-      this.byAnchor
-        .get(form)
-        ?.forEach((at) => hasRequired(this.entries[at[0]]!.phrases[at[1]]!, forms) && add(at));
-    for (const [e, p] of this.spaced)
-      if (message.squashed.includes(this.entries[e]!.phrases[p]!.squashed!)) add([e, p]);
+    const tried = this.candidates(message);
     const out: Finding[] = [];
-    this.entries.forEach((entry, e) => {
+    for (const e of [...new Set([...tried.keys(), ...this.withPatterns])].sort((a, b) => a - b)) {
+      const entry = this.entries[e]!;
       const phrases = [...(tried.get(e) ?? [])].sort((a, b) => a - b).map((p) => entry.phrases[p]!);
-      if (phrases.length === 0 && entry.patterns.length === 0) return;
-      const words = this.match(entry, message, forms, phrases);
-      if (words === undefined) return;
+      const words = this.match(entry, message, phrases);
+      if (words === undefined) continue;
       out.push({
         entry: entry.id,
         category: entry.category,
@@ -351,45 +545,101 @@ export class SafeguardingLibrary {
         signal: entry.signal,
         atRisk: entry.atRisk,
       });
-    });
+    }
     const shown = new Map<string, Finding>();
     for (const f of out) {
       const before = shown.get(f.category);
       if (f.signal && (!before || severityRank[f.severity] > severityRank[before.severity]))
         shown.set(f.category, f);
     }
-    return out.filter((f) => !f.signal || shown.get(f.category) === f);
+    const found = out.filter((f) => !f.signal || shown.get(f.category) === f);
+    const learned = this.modelFinding(analysed);
+    return learned && !shown.has(learned.category) ? [...found, learned] : found;
+  }
+
+  /** The statistical layer's flag, when it is sure enough of a risk the pack files somewhere. */
+  private modelFinding(text: AnalysedText): Finding | undefined {
+    if (!this.model) return undefined;
+    const { settings, concepts } = this.model;
+    const opinion = opinionOf(settings, featuresOf(text, concepts));
+    const label = settings.labels[opinion.label];
+    if (!label || opinion.risk < settings.threshold) return undefined;
+    return {
+      entry: `model:${opinion.label}`,
+      category: settings.categoryMap[label.category] ?? label.category,
+      severity: settings.severity,
+      why: label.why,
+      words: opinion.because.join(', '),
+      signal: true,
+      atRisk: label.atRisk,
+      modelRisk: opinion.risk,
+    };
+  }
+
+  /**
+   * The phrases worth trying on the message (phrase indexes by entry index): those whose every
+   * required part can start in it, and those whose letters are in it.
+   */
+  private candidates(message: Message): Map<number, Set<number>> {
+    const tried = new Map<number, Set<number>>();
+    const add = ([e, p]: readonly [number, number]) => {
+      const phrases = tried.get(e);
+      if (phrases) phrases.add(p);
+      else tried.set(e, new Set([p]));
+    };
+    for (const form of message.formsUsed())
+      for (const { at, others } of this.byAnchor.get(form) ?? []) if (hasAll(others, message)) add(at);
+    this.spaced.in(message.squashed).forEach(add);
+    return tried;
   }
 
   /** The matched words, or undefined when the entry does not apply to this message. */
-  private match(
+  private match(entry: Entry, message: Message, candidates: readonly Phrase[]): string | undefined {
+    const words = this.matchIgnoringUnless(entry, message, candidates);
+    // `unless` is looked for only once the entry would apply: most entries tried on a message do
+    // not, and their `unless` lists are long.
+    const whole: Scope = { message, from: 0, to: message.tokens.length };
+    return words !== undefined && !anywhere(entry.unless, whole) ? words : undefined;
+  }
+
+  /** The matched words if the entry's `unless` were not there. */
+  private matchIgnoringUnless(
     entry: Entry,
-    message: AnalysedText,
-    forms: ReadonlyMap<string, readonly number[]>,
+    message: Message,
     candidates: readonly Phrase[],
   ): string | undefined {
     const { tokens } = message;
-    if (entry.unless.length > 0 && anywhere(entry.unless, tokens)) return undefined;
+    const whole: Scope = { message, from: 0, to: tokens.length };
     const inContext = (span: Span) =>
-      (!entry.near || around(entry.near, tokens, span, entry.within, true)) &&
-      !around(entry.notNear, tokens, span, entry.within);
+      (!entry.near || around(entry.near, message, span, entry.within, true)) &&
+      !around(entry.notNear, message, span, entry.within);
     const written = (span: Span) =>
       tokens
         .slice(span.start, span.end)
         .map((t) => t.surface)
         .join(' ');
     for (const phrase of candidates) {
-      const found = spans(phrase, tokens, startsNear(phrase, forms));
-      const span = found.find(inContext);
-      if (span) return written(span);
+      // A match's own words include those of the phrase's earlier matches in the message, which
+      // therefore cannot be what it is `near` either. This is how the matcher has always read
+      // context and the evaluation figures rest on it; whether it should is a question of
+      // detection, not of speed.
+      const earlier: number[] = [];
+      let matched = false;
+      for (const start of startsIn(phrase, whole)) {
+        const span = matchFrom(phrase, whole, start);
+        if (!span) continue;
+        if (inContext({ ...span, own: [...earlier, ...span.own] })) return written(span);
+        earlier.push(...span.own);
+        matched = true;
+      }
       // Spacing tricks ("b e t t e r o f f …"): only where the words did not match as words, and
       // with no word in the message the entry must not be near.
       if (
-        found.length === 0 &&
+        !matched &&
         phrase.squashed &&
         message.squashed.includes(phrase.squashed) &&
         !entry.near &&
-        !anywhere(entry.notNear, tokens)
+        !anywhere(entry.notNear, whole)
       )
         return phrase.squashed;
     }

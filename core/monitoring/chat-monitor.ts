@@ -273,8 +273,11 @@ export class ChatMonitor {
       }
       case 'phrase': {
         const f = hit.finding;
+        const from = sender.displayName ?? 'someone';
+        if (f?.modelRisk !== undefined)
+          return `Statistical model (${category}) on a message from ${from}: ${f.why} The words that weighed most: "${f.words}" (${Math.round(f.modelRisk * 100)} % sure; no library phrase matched).`;
         const found = f ? `: "${f.words}". ${f.why}` : '.';
-        return `Safeguarding phrase (${category}) from ${sender.displayName ?? 'someone'}${found}`;
+        return `Safeguarding phrase (${category}) from ${from}${found}`;
       }
       case 'pattern':
         return `Conversation pattern (${category}).`;

@@ -24,7 +24,7 @@
  * `replaces:` and the `+` marks are resolved here and never reach the pack. Problems in merged
  * content are reported against the file, and the path inside that file, that wrote it.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { Document, LineCounter, parseDocument } from 'yaml';
 import { crossReferenceIssues, policyPackSchema, type PolicyPack } from './policy-pack';
 
 export interface PolicySource {
@@ -420,6 +420,7 @@ function withHint(message: string): string {
 }
 
 function loadYaml(source: PolicySource, issues: LocatedPolicyIssue[]): LoadedDoc | undefined {
+  if (source.name.endsWith('.json')) return loadJson(source, issues);
   const lines = new LineCounter();
   const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -440,6 +441,26 @@ function loadYaml(source: PolicySource, issues: LocatedPolicyIssue[]): LoadedDoc
     return undefined;
   }
   return { source, doc, lines, data };
+}
+
+/**
+ * A generated file too large for YAML's parser (the statistical model's weights: a YAML parse of
+ * its megabyte takes seconds, JSON's milliseconds). JSON is YAML, so it merges the same way; its
+ * problems are located by path only.
+ */
+function loadJson(source: PolicySource, issues: LocatedPolicyIssue[]): LoadedDoc | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(source.text);
+  } catch (e) {
+    issues.push({ source: source.name, path: '', message: `not valid JSON: ${(e as Error).message}` });
+    return undefined;
+  }
+  if (!isMapping(data)) {
+    issues.push({ source: source.name, path: '', message: 'a policy file is a mapping of sections' });
+    return undefined;
+  }
+  return { source, doc: new Document(), lines: new LineCounter(), data };
 }
 
 /** Finds the deepest node on `path` that exists in the document, to point at a line. */

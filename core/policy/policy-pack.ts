@@ -198,6 +198,24 @@ const detectionSchema = z.strictObject({
   /** Risks across a conversation, from the library's indicators. */
   conversation: z.array(conversationRuleSchema).default([]),
   /**
+   * The statistical layer (core/detection/learned-model.ts): a model trained on labelled chat
+   * messages that flags, at `severity`, what reads like a risk class with at least `threshold`
+   * certainty when the library found nothing of that class's category. `labels` say, per class,
+   * which category of the pack it files under and why a DSL should look; the weights come from
+   * `npm run train:detection` (policies/library/model.json). `use: false` turns it off.
+   */
+  model: z
+    .strictObject({
+      use: z.boolean().default(true),
+      threshold: z.number().min(0.5).max(0.99).default(0.7),
+      severity: severitySchema.default('medium'),
+      labels: z.record(key, z.strictObject({ category: key, why: text, atRisk: z.boolean().default(false) })),
+      classes: z.array(key).min(2),
+      bias: z.array(z.number()),
+      weights: z.record(z.string(), z.array(z.number())),
+    })
+    .optional(),
+  /**
    * The optional machine-learning layer (Azure AI Content Safety, when the app is configured with
    * one): which of its harm categories raise a signal, from which of its severities (0–7), under
    * which category of the pack and at which severity.
@@ -444,6 +462,7 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       d.categoryMap[rule.category] ?? rule.category,
     ),
   );
+  if (d.model) checkModel(d.model, checkCategory, d.categoryMap, issue);
   Object.entries(d.categoryMap).forEach(([from, to]) =>
     checkCategory(['detection', 'categoryMap', from], to),
   );
@@ -500,4 +519,33 @@ function retentionCells({ when: { category, route } }: RetentionRule): string[] 
 function duplicates(ids: string[]): string[] {
   const seen = new Set<string>();
   return [...new Set(ids.filter((id) => seen.size === seen.add(id).size))];
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** The statistical layer's weights fit its classes, and every risk class files under a category. */
+function checkModel(
+  model: NonNullable<PolicyPack['detection']['model']>,
+  checkCategory: Issue,
+  categoryMap: Readonly<Record<string, string>>,
+  issue: Issue,
+): void {
+  const at = ['detection', 'model'];
+  const width = model.classes.length;
+  if (model.classes[0] !== 'none')
+    issue([...at, 'classes', 0], 'the first class is "none" (no risk), as the model was trained');
+  if (model.bias.length !== width)
+    issue([...at, 'bias'], `${model.bias.length} numbers for ${width} classes: retrain the model`);
+  const misfit = Object.entries(model.weights).find(([, w]) => w.length !== width);
+  if (misfit)
+    issue(
+      [...at, 'weights', misfit[0]],
+      `${misfit[1].length} numbers for ${width} classes: retrain the model`,
+    );
+  model.classes.slice(1).forEach((c, i) => {
+    if (!model.labels[c]) issue([...at, 'classes', i + 1], `class "${c}" has no entry under labels`);
+  });
+  Object.entries(model.labels).forEach(([c, label]) =>
+    checkCategory([...at, 'labels', c, 'category'], categoryMap[label.category] ?? label.category),
+  );
 }

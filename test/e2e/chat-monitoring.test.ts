@@ -274,6 +274,24 @@ describe('chat signals become DSL cases', () => {
     expect(JSON.stringify(cardShownFor(found!.reference)?.body)).toContain('case.sanction');
   });
 
+  it('a message no library phrase matches, read by the statistical layer, opens a case whose card says why', async () => {
+    const chatId = await createChat(ctx, 'group', [aad(lee), aad(tariq)]);
+    const text = 'he keeps saying im really mature and that our chats are just between us';
+    await sendMessage(ctx, chatId, lee, `<p>${text}</p>`);
+    const [found] = await casesOpenedFor(chatId, 'a case from the statistical layer');
+    const model = stack.app.pack.detection.model!;
+    expect(found).toMatchObject({ category: 'grooming', severity: model.severity });
+    const [opened] = await stack.app.cases.chronology(found!.id);
+    expect(opened?.type === 'opened' && opened.data.signal?.entry).toBe('model:grooming');
+    await settled();
+    const shown = shownText(cardShownFor(found!.reference)?.body);
+    expect(shown).toContain(`Statistical model (`);
+    expect(shown).toContain(model.labels['grooming']!.why);
+    expect(shown).toMatch(
+      /The words that weighed most: ".*mature.*" \(\d+ % sure; no library phrase matched\)/,
+    );
+  });
+
   it.each([
     ['self-harm', lee],
     ['county-lines', lee],

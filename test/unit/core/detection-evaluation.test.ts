@@ -7,13 +7,18 @@
  * so a change that loses ground fails.
  */
 import { evaluate, groups, loadEvaluationSet, targetResults, targets } from '../../detection/evaluation';
-import { defaultPack } from '../../support/fixtures';
+import { readFileSync } from 'node:fs';
+import { modelFile, modelPath, trainDetectionModel } from '../../detection/train';
+import { defaultPack, repoRoot } from '../../support/fixtures';
 
 const set = loadEvaluationSet();
 
-/** Reached on 2026-12-02 (held-out recall 58.7 %, hard-negative false alarms 5.6 %): bounds, not goals. */
-const recallFloor = 0.55;
-const hardNegativeCeiling = 0.06;
+/**
+ * Reached on 2026-12-02 with the statistical layer (held-out recall 66.4 %, hard-negative false
+ * alarms 6.1 %): bounds, not goals.
+ */
+const recallFloor = 0.63;
+const hardNegativeCeiling = 0.065;
 
 describe('the labelled evaluation set', () => {
   it('has at least 600 risky messages across every group, as many innocent ones, in both halves', () => {
@@ -41,5 +46,19 @@ describe('the default safeguarding library, on the held-out half', () => {
 
   it('keeps the recall it has reached', () => {
     expect(holdout.overallRecall).toBeGreaterThanOrEqual(recallFloor);
+  });
+});
+
+describe('the statistical layer the default pack ships', () => {
+  it('is the one its training data gives, trained on the development half only', () => {
+    // Retraining is deterministic: weights that differ were trained on other data (or by hand).
+    const shipped = readFileSync(modelPath(repoRoot), 'utf8');
+    expect(modelFile(trainDetectionModel(defaultPack, set))).toBe(shipped);
+    const heldOutChanged = {
+      ...set,
+      messages: set.messages.map((m) => (m.split === 'holdout' ? { ...m, text: 'changed' } : m)),
+      everyday: set.everyday.map((m) => (m.split === 'holdout' ? { ...m, text: 'changed' } : m)),
+    };
+    expect(modelFile(trainDetectionModel(defaultPack, heldOutChanged))).toBe(shipped);
   });
 });

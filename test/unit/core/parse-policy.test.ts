@@ -2,19 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parsePolicyPack, type PolicySource } from '../../../core/policy/parse-policy';
-import { parsePolicyFile } from '../../../adapters/policy-files';
+import { filesIn, parsePolicyFile } from '../../../adapters/policy-files';
 import { policyPath, repoRoot } from '../../support/fixtures';
 
 const defaultText = readFileSync(policyPath('uk-fe-default'), 'utf8');
 
 /** The files a pack in `policies/` includes (the default pack's safeguarding library). */
-const shippedFile = (name: string): PolicySource | undefined => {
-  try {
-    return { name: `${name}.yaml`, text: readFileSync(join(repoRoot, 'policies', `${name}.yaml`), 'utf8') };
-  } catch {
-    return undefined;
-  }
-};
+const shippedFile = filesIn(join(repoRoot, 'policies'));
 
 /** Parses a variant of the default pack, edited as data. */
 function parseEdited(edit: (pack: Record<string, any>) => void) {
@@ -179,6 +173,54 @@ describe('policy packs', () => {
         ]),
     );
     expect(issuesOf(result)).toEqual([]);
+  });
+
+  describe('the statistical layer (detection.model)', () => {
+    const modelIssues = (edit: (model: Record<string, any>) => void) =>
+      issuesOf(
+        parsePolicyPack({ name: 'edited.yaml', text: defaultText }, (name) => {
+          const file = shippedFile(name);
+          if (name !== 'library/model' || !file) return file;
+          const data = JSON.parse(file.text) as Record<string, any>;
+          edit(data['+detection']['+model']);
+          return { ...file, text: JSON.stringify(data) };
+        }),
+      );
+
+    it('accepts the shipped weights', () => {
+      expect(modelIssues(() => undefined)).toEqual([]);
+    });
+
+    // Located, as every included file's problems are, in the file that wrote them.
+    it('names weights that do not fit the classes, and a class with no label', () => {
+      const messages = modelIssues((m) => {
+        m['bias'] = [0];
+        m['classes'] = [...m['classes'], 'gossip'];
+      }).map((i) => `${i.path}: ${i.message}`);
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\+detection\.\+model\.bias: 1 numbers for 11 classes/),
+          expect.stringMatching(/^\+detection\.\+model\.weights\..*: 10 numbers for 11 classes/),
+          '+detection.+model.classes[10]: class "gossip" has no entry under labels',
+        ]),
+      );
+    });
+
+    it('names a label filed under an unknown category, and a first class other than none', () => {
+      const issues = issuesOf(parseEdited((p) => (p['detection'].model.labels.violence.category = 'fights')));
+      expect(issues).toEqual([
+        expect.objectContaining({
+          path: 'detection.model.labels.violence.category',
+          message: 'unknown category "fights"',
+        }),
+      ]);
+      expect(modelIssues((m) => (m['classes'] = [...m['classes']].reverse()))).toContainEqual(
+        expect.objectContaining({
+          source: 'policies/library/model.json',
+          path: '+detection.+model.classes[0]',
+        }),
+      );
+    });
   });
 
   it('points at the line of a YAML syntax error', () => {
@@ -495,6 +537,30 @@ describe('policy packs', () => {
             message: expect.stringContaining('"lib/missing"'),
           }),
         );
+      });
+
+      it('reads a generated JSON file as it reads YAML, and names one that is not valid JSON', () => {
+        const json = (text: string) => (name: string) =>
+          name === 'lib/weights' ? { name: 'lib/weights.json', text } : shippedFile(name);
+        const child = {
+          name: 'child.yaml',
+          text: 'schemaVersion: 1\nextends: base\nincludes: [lib/weights]\n',
+        };
+        const read = parsePolicyPack(child, (name) =>
+          name === 'base' ? files['base'] : json('{"+detection":{"+model":{"threshold":0.9}}}')(name),
+        );
+        if (!read.ok) throw new Error(JSON.stringify(read.issues));
+        expect(read.pack.detection.model?.threshold).toBe(0.9);
+        expect(read.pack.detection.model?.classes[0]).toBe('none');
+        const broken = parsePolicyPack(child, (name) =>
+          name === 'base' ? files['base'] : json('{"+detection":')(name),
+        );
+        expect(issuesOf(broken)).toEqual([
+          expect.objectContaining({
+            source: 'lib/weights.json',
+            message: expect.stringContaining('not valid JSON'),
+          }),
+        ]);
       });
 
       it('refuses an included file that includes another', () => {

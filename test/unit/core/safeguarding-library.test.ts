@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { analyse } from '../../../core/detection/language';
+import { analyse, sameWord, tokenForms, wordForms, type Token } from '../../../core/detection/language';
 import { SafeguardingLibrary } from '../../../core/detection/safeguarding-library';
 import type { PolicyPack } from '../../../core/policy/policy-pack';
 import { defaultPack } from '../../support/fixtures';
@@ -18,8 +18,11 @@ const entry = (e: Partial<Entry> & Pick<Entry, 'id'>): Entry => ({
   atRisk: false,
   ...e,
 });
+/** A library of these entries alone (the statistical layer off unless `more` brings it). */
 const libraryOf = (entries: Entry[], more: Partial<PolicyPack['detection']> = {}) =>
-  new SafeguardingLibrary({ detection: { ...defaultPack.detection, library: entries, ...more } });
+  new SafeguardingLibrary({
+    detection: { ...defaultPack.detection, library: entries, model: undefined, ...more },
+  });
 const ids = (lib: SafeguardingLibrary, text: string) => lib.findings(text).map((f) => f.entry);
 
 describe('language as young people write it', () => {
@@ -46,6 +49,25 @@ describe('language as young people write it', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => void analyse(text)),
       { numRuns: 300 },
+    );
+  });
+
+  it.each(['constructor', 'tostring', 'valueof', '__proto__'])(
+    'reads %s as a word like any other',
+    (word) => {
+      expect(analyse(`the ${word} here`).tokens).toHaveLength(3);
+    },
+  );
+
+  it('says one way when a message token is a library word: when their forms meet', () => {
+    // Few spellings, so that tokens and words often agree in one way or another.
+    const spelling = fc.constantFrom('send', 'sent', 'sending', 'so', 'sooo', 'pic', 'pics');
+    const token = fc.record({ surface: spelling, lemma: spelling, key: spelling, stretched: fc.boolean() });
+    const meet = (message: Token, word: Token) =>
+      tokenForms(message).some((f) => wordForms(word).includes(f));
+    fc.assert(
+      fc.property(token, token, (message, word) => sameWord(message, word) === meet(message, word)),
+      { numRuns: 2000 },
     );
   });
 });
@@ -171,6 +193,21 @@ describe('the safeguarding library', () => {
     expect(ids(spaced, 'the grade is better off without me in the group')).toEqual([]);
   });
 
+  it('finds a phrase and its context wherever they are in a long message', () => {
+    const filler = 'we went to the shops and then we had chips by the canal '.repeat(40);
+    expect(ids(lib, `${filler}can u send me a pic ${filler}`)).toEqual(['pic-request']);
+    expect(ids(lib, `${filler}can u send me a pic of the homework ${filler}`)).toEqual([]);
+    expect(ids(lib, `${filler}b e t t e r o f f w i t h o u t m e ${filler}`)).toEqual(['burden']);
+  });
+
+  it('reads the context of each entry on its own, when entries share a phrase', () => {
+    const shared = libraryOf([
+      entry({ id: 'close', phrases: ['send * pic'], notNear: ['homework'], within: 2 }),
+      entry({ id: 'far', category: 'sexual-imagery', phrases: ['send * pic'], notNear: ['homework'] }),
+    ]);
+    expect(ids(shared, 'send me a pic of the maths homework')).toEqual(['close']);
+  });
+
   it('matches patterns on the spelled-out words', () => {
     expect(ids(lib, 'need someone 2 carry a bag up north, £200')).toEqual(['cash-bag']);
   });
@@ -227,5 +264,39 @@ describe('the safeguarding library', () => {
       fc.property(fc.string(), (text) => void real.findings(text)),
       { numRuns: 300 },
     );
+  });
+
+  describe('with the statistical layer', () => {
+    const model = defaultPack.detection.model!;
+    // No phrase of the default library matches this; the shipped model reads it as grooming.
+    const text = 'he keeps saying im really mature and that our chats are just between us';
+
+    it('flags what no entry matched, explained by the words that weighed most', () => {
+      const [finding, ...more] = libraryOf([], { model }).findings(text);
+      expect(more).toEqual([]);
+      expect(finding).toMatchObject({
+        entry: 'model:grooming',
+        category: 'grooming',
+        severity: model.severity,
+        why: model.labels['grooming']!.why,
+        signal: true,
+        atRisk: false,
+      });
+      expect(finding!.modelRisk).toBeGreaterThanOrEqual(model.threshold);
+      expect(finding!.words.split(', ').every((w) => text.includes(w))).toBe(true);
+    });
+
+    it('adds nothing to a category an entry already flagged, or below its threshold, or when off', () => {
+      const matched = entry({ id: 'between-us', phrases: ['just between us'] });
+      expect(ids(libraryOf([matched], { model }), text)).toEqual(['between-us']);
+      const risk = libraryOf([], { model }).findings(text)[0]!.modelRisk!;
+      expect(ids(libraryOf([], { model: { ...model, threshold: risk + 1e-6 } }), text)).toEqual([]);
+      expect(ids(libraryOf([], { model: { ...model, use: false } }), text)).toEqual([]);
+    });
+
+    it('files its flags under the college’s own category names', () => {
+      const lib = libraryOf([], { model, categoryMap: { grooming: 'sexual-exploitation' } });
+      expect(lib.findings(text)[0]?.category).toBe('sexual-exploitation');
+    });
   });
 });
