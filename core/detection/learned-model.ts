@@ -21,42 +21,47 @@ export type Features = ReadonlyMap<string, string>;
 /** The pack's term lists by the lemmas that stand for them (single words) and their phrases. */
 export interface ConceptIndex {
   readonly byLemma: ReadonlyMap<string, readonly string[]>;
-  /** Multi-word items as lemma sequences joined by spaces, with their list. */
-  readonly phrases: readonly (readonly [string, string])[];
+  /** Multi-word items by their first lemma: the lemmas after it, and the item's list. */
+  readonly byFirst: ReadonlyMap<string, readonly (readonly [readonly string[], string])[]>;
 }
 
 /** Indexes the pack's term lists by their items' lemmas (each item analysed as a message is). */
 export function conceptIndex(terms: TermLists): ConceptIndex {
   const byLemma = new Map<string, string[]>();
-  const phrases: [string, string][] = [];
+  const byFirst = new Map<string, [string[], string][]>();
   for (const [list, items] of Object.entries(terms))
     for (const item of items) {
-      const lemmas = analyse(item).tokens.map((t) => t.lemma);
-      if (lemmas.length > 1) phrases.push([lemmas.join(' '), list]);
-      else if (lemmas[0] !== undefined) {
-        const lists = byLemma.get(lemmas[0]) ?? [];
-        if (!lists.includes(list)) byLemma.set(lemmas[0], [...lists, list]);
-      }
+      const [first, ...rest] = analyse(item).tokens.map((t) => t.lemma);
+      if (first === undefined) continue;
+      if (rest.length > 0) byFirst.set(first, [...(byFirst.get(first) ?? []), [rest, list]]);
+      else if (!byLemma.get(first)?.includes(list)) byLemma.set(first, [...(byLemma.get(first) ?? []), list]);
     }
-  return { byLemma, phrases };
+  return { byLemma, byFirst };
 }
 
 /** The features of a message, each with the words of the message it stands for (as written). */
 export function featuresOf(text: AnalysedText, concepts: ConceptIndex): Features {
   const features = new Map<string, string>();
   const { tokens } = text;
+  const note = (feature: string, words: string) => {
+    if (!features.has(feature)) features.set(feature, words);
+  };
   tokens.forEach((t, i) => {
     features.set(`w:${t.lemma}`, t.surface);
     const next = tokens[i + 1];
     if (next) features.set(`b:${t.lemma} ${next.lemma}`, `${t.surface} ${next.surface}`);
     for (const list of concepts.byLemma.get(t.lemma) ?? concepts.byLemma.get(t.surface) ?? [])
-      if (!features.has(`t:${list}`)) features.set(`t:${list}`, t.surface);
+      note(`t:${list}`, t.surface);
+    for (const [rest, list] of concepts.byFirst.get(t.lemma) ?? [])
+      if (rest.every((lemma, k) => tokens[i + 1 + k]?.lemma === lemma))
+        note(
+          `t:${list}`,
+          tokens
+            .slice(i, i + 1 + rest.length)
+            .map((w) => w.surface)
+            .join(' '),
+        );
   });
-  if (concepts.phrases.length > 0) {
-    const lemmas = ` ${tokens.map((t) => t.lemma).join(' ')} `;
-    for (const [phrase, list] of concepts.phrases)
-      if (!features.has(`t:${list}`) && lemmas.includes(` ${phrase} `)) features.set(`t:${list}`, phrase);
-  }
   return features;
 }
 

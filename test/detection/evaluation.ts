@@ -4,7 +4,9 @@
  * on it) and a held-out half (report on it, never tune on it). `messages.jsonl` holds two sets
  * written apart: the first (ids by category, `sh-001` …) and a fresh one (`x-…`) written later by
  * others without sight of the library or the first set, whose development half was the check of
- * how well the library generalises while it was rewritten around concepts.
+ * how well the library generalises while it was rewritten around concepts; and a third (`y-…`),
+ * written later still by two more writers who saw nothing of the project, held out whole: it was
+ * measured once, sealed, when the statistical layer was added (2026-12-02), and is never tuned on.
  *
  * A message is flagged when any library entry that flags (not indicator-only) matches it. Its
  * predicted groups are the evaluation groups of those entries' categories. For each label:

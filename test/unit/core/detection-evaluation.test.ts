@@ -14,10 +14,10 @@ import { defaultPack, repoRoot } from '../../support/fixtures';
 const set = loadEvaluationSet();
 
 /**
- * Reached on 2026-12-02 with the statistical layer (held-out recall 66.4 %, hard-negative false
- * alarms 6.1 %): bounds, not goals.
+ * Reached on 2026-12-02 with the statistical layer, on the held-out half including the third set
+ * written apart (held-out recall 63.2 %, hard-negative false alarms 6.0 %): bounds, not goals.
  */
-const recallFloor = 0.63;
+const recallFloor = 0.6;
 const hardNegativeCeiling = 0.065;
 
 describe('the labelled evaluation set', () => {
