@@ -13,6 +13,7 @@
  */
 import { fail } from '../errors';
 import { analyse, everydayWords, type AnalysedText } from './language';
+import { append } from './map-of-lists';
 import type { TermLists } from './phrase-syntax';
 
 /** What a message is made of, for the model: `w:` a lemma, `b:` two lemmas in a row, `t:` a term list. */
@@ -33,8 +34,8 @@ export function conceptIndex(terms: TermLists): ConceptIndex {
     for (const item of items) {
       const [first, ...rest] = analyse(item).tokens.map((t) => t.lemma);
       if (first === undefined) continue;
-      if (rest.length > 0) byFirst.set(first, [...(byFirst.get(first) ?? []), [rest, list]]);
-      else if (!byLemma.get(first)?.includes(list)) byLemma.set(first, [...(byLemma.get(first) ?? []), list]);
+      if (rest.length > 0) append(byFirst, first, [rest, list]);
+      else if (!byLemma.get(first)?.includes(list)) append(byLemma, first, list);
     }
   return { byLemma, byFirst };
 }

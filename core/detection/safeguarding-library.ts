@@ -34,6 +34,7 @@ import {
   type Token,
 } from './language';
 import { conceptIndex, featuresOf, opinionOf, type ConceptIndex } from './learned-model';
+import { append } from './map-of-lists';
 import { phraseParts, type TermLists } from './phrase-syntax';
 
 export interface Finding {
@@ -119,12 +120,6 @@ interface Scope {
 const squashMinimum = 10;
 const severityRank: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 const none: readonly number[] = [];
-
-function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 /**
  * The distinct parts that the library's phrases cannot do without, each by the forms its start words
