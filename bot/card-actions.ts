@@ -22,6 +22,7 @@ import type { CaseCommand, CaseState } from '../core/cases/case-state';
 import { fail, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { parseReport } from '../core/reports/report-form';
+import { isAssessmentVerb, onAssessmentAction } from './assessment-actions';
 import { actorOf, type BotDeps } from './turn';
 
 const cardType = 'application/vnd.microsoft.card.adaptive';
@@ -56,6 +57,7 @@ export async function onCardAction(
     if (verb === verbs.caseRefresh)
       return respond(await renderCase(deps, await authorisedCase(deps, actor, data)));
     if (isCaseVerb(verb)) return respond(await actOnCase(deps, log, actor, verb, data));
+    if (isAssessmentVerb(verb)) return respond(await onAssessmentAction(deps, log, actor, verb, data));
     log.warn({ event: 'card.unknownVerb' }, 'unknown card verb');
     return respond(
       messageCard('That action is not recognised', ['Refresh the card and try again.'], {

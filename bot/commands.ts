@@ -1,12 +1,13 @@
 /**
  * Text commands, one table: each entry says where it may be used and what it does. Anything else
- * gets the help card. Personal chat: `report`, `cases`, `help`. In a channel or group chat:
+ * gets the help card. Personal chat: `report`, `assess [questionnaire]`, `cases`, `help`. In a channel or group chat:
  * `register <route>` (by a member of that route's roles).
  */
 import { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import { helpCard, messageCard } from '../cards/message/message';
 import { reportFormCard } from '../cards/report-form/report-form';
+import { draftCard } from '../cards/assessment/assessment-cards';
 import { mayActOnRoute, routesFor } from '../core/auth/authorise';
 import type { Logger } from '../core/logger';
 import { sweepCasePosts } from '../core/outbox/sweep';
@@ -23,6 +24,13 @@ const word = (name: string) => (text: string) => (text === name ? [] : undefined
 const commands: readonly Command[] = [
   { match: word('report'), run: (context, deps) => Promise.resolve(reportForm(context, deps)) },
   { match: word('cases'), run: (context, deps, log) => casesCard(context, deps, log) },
+  {
+    match: (text) => {
+      const m = /^assess(?:\s+(\S+))?$/.exec(text);
+      return m ? [m[1] ?? 'technology'] : undefined;
+    },
+    run: (context, deps, _log, [questionnaireId]) => assess(context, deps, questionnaireId ?? 'technology'),
+  },
   {
     match: (text) => {
       const m = /^register\s+(\S+)$/.exec(text);
@@ -46,6 +54,21 @@ function reportForm(context: TurnContext, deps: BotDeps): AdaptiveCard {
   return messageCard('Report in a private chat', [
     'Concerns are private: open a chat with me and type **report**.',
   ]);
+}
+
+/** `assess` (or `assess placement`): the person's risk assessment where they left it, or a new one. */
+async function assess(context: TurnContext, deps: BotDeps, questionnaireId: string): Promise<AdaptiveCard> {
+  const actor = actorOf(context);
+  if (context.activity.conversation.conversationType !== 'personal' || !actor)
+    return messageCard('Assess in a private chat', [
+      'Open a chat with me and type **assess** to risk-assess a new app, platform or online tool.',
+    ]);
+  const ids = deps.pack.assessment.questionnaires.map((q) => q.id);
+  if (!ids.includes(questionnaireId))
+    return messageCard('Unknown questionnaire', [`Type ${ids.map((i) => `**assess ${i}**`).join(' or ')}.`], {
+      tone: 'attention',
+    });
+  return draftCard(await deps.assessments.resume(actor, questionnaireId), deps.pack);
 }
 
 async function casesCard(context: TurnContext, deps: BotDeps, log: Logger): Promise<AdaptiveCard> {

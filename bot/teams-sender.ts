@@ -22,7 +22,9 @@ import {
 import type { ConnectorClient } from 'botframework-connector';
 import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
+import { approverCard, requesterCard } from '../cards/assessment/assessment-cards';
 import { caseCard } from '../cards/case-card/case-card';
+import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../core/assessments/assessment';
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
 import type { CaseEvent } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
@@ -30,7 +32,7 @@ import type { CasePost, ConversationRef } from '../core/conversations';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { TeamsSender } from '../core/outbox/case-cards';
-import type { OpsNotice } from '../core/outbox/outbox';
+import type { OpsNotice, RequesterChange } from '../core/outbox/outbox';
 import type { PolicyPack } from '../core/policy/policy-pack';
 import { httpFailure } from './http-failure';
 
@@ -123,6 +125,50 @@ export class BotConnectorSender implements TeamsSender {
     await this.send(ref.conversation?.id ?? state.reporterId, () =>
       this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
         await ctx.sendActivity(reporterNotice(state.reference, change));
+      }),
+    );
+  }
+
+  async postAssessmentCard(
+    place: ConversationRef,
+    state: AssessmentState,
+    events: readonly AssessmentEvent[],
+  ): Promise<CasePost> {
+    return this.postNew(
+      parseStored(routePlaceSchema, place, 'route channel'),
+      this.assessmentCard(state, events),
+    );
+  }
+
+  async updateAssessmentCard(
+    post: CasePost,
+    state: AssessmentState,
+    events: readonly AssessmentEvent[],
+  ): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'assessment post'));
+    const card = this.assessmentCard(state, events);
+    await this.send(ref.conversation?.id ?? state.id, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
+      }),
+    );
+  }
+
+  async tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
+    const card = CardFactory.adaptiveCard(requesterCard(state, this.deps.pack, change));
+    await this.send(ref.conversation?.id ?? state.requesterId, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.sendActivity(MessageFactory.attachment(card));
+      }),
+    );
+  }
+
+  private assessmentCard(state: AssessmentState, events: readonly AssessmentEvent[]): Attachment {
+    const { pack } = this.deps;
+    return CardFactory.adaptiveCard(
+      approverCard(state, events, pack, {
+        defaultReviewDate: reviewDateFrom(new Date(), pack.assessment.reviewAfterMonths),
       }),
     );
   }

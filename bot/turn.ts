@@ -7,6 +7,7 @@ import { CardFactory, MessageFactory, TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import type { Directory } from '../core/auth/authorise';
 import type { Actor } from '../core/cases/case-events';
+import type { AssessmentService } from '../core/assessments/assessment-service';
 import type { CaseService } from '../core/cases/case-service';
 import type { Clock } from '../core/clock';
 import type { ConversationStore } from '../core/conversations';
@@ -17,6 +18,7 @@ import type { PolicyPack } from '../core/policy/policy-pack';
 /** What the bot's routes need from the app. */
 export interface BotDeps {
   readonly cases: CaseService;
+  readonly assessments: AssessmentService;
   readonly pack: PolicyPack;
   readonly directory: Directory;
   readonly conversations: ConversationStore;

@@ -16,6 +16,15 @@ export const verbs = {
   caseSubjectPart: 'case.subjectPart',
   caseHold: 'case.hold',
   caseDismiss: 'case.dismiss',
+  assessmentStart: 'assessment.start',
+  assessmentStep: 'assessment.step',
+  assessmentShow: 'assessment.show',
+  assessmentSubmit: 'assessment.submit',
+  assessmentDecide: 'assessment.decide',
+  assessmentAskInfo: 'assessment.askInfo',
+  assessmentWithdraw: 'assessment.withdraw',
+  assessmentReopen: 'assessment.reopen',
+  assessmentRefresh: 'assessment.refresh',
 } as const;
 
 export type Verb = (typeof verbs)[keyof typeof verbs];

@@ -33,6 +33,11 @@ export const errorCatalogue = {
   CASE_CONFLICT: { kind: 'system', status: 409 },
   CASE_TOO_LARGE: { kind: 'user', status: 413 },
   NOT_AUTHORISED: { kind: 'user', status: 403 },
+  // Technology and off-site learning risk assessments.
+  ASSESSMENT_NOT_FOUND: { kind: 'user', status: 404 },
+  /** An action the assessment's state does not allow (already decided, withdrawn, not asked …). */
+  ASSESSMENT_TRANSITION_REFUSED: { kind: 'user', status: 409 },
+  ASSESSMENT_CONFLICT: { kind: 'system', status: 409 },
   // Microsoft Graph change notifications that fail validation (forged, tampered, not ours).
   NOTIFICATION_INVALID: { kind: 'user', status: 400 },
   NOTIFICATION_UNAUTHENTIC: { kind: 'user', status: 401 },

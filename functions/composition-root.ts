@@ -15,7 +15,10 @@ import { TableCaseStore } from '../adapters/table-case-store';
 import { TableConversationStore } from '../adapters/table-conversation-store';
 import type { Directory } from '../core/auth/authorise';
 import type { ConversationStore } from '../core/conversations';
-import { followUps, type Outbox, type OutboxMessage } from '../core/outbox/outbox';
+import { assessmentFollowUps, followUps, type Outbox, type OutboxMessage } from '../core/outbox/outbox';
+import { AssessmentService } from '../core/assessments/assessment-service';
+import { TableAssessmentStore } from '../adapters/table-assessment-store';
+import { TableDraftStore } from '../adapters/table-draft-store';
 import type { GraphQueueMessage } from '../core/monitoring/graph-notification';
 import { NotificationWorker } from '../core/monitoring/notification-worker';
 import {
@@ -52,6 +55,8 @@ export interface App {
   readonly pack: PolicyPack;
   readonly store: CaseStore;
   readonly cases: CaseService;
+  /** Technology and off-site learning risk assessments. */
+  readonly assessments: AssessmentService;
   readonly directory: Directory;
   readonly conversations: ConversationStore;
   readonly outbox: Outbox;
@@ -98,11 +103,8 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
   const pack = loadPolicyFile(resolve(overrides.root ?? process.cwd(), config.policyPackPath));
   const clients = storageClients(config.storage.connection);
   const tables = { clients, tablePrefix: config.storage.tablePrefix };
-  const store = new TableCaseStore({
-    ...tables,
-    cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
-    log,
-  });
+  const cipher = new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous);
+  const store = new TableCaseStore({ ...tables, cipher, log });
   const clock = overrides.clock ?? systemClock;
   const outbox: Outbox = new StorageQueue<OutboxMessage>(
     clients.queue(queueName(config.storage, 'case-posts')),
@@ -124,6 +126,17 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
   const directory = graph ? new GraphDirectory(graph, groupIds, log) : denyAll;
   if (!config.graph)
     log.warn({ event: 'directory.missing' }, 'Microsoft Graph is not configured: nobody may act on cases');
+  const assessments = new AssessmentService({
+    store: new TableAssessmentStore({ ...tables, cipher, log }),
+    drafts: new TableDraftStore({ ...tables, cipher }),
+    pack,
+    directory,
+    clock,
+    log,
+    onChange: async (state, event) => {
+      for (const message of assessmentFollowUps(state, event)) await outbox.send(message);
+    },
+  });
   const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
   const monitoring =
     graph && config.graph && config.monitoring
@@ -155,6 +168,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     pack,
     store,
     cases,
+    assessments,
     directory,
     conversations,
     outbox,

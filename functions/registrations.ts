@@ -148,6 +148,14 @@ export function registrations(app: App): Registrations {
             log.info({ purged: purged.length, event: 'purge.done' }, 'retention purge ran');
         }),
       },
+      // Every morning: ask for the review of each approved risk assessment whose review date is near.
+      {
+        name: 'assessmentReviews',
+        schedule: '0 0 7 * * *',
+        handler: timerFunction(async () => {
+          await app.assessments.requestDueReviews();
+        }),
+      },
       // Every five minutes: re-queue any case card that is missing or behind its case.
       {
         name: 'casePostSweep',

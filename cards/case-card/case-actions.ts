@@ -25,7 +25,7 @@ export const caseInputs = {
   dismissNote: 'dismissNote',
 } as const;
 
-export type CaseVerb = Exclude<Verb, 'incident.submit' | 'case.refresh'>;
+export type CaseVerb = Extract<Exclude<Verb, 'case.refresh'>, `case.${string}`>;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) =>

@@ -3,6 +3,7 @@ import type { OpsNotice } from '../../core/outbox/outbox';
 import type { PolicyPack } from '../../core/policy/policy-pack';
 import { expand, type AdaptiveCard } from '../adaptive-card';
 import { plain } from '../markdown';
+import { verbs, type Verb } from '../verbs';
 import template from './message.json';
 
 /**
@@ -12,14 +13,22 @@ import template from './message.json';
 export function messageCard(
   title: string,
   lines: readonly string[],
-  options: { tone?: 'default' | 'attention'; ref?: string } = {},
+  options: { tone?: 'default' | 'attention'; ref?: string; actions?: readonly CardButton[] } = {},
 ): AdaptiveCard {
   return expand(template, {
     title,
     lines,
     color: options.tone === 'attention' ? 'Attention' : 'Default',
     ref: options.ref ?? '',
+    actions: options.actions ?? [],
   });
+}
+
+/** A button on a message card: an Action.Execute with a verb of cards/verbs.ts. */
+export interface CardButton {
+  readonly title: string;
+  readonly verb: Verb;
+  readonly data: Readonly<Record<string, string>>;
 }
 
 /** Lines that are plain text (an error message naming a person, say): shown as written, inert. */
@@ -60,9 +69,20 @@ export function reporterNotice(reference: string, change: 'claimed' | 'closed'):
 }
 
 export function helpCard(pack: PolicyPack): AdaptiveCard {
-  return messageCard(`E-Safety for Teams — ${plain(pack.organisation.name)}`, [
-    'Type **report** to report an e-safety concern to the safeguarding team. On any message, use **…** → **Report this message**.',
-    'Never promise confidentiality. If someone is in immediate danger, call 999 first.',
-    'Safeguarding team members: type **cases** to see open cases you can act on.',
-  ]);
+  return messageCard(
+    `E-Safety for Teams — ${plain(pack.organisation.name)}`,
+    [
+      'Type **report** to report an e-safety concern to the safeguarding team. On any message, use **…** → **Report this message**.',
+      'Never promise confidentiality. If someone is in immediate danger, call 999 first.',
+      'Before using a new app, platform or online tool with learners, type **assess** to risk-assess it for approval (you can stop and carry on later).',
+      'Safeguarding team members: type **cases** to see open cases you can act on.',
+    ],
+    {
+      actions: pack.assessment.questionnaires.map((q) => ({
+        title: q.id === 'technology' ? 'Risk-assess a new tool' : `Assess: ${q.title}`,
+        verb: verbs.assessmentStart,
+        data: { questionnaireId: q.id },
+      })),
+    },
+  );
 }

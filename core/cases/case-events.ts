@@ -7,7 +7,7 @@
  * so any edit, deletion or reordering of the chronology is detectable (`esafety audit verify`).
  */
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { chainHash, verifyChronology, type ChainProblem } from '../event-chain';
 import type { SignalKind } from '../intake/signal';
 import type { Severity, SubjectType } from '../policy/policy-pack';
 
@@ -141,41 +141,21 @@ interface EventEnvelope {
 
 export type CaseEvent = EventEnvelope & CaseEventBody;
 
-/** The `prevHash` of a case's first event. */
-export const genesisHash = '0'.repeat(64);
+export { genesisHash, type ChainProblem } from '../event-chain';
 
 /** SHA-256 over the canonical (RFC 8785) JSON of everything in the event except its own hash. */
 export function hashEvent(event: Omit<CaseEvent, 'hash'>): string {
   const { caseId, seq, at, actorId, actorName, prevHash, type, data, narrative } = event;
-  const canonical = canonicalize({ caseId, seq, at, actorId, actorName, prevHash, type, data, narrative });
-  return createHash('sha256')
-    .update(canonical ?? '', 'utf8')
-    .digest('hex');
+  return chainHash({ caseId, seq, at, actorId, actorName, prevHash, type, data, narrative });
 }
 
 export function sealEvent(event: Omit<CaseEvent, 'hash'>): CaseEvent {
   return { ...event, hash: hashEvent(event) } as CaseEvent;
 }
 
-export interface ChainProblem {
-  readonly seq: number;
-  readonly reason: string;
-}
-
 /** Recomputes a chronology's chain; returns the first event that does not fit, if any. */
 export function verifyChain(caseId: string, events: readonly CaseEvent[]): ChainProblem | undefined {
-  let prev = genesisHash;
-  for (const [i, e] of events.entries()) {
-    const seq = i + 1;
-    if (e.seq !== seq)
-      return { seq, reason: `expected event ${seq}, found event ${e.seq} (an event is missing)` };
-    if (e.caseId !== caseId) return { seq, reason: 'event belongs to another case' };
-    if (e.prevHash !== prev) return { seq, reason: 'prevHash does not match the previous event' };
-    if (hashEvent(e) !== e.hash) return { seq, reason: 'hash does not match the event content (edited)' };
-    prev = e.hash;
-  }
-  if (events.length === 0) return { seq: 1, reason: 'case has no events' };
-  return undefined;
+  return verifyChronology(events, (e) => e.caseId === caseId, hashEvent, 'case');
 }
 
 /** Case id derived from an inbound signal's idempotency key: the same signal always names the same case. */

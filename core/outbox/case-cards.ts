@@ -26,7 +26,8 @@ import type { Clock } from '../clock';
 import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } from '../conversations';
 import { fail, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
-import type { OpsNotice } from './outbox';
+import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
+import type { OpsNotice, RequesterChange } from './outbox';
 
 /** Teams, as the outbox needs it (bot/teams-sender.ts): it renders the cards and paces the sends. */
 export interface TeamsSender {
@@ -40,12 +41,25 @@ export interface TeamsSender {
   postNotice(place: ConversationRef, notice: OpsNotice): Promise<void>;
   /** A short message to a reporter that their concern moved (no detail). */
   tellReporter(user: ConversationRef, state: CaseState, change: 'claimed' | 'closed'): Promise<void>;
+  /** A risk assessment's approver card, new in its route's place; where it went. */
+  postAssessmentCard(
+    place: ConversationRef,
+    state: AssessmentState,
+    events: readonly AssessmentEvent[],
+  ): Promise<CasePost>;
+  updateAssessmentCard(
+    post: CasePost,
+    state: AssessmentState,
+    events: readonly AssessmentEvent[],
+  ): Promise<void>;
+  /** The requester's card in their chat: the decision, the approver's question, a review reminder. */
+  tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void>;
 }
 
 export interface CaseCardsDeps {
   readonly cases: Pick<CaseService, 'get' | 'chronology'>;
   readonly conversations: ConversationStore;
-  readonly sender: TeamsSender;
+  readonly sender: Pick<TeamsSender, 'postCaseCard' | 'updateCaseCard'>;
   readonly clock: Clock;
   readonly log: Logger;
   /** How long a lease lasts: longer than the slowest post (Teams' backoff included). */
@@ -56,81 +70,112 @@ const defaultLeaseMs = 2 * 60_000;
 /** Rounds of "someone else wrote first, look again" before giving the message back to the queue. */
 const maxRounds = 20;
 
+/** What the card machinery needs of the thing a card shows (a case, an assessment). */
+interface Shown {
+  readonly version: number;
+  readonly route: string;
+}
+
+/** How one kind of aggregate is read and put on a card. */
+export interface CardSubject<S extends Shown> {
+  readonly what: string;
+  get(id: string): Promise<S | undefined>;
+  /** A new post in the route's place; where it went. */
+  post(place: ConversationRef, state: S): Promise<CasePost>;
+  /** Replaces an earlier post's card with the state as it is now. */
+  update(post: CasePost, state: S): Promise<void>;
+}
+
 /** Posts or updates a case's card so that its route's channel shows the case as it is now. */
-export async function showCaseCard(deps: CaseCardsDeps, caseId: string): Promise<void> {
+export function showCaseCard(deps: CaseCardsDeps, caseId: string): Promise<void> {
+  const { cases, sender } = deps;
+  return showCard(deps, caseId, {
+    what: 'case',
+    get: (id) => cases.get(id),
+    post: async (place, state) => sender.postCaseCard(place, state, await cases.chronology(state.id)),
+    update: async (post, state) => sender.updateCaseCard(post, state, await cases.chronology(state.id)),
+  });
+}
+
+/**
+ * Posts or updates the one card of an aggregate (case or assessment) in its route's place, by the
+ * lease protocol above. The card record is keyed by the aggregate's id (case and assessment ids
+ * never collide: `c…` and `a…`).
+ */
+export async function showCard<S extends Shown>(
+  deps: Pick<CaseCardsDeps, 'conversations' | 'clock' | 'log' | 'leaseMs'>,
+  id: string,
+  subject: CardSubject<S>,
+): Promise<void> {
   const { conversations, clock } = deps;
-  const log = deps.log.child({ component: 'case-cards', caseId });
+  const log = deps.log.child({ component: 'case-cards', [`${subject.what}Id`]: id });
   const leaseMs = deps.leaseMs ?? defaultLeaseMs;
   for (let round = 0; round < maxRounds; round++) {
-    const current = await conversations.casePost(caseId);
+    const current = await conversations.casePost(id);
     const record: CasePostRecord = current?.record ?? { version: 0 };
     const now = clock.now().getTime();
     if (record.lease && Date.parse(record.lease.until) > now) {
       // The holder shows the latest version once it is done (step 3): nothing is left undone.
       return log.debug({ event: 'post.leftToHolder' }, 'another worker is posting this card');
     }
-    const state = await deps.cases.get(caseId);
-    if (!state) return log.warn({ event: 'post.noCase' }, 'nothing to post: case not found');
+    const state = await subject.get(id);
+    if (!state) return log.warn({ event: 'post.noCase' }, `nothing to post: ${subject.what} not found`);
     if (record.post && !record.lease && record.version >= state.version) {
-      return log.debug({ event: 'post.current' }, 'case card already shows this version');
+      return log.debug({ event: 'post.current' }, 'card already shows this version');
     }
     const place = record.post ? undefined : await conversations.route(state.route);
     if (!record.post && !place) {
-      // Kept, not dropped: `register <route>` in a channel posts every waiting case.
+      // Kept, not dropped: `register <route>` in a channel posts every waiting card.
       return log.warn({ route: state.route, event: 'post.routeUnregistered' }, 'no channel for route');
     }
     const lease = { holder: randomUUID(), until: new Date(now + leaseMs).toISOString() };
-    const leaseToken = await conversations.putCasePost(caseId, { ...record, lease }, current?.token);
+    const leaseToken = await conversations.putCasePost(id, { ...record, lease }, current?.token);
     if (leaseToken === undefined) continue; // another worker wrote first: look again
     if (record.lease && !record.post) {
       log.warn({ event: 'post.retakenAfterCrash' }, 'an expired lease left no post: posting again');
     }
-    const shown = await showUnderLease(deps, caseId, record, place, leaseToken);
+    const shown = await showUnderLease(deps, id, subject, record, place, leaseToken);
     if (!shown) return log.warn({ event: 'post.leaseLost' }, 'lease expired before the card was recorded');
     log.info(
       { version: shown.version, event: record.post ? 'post.updated' : 'post.created' },
-      record.post ? 'case card updated' : 'case card posted',
+      record.post ? `${subject.what} card updated` : `${subject.what} card posted`,
     );
     // Changes committed while we held the lease were left to us (step 3).
-    const latest = await deps.cases.get(caseId);
+    const latest = await subject.get(id);
     if (!latest || latest.version <= shown.version) return;
   }
-  fail('CASE_CONFLICT', 'The case card record kept changing.', { caseId });
+  fail('CASE_CONFLICT', 'The card record kept changing.', { id });
 }
 
-/** Shows the case (read now, under the lease) and records the post; undefined if the lease was lost. */
-async function showUnderLease(
-  deps: CaseCardsDeps,
-  caseId: string,
+/** Shows the state (read now, under the lease) and records the post; undefined if the lease was lost. */
+async function showUnderLease<S extends Shown>(
+  deps: Pick<CaseCardsDeps, 'conversations'>,
+  id: string,
+  subject: CardSubject<S>,
   record: CasePostRecord,
   place: ConversationRef | undefined,
   leaseToken: string,
 ): Promise<{ version: number } | undefined> {
-  const { cases, conversations, sender } = deps;
+  const { conversations } = deps;
   let post: CasePost;
-  let state: CaseState;
+  let state: S;
   try {
-    state = (await cases.get(caseId)) ?? fail('CASE_NOT_FOUND', 'The case disappeared.', { caseId });
-    const events = await cases.chronology(caseId);
+    state = (await subject.get(id)) ?? fail('UNEXPECTED', `The ${subject.what} disappeared.`, { id });
     if (record.post) {
-      await sender.updateCaseCard(record.post, state, events);
+      await subject.update(record.post, state);
       post = record.post;
     } else {
-      post = await sender.postCaseCard(
-        place ?? fail('UNEXPECTED', 'No place to post.', { caseId }),
-        state,
-        events,
-      );
+      post = await subject.post(place ?? fail('UNEXPECTED', 'No place to post.', { id }), state);
     }
   } catch (err) {
     // Nothing new was shown: give the lease back so the retry (or another worker) goes at once.
     const { lease: _released, ...released } = record;
-    await conversations.putCasePost(caseId, released, leaseToken).catch(() => undefined);
+    await conversations.putCasePost(id, released, leaseToken).catch(() => undefined);
     throw err;
   }
   // Teams accepted: record it now. A storage blip here must not strand a posted thread, so retry.
   const saved = await backOff(
-    () => conversations.putCasePost(caseId, { post, version: state.version }, leaseToken),
+    () => conversations.putCasePost(id, { post, version: state.version }, leaseToken),
     {
       numOfAttempts: 5,
       startingDelay: 100,

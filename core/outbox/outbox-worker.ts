@@ -7,11 +7,13 @@ import type { Clock } from '../clock';
 import type { ConversationStore } from '../conversations';
 import type { Logger } from '../logger';
 import type { PolicyPack } from '../policy/policy-pack';
-import { showCaseCard, type TeamsSender } from './case-cards';
+import type { AssessmentService } from '../assessments/assessment-service';
+import { showCard, showCaseCard, type TeamsSender } from './case-cards';
 import type { OutboxMessage } from './outbox';
 
 export interface OutboxWorkerDeps {
   readonly cases: Pick<CaseService, 'get' | 'chronology'>;
+  readonly assessments: Pick<AssessmentService, 'get' | 'history'>;
   readonly pack: PolicyPack;
   readonly conversations: ConversationStore;
   readonly sender: TeamsSender;
@@ -41,6 +43,32 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
         );
       await sender.tellReporter(user, state, message.change);
       return log.info({ caseId: state.id, change: message.change, event: 'notify.sent' }, 'reporter told');
+    }
+    case 'assessment.post': {
+      const { assessments } = deps;
+      const get = (id: string) => assessments.get(id).catch(() => undefined);
+      return showCard(deps, message.assessmentId, {
+        what: 'assessment',
+        get,
+        post: async (place, state) =>
+          sender.postAssessmentCard(place, state, await assessments.history(state.id)),
+        update: async (post, state) =>
+          sender.updateAssessmentCard(post, state, await assessments.history(state.id)),
+      });
+    }
+    case 'requester.notify': {
+      const state = await deps.assessments.get(message.assessmentId);
+      const user = await conversations.user(state.requesterId);
+      if (!user)
+        return log.info(
+          { assessmentId: state.id, event: 'notify.noConversation' },
+          'requester has no chat with the bot',
+        );
+      await sender.tellRequester(user, state, message.change);
+      return log.info(
+        { assessmentId: state.id, change: message.change, event: 'notify.sent' },
+        'requester told',
+      );
     }
     case 'ops.notice': {
       const place = await conversations.route(message.route);

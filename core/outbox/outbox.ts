@@ -7,9 +7,14 @@
 import { z } from 'zod';
 import type { CaseEvent } from '../cases/case-events';
 import type { CaseState } from '../cases/case-state';
+import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
 
 export const opsNoticeKinds = ['signalPoisoned'] as const;
 export type OpsNotice = (typeof opsNoticeKinds)[number];
+
+/** What a requester is told about their risk assessment. */
+export const requesterChanges = ['infoRequested', 'decided', 'reviewDue'] as const;
+export type RequesterChange = (typeof requesterChanges)[number];
 
 export const outboxMessageSchema = z.discriminatedUnion('kind', [
   /** Post the case card to its route's channel, or update it in place if already posted. */
@@ -25,6 +30,14 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
     kind: z.literal('reporter.notify'),
     caseId: z.string().min(1).max(64),
     change: z.enum(['claimed', 'closed']),
+  }),
+  /** Post the approver's card of a risk assessment to its route, or update it in place. */
+  z.object({ kind: z.literal('assessment.post'), assessmentId: z.string().min(1).max(64) }),
+  /** Tell the requester in their chat what happened to their assessment. */
+  z.object({
+    kind: z.literal('requester.notify'),
+    assessmentId: z.string().min(1).max(64),
+    change: z.enum(requesterChanges),
   }),
   /**
    * Tell a route's channel that something needs an operator (a notification that could not be
@@ -52,5 +65,13 @@ export function followUps(state: CaseState, event: CaseEvent): OutboxMessage[] {
   if (state.source === 'staffReport' && (event.type === 'claimed' || event.type === 'closed')) {
     messages.push({ kind: 'reporter.notify', caseId: state.id, change: event.type });
   }
+  return messages;
+}
+
+/** What a change to a risk assessment asks to be done next: the approver's card, and the requester told. */
+export function assessmentFollowUps(state: AssessmentState, event: AssessmentEvent): OutboxMessage[] {
+  const messages: OutboxMessage[] = [{ kind: 'assessment.post', assessmentId: state.id }];
+  if (event.type === 'infoRequested' || event.type === 'decided' || event.type === 'reviewDue')
+    messages.push({ kind: 'requester.notify', assessmentId: state.id, change: event.type });
   return messages;
 }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { phraseProblem, termProblem } from '../detection/phrase-syntax';
+import { questionKinds, yesNoUnsure } from '../questionnaire/questionnaire';
 
 export const severities = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof severities)[number];
@@ -88,22 +89,67 @@ const sanctionGridSchema = z.strictObject({
     .min(1),
 });
 
-const assessmentSchema = z.strictObject({
-  approverRole: key,
-  reviewAfterMonths: z.int().min(1).max(60),
-  /** Total weight of "yes" answers at or above which an assessment is high risk. */
-  highRiskFrom: z.int().min(1),
-  questions: z
+const questionSchema = z.strictObject({
+  id: key,
+  kind: z.enum(questionKinds).default('yesNoUnsure'),
+  text,
+  /** What the policy says about the question, shown with it. */
+  help: text.optional(),
+  required: z.boolean().default(true),
+  options: z
+    .array(z.strictObject({ id: key, text }))
+    .min(2)
+    .optional(),
+  /** Risk questions: the answer that raises risk and its weight. */
+  risk: z.strictObject({ answer: key, weight: z.int().min(1).max(5).default(1) }).optional(),
+});
+
+const questionnaireSchema = z.strictObject({
+  id: key,
+  title: text,
+  intro: text.optional(),
+  /** Overrides the assessment's approver role and route for this questionnaire. */
+  approverRole: key.optional(),
+  route: key.optional(),
+  sections: z
     .array(
       z.strictObject({
         id: key,
-        section: text,
-        text,
-        guidance: text,
-        weight: z.int().min(1).max(5).default(1),
+        title: text,
+        intro: text.optional(),
+        // One card per section: a dozen questions keep a card well inside Teams' size limit.
+        questions: z.array(questionSchema).min(1).max(12),
       }),
     )
     .min(1),
+  risk: z.strictObject({
+    mediumFrom: z.int().min(1),
+    highFrom: z.int().min(1),
+    unsureCounts: z.boolean().default(true),
+    rules: z
+      .array(
+        z.strictObject({
+          id: key,
+          level: z.enum(['medium', 'high']),
+          reason: text,
+          when: z.record(key, z.array(key).min(1)).optional(),
+          anyRiskIn: z.array(key).min(1).optional(),
+        }),
+      )
+      .default([]),
+  }),
+});
+
+const assessmentSchema = z.strictObject({
+  /** Who decides; only members of this role may. */
+  approverRole: key,
+  /** Where the approver's card is posted (`register <route>` in the approvers' channel or chat). */
+  route: key,
+  reviewAfterMonths: z.int().min(1).max(60),
+  /** How long before the review date the requester is asked to review. */
+  reviewNoticeDays: z.int().min(1).max(180).default(30),
+  /** `technology` is required (`assess`); others (e.g. `placement`) start with `assess <id>`. */
+  questionnaires: z.array(questionnaireSchema).min(1),
 });
 
 const quizQuestionSchema = z.strictObject({
@@ -387,15 +433,7 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       });
     });
   }
-  if (!roles.has(pack.assessment.approverRole)) {
-    issue(
-      ['assessment', 'approverRole'],
-      `approver role "${pack.assessment.approverRole}" is not defined under roles`,
-    );
-  }
-  duplicates(pack.assessment.questions.map((q) => q.id)).forEach((id) =>
-    issue(['assessment', 'questions'], `question id "${id}" is used more than once`),
-  );
+  issues.push(...assessmentIssues(pack, roles, routes));
   duplicates(pack.quizzes.map((q) => q.id)).forEach((id) =>
     issue(['quizzes'], `quiz id "${id}" is used more than once`),
   );
@@ -548,4 +586,77 @@ function checkModel(
   Object.entries(model.labels).forEach(([c, label]) =>
     checkCategory([...at, 'labels', c, 'category'], categoryMap[label.category] ?? label.category),
   );
+}
+
+function assessmentIssues(pack: PolicyPack, roles: Set<string>, routes: Set<string>): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const issue = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const a = pack.assessment;
+  const checkRole = (path: (string | number)[], role: string) => {
+    if (!roles.has(role)) issue(path, `approver role "${role}" is not defined under roles`);
+  };
+  const checkRoute = (path: (string | number)[], route: string) => {
+    if (!routes.has(route)) issue(path, `route "${route}" is not defined under routes`);
+  };
+  checkRole(['assessment', 'approverRole'], a.approverRole);
+  checkRoute(['assessment', 'route'], a.route);
+  if (!a.questionnaires.some((q) => q.id === 'technology'))
+    issue(
+      ['assessment', 'questionnaires'],
+      'a questionnaire with id "technology" is required (the `assess` command)',
+    );
+  duplicates(a.questionnaires.map((q) => q.id)).forEach((id) =>
+    issue(['assessment', 'questionnaires'], `questionnaire id "${id}" is used more than once`),
+  );
+  a.questionnaires.forEach((q, i) => {
+    const at = ['assessment', 'questionnaires', i];
+    if (q.approverRole !== undefined) checkRole([...at, 'approverRole'], q.approverRole);
+    if (q.route !== undefined) checkRoute([...at, 'route'], q.route);
+    const questions = new Map(q.sections.flatMap((s) => s.questions.map((x) => [x.id, x] as const)));
+    duplicates(q.sections.flatMap((s) => s.questions.map((x) => x.id))).forEach((id) =>
+      issue([...at, 'sections'], `question id "${id}" is used more than once`),
+    );
+    duplicates(q.sections.map((s) => s.id)).forEach((id) =>
+      issue([...at, 'sections'], `section id "${id}" is used more than once`),
+    );
+    q.sections.forEach((s, j) =>
+      s.questions.forEach((x, k) => {
+        const path = [...at, 'sections', j, 'questions', k];
+        if (x.kind === 'choice' && !x.options) issue([...path, 'options'], 'a choice question needs options');
+        if (x.kind !== 'choice' && x.options)
+          issue([...path, 'options'], 'only choice questions have options');
+        if (x.risk && !answersOf(x).includes(x.risk.answer))
+          issue([...path, 'risk', 'answer'], `"${x.risk.answer}" is not an answer this question can have`);
+        if (x.risk && (x.kind === 'text' || x.kind === 'date' || x.kind === 'url'))
+          issue([...path, 'risk'], 'only yes/no/unsure and choice questions can raise risk');
+      }),
+    );
+    if (q.risk.highFrom < q.risk.mediumFrom)
+      issue([...at, 'risk', 'highFrom'], 'highFrom must not be below mediumFrom');
+    const sections = new Set(q.sections.map((s) => s.id));
+    q.risk.rules.forEach((rule, j) => {
+      const path = [...at, 'risk', 'rules', j];
+      if (!rule.when && !rule.anyRiskIn) issue(path, 'a rule needs `when` or `anyRiskIn`');
+      for (const [id, values] of Object.entries(rule.when ?? {})) {
+        const question = questions.get(id);
+        if (!question) {
+          issue([...path, 'when', id], `risk rule names unknown question "${id}"`);
+          continue;
+        }
+        values.forEach((v, k) => {
+          if (!answersOf(question).includes(v))
+            issue([...path, 'when', id, k], `"${v}" is not an answer question "${id}" can have`);
+        });
+      }
+      rule.anyRiskIn?.forEach((s, k) => {
+        if (!sections.has(s)) issue([...path, 'anyRiskIn', k], `risk rule names unknown section "${s}"`);
+      });
+    });
+  });
+  return issues;
+}
+
+function answersOf(q: { kind: string; options?: readonly { id: string }[] | undefined }): string[] {
+  if (q.kind === 'yesNoUnsure') return [...yesNoUnsure];
+  return (q.options ?? []).map((o) => o.id);
 }

@@ -47,13 +47,18 @@ export async function startStack(
     log?: Logger;
     /** Save tenant.yaml's routes with the recording connector, as npm start does with the Playgrounds'. */
     routes?: boolean;
+    /** The tables and field key of an earlier stack: a restart of the same system. */
+    storage?: { readonly tablePrefix: string; readonly fieldKey: string };
   } = {},
 ): Promise<LocalStack> {
   const connector = await new RecordingConnector().start();
   const system = await startLocalSystem({
     root: repoRoot,
     storage: { connectionString: testStorage() },
-    env: { ESAFETY_TABLE_PREFIX: uniquePrefix(), ESAFETY_FIELD_KEY: randomBytes(32).toString('base64') },
+    env: {
+      ESAFETY_TABLE_PREFIX: options.storage?.tablePrefix ?? uniquePrefix(),
+      ESAFETY_FIELD_KEY: options.storage?.fieldKey ?? randomBytes(32).toString('base64'),
+    },
     queues: options.queues ?? false,
     queueRunner: { pollMs: 50, retryDelaySeconds: () => 1 },
     log: options.log ?? silentLogger,

@@ -4,12 +4,15 @@
  */
 import { TestAdapter, type Activity } from 'botbuilder';
 import { EsafetyBot } from '../../../bot/esafety-bot';
+import { AssessmentService } from '../../../core/assessments/assessment-service';
 import { CaseService } from '../../../core/cases/case-service';
 import type { Directory } from '../../../core/auth/authorise';
 import { silentLogger } from '../../../core/logger';
 import type { OutboxMessage } from '../../../core/outbox/outbox';
 import { defaultPack, report, staff, steppingClock } from '../../support/fixtures';
+import { MemoryAssessmentStore } from '../../support/memory-assessment-store';
 import { MemoryCaseStore } from '../../support/memory-case-store';
+import { MemoryDraftStore } from '../../support/memory-draft-store';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';
 
 const dslGroup = defaultPack.roles['dsl']!.groupId;
@@ -25,8 +28,17 @@ function setup() {
   const cases = new CaseService({ store, pack: defaultPack, clock: steppingClock(), log: silentLogger });
   const conversations = new MemoryConversationStore();
   const sent: OutboxMessage[] = [];
+  const assessments = new AssessmentService({
+    store: new MemoryAssessmentStore(),
+    drafts: new MemoryDraftStore(),
+    pack: defaultPack,
+    directory,
+    clock: steppingClock(),
+    log: silentLogger,
+  });
   const bot = new EsafetyBot({
     cases,
+    assessments,
     pack: defaultPack,
     directory,
     conversations,

@@ -11,7 +11,10 @@ import { MemoryConversationStore } from '../../support/memory-conversation-store
  * A recording Teams: every thread it was asked to start, and the case version each thread shows
  * (the last write to it wins, as in a Teams channel). Sends take a little while, like HTTP.
  */
-class RecordingTeams implements TeamsSender {
+class RecordingTeams implements Omit<
+  TeamsSender,
+  'postAssessmentCard' | 'updateAssessmentCard' | 'tellRequester'
+> {
   readonly threads = new Map<string, number>();
   failNext = 0;
   private n = 0;
