@@ -4,6 +4,9 @@
  * approver's (`assessment.decide`, `assessment.askInfo`, `assessment.refresh`). Card data is parsed
  * with a schema and only ever names things that are then looked up; who may act comes from the
  * activity and the policy pack's roles (core/assessments/assessment-service.ts).
+ *
+ * The draft a card belongs to travels as `draft` in action data, never `key`: the Agents Playground's
+ * renderer throws on an action whose data has a `key` property, so such a button does nothing.
  */
 import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptive-card';
@@ -49,12 +52,12 @@ const text = (max: number) =>
 const schemas = {
   start: z.object({ questionnaireId: sectionId.default('technology') }),
   step: z.object({
-    key: draftKey,
+    draft: draftKey,
     section: sectionId,
     move: z.enum(['next', 'back', 'save']),
   }),
-  show: z.object({ key: draftKey, section: z.union([sectionId, z.literal(summaryStep)]) }),
-  submit: z.object({ key: draftKey, reply: text(1000) }),
+  show: z.object({ draft: draftKey, section: z.union([sectionId, z.literal(summaryStep)]) }),
+  submit: z.object({ draft: draftKey, reply: text(1000) }),
   decide: z.object({
     assessmentId: id,
     decision: z.enum(decisions, 'Choose a decision: approve, approve with conditions, or do not approve.'),
@@ -102,8 +105,8 @@ export async function onAssessmentAction(
     case verbs.assessmentStep: {
       const parsed = schemas.step.safeParse(data);
       if (!parsed.success) return notRecognised();
-      const { key, section, move } = parsed.data;
-      const view = await assessments.step(actor, key, section, move, data);
+      const { draft, section, move } = parsed.data;
+      const view = await assessments.step(actor, draft, section, move, data);
       if (move === 'save')
         return messageCard('Saved', [
           'Your answers are kept. Type **assess** here (on any device) to carry on where you left off.',
@@ -118,12 +121,12 @@ export async function onAssessmentAction(
     case verbs.assessmentShow: {
       const parsed = schemas.show.safeParse(data);
       if (!parsed.success) return notRecognised();
-      return draftCard(await assessments.show(actor, parsed.data.key, parsed.data.section), pack);
+      return draftCard(await assessments.show(actor, parsed.data.draft, parsed.data.section), pack);
     }
     case verbs.assessmentSubmit: {
       const parsed = schemas.submit.safeParse(data);
       if (!parsed.success) return notRecognised();
-      const result = await assessments.submit(actor, parsed.data.key, parsed.data.reply);
+      const result = await assessments.submit(actor, parsed.data.draft, parsed.data.reply);
       if ('incomplete' in result) {
         log.info(
           {

@@ -6,8 +6,11 @@
  *   esafety cases export <ref>
  *   esafety cases purge [--dry-run] [--json]
  *   esafety cases purged [--json]
+ *   esafety assessments list [--due] [--status submitted|moreInfo|decided|withdrawn|all] [--json]
+ *   esafety assessments show <ref> [--json]
+ *   esafety assessments export [--out <file>] [--format csv|json]
  *   esafety detection stats [--since YYYY-MM-DD] [--json]
- *   esafety audit verify [--json]
+ *   esafety audit verify [--json]            (cases and risk assessments)
  *   esafety policy validate <files…> [--json]
  *   esafety index rebuild
  *   esafety subscriptions list [--json]
@@ -18,8 +21,17 @@
  *
  * Exit codes: 0 success; 1 a check failed or the request was refused; 2 usage error.
  */
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import {
+  assessmentStatuses,
+  decisionText,
+  type AssessmentEvent,
+  type AssessmentState,
+} from '../core/assessments/assessment';
+import { verifyAllAssessments } from '../core/assessments/assessment-audit';
+import type { PackQuestionnaire } from '../core/assessments/assessment-service';
 import { verifyAllCases } from '../core/cases/audit';
 import { fail, toEsafetyError } from '../core/errors';
 import { silentLogger } from '../core/logger';
@@ -32,7 +44,17 @@ import type { PurgeRecord } from '../core/cases/case-store';
 import { describeEvent, eventDetail, packNames } from '../core/cases/case-words';
 import { purgeExpiredCases } from '../core/cases/retention-purge';
 import { detectionStats, type RuleStats } from '../core/detection/detection-stats';
+import type { PolicyPack } from '../core/policy/policy-pack';
+import {
+  findQuestion,
+  questionnaireVersion,
+  type Answers,
+  type RiskReason,
+} from '../core/questionnaire/questionnaire';
+import { FieldCipher } from '../adapters/field-cipher';
 import { parsePolicyFile } from '../adapters/policy-files';
+import { storageClients } from '../adapters/storage-clients';
+import { TableAssessmentStore } from '../adapters/table-assessment-store';
 import { compose, type App } from '../functions/composition-root';
 import { loadConfig } from '../functions/config';
 import { localDataDir, readLocalRuntimeFile } from '../functions/local-runtime-file';
@@ -187,6 +209,119 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       print(!!opts.json, log, () => (log.length === 0 ? 'No case has been purged.' : describePurges(log)));
     });
 
+  const assessments = program
+    .command('assessments')
+    .description('The technology risk assessment register: list, show and export.');
+  assessments
+    .command('list')
+    .description('The register, newest submission first.')
+    .option(
+      '--due',
+      "only approved assessments whose review date is within the policy's notice period or past, not yet reviewed",
+    )
+    .addOption(
+      new Option('--status <status>', 'which assessments')
+        .choices([...assessmentStatuses, 'all'])
+        .default('all'),
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { due?: boolean; status: string; json?: boolean }) => {
+      const a = getApp();
+      const today = a.clock.now().toISOString().slice(0, 10);
+      const horizon = daysAfter(today, a.pack.assessment.reviewNoticeDays);
+      const list = newestFirst(await a.assessments.list()).filter(
+        (s) => (opts.status === 'all' || s.status === opts.status) && (!opts.due || reviewDue(s, horizon)),
+      );
+      const rows = list.map((s) => ({
+        ...s,
+        ...(opts.due && { overdue: (s.reviewDate ?? '') < today }),
+      }));
+      const what = opts.due ? 'due for review' : '';
+      print(!!opts.json, rows, () =>
+        list.length === 0
+          ? opts.due
+            ? `No assessment is due for review by ${horizon}.`
+            : 'No assessment in the register.'
+          : [
+              formatTable(
+                [
+                  'REFERENCE',
+                  'TOOL',
+                  'REQUESTER',
+                  'QUESTIONNAIRE',
+                  'RISK',
+                  'STATUS',
+                  'DECISION',
+                  'REVIEW',
+                  'SUBMITTED',
+                ],
+                rows.map((s) => [
+                  s.reference,
+                  oneLine(s.narrative.tool),
+                  oneLine(requesterOf(s)),
+                  s.questionnaireId,
+                  s.risk,
+                  s.status,
+                  s.decision ? decisionText[s.decision] : '',
+                  reviewCell(s, today),
+                  shortTime(s.submittedAt),
+                ]),
+              ),
+              `${list.length} ${list.length === 1 ? 'assessment' : 'assessments'}${what ? ` ${what}` : ''}`,
+            ].join('\n'),
+      );
+    });
+  assessments
+    .command('show <ref>')
+    .description(
+      'One assessment (by reference such as RA-2026-7KQ3M, or id): facts, risk and why, answers, decision, chronology.',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      const a = getApp();
+      const state = await a.assessments.resolve(ref);
+      const events = await a.assessments.history(state.id);
+      const links = [
+        state.reviewOf,
+        state.reviewedBy,
+        ...events.map((e) => e.type === 'reviewed' && e.data.by),
+      ];
+      const references = await referencesOf(
+        links.filter((id): id is string => typeof id === 'string'),
+        (id) => a.assessments.get(id),
+      );
+      print(!!opts.json, { assessment: state, events }, () =>
+        describeAssessment(state, events, a.pack, references),
+      );
+    });
+  assessments
+    .command('export')
+    .description('The register for an inspector, as CSV (a header row, RFC 4180) or JSON.')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
+    .action(async (opts: { out?: string; format: 'csv' | 'json' }) => {
+      const a = getApp();
+      const list = newestFirst(await a.assessments.list());
+      const references = new Map(list.map((s) => [s.id, s.reference]));
+      const records = list.map((s) => registerRecord(s, a.pack, references));
+      const text =
+        opts.format === 'json'
+          ? JSON.stringify({ exportedAt: new Date().toISOString(), assessments: records }, null, 2)
+          : toCsv(registerColumns, records);
+      if (opts.out === undefined) {
+        // Standard output ends the last line itself.
+        io.out(text.replace(/\r\n$/, ''));
+        return;
+      }
+      const file = resolve(io.cwd, opts.out);
+      try {
+        writeFileSync(file, opts.format === 'json' ? `${text}\n` : text);
+      } catch (err) {
+        fail('INPUT_INVALID', `Could not write ${file}: ${(err as Error).message}`, { file }, err);
+      }
+      io.out(`Exported ${records.length} ${records.length === 1 ? 'assessment' : 'assessments'} to ${file}.`);
+    });
+
   program
     .command('detection')
     .description('What chat monitoring flagged, and what DSLs made of it.')
@@ -242,25 +377,48 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('audit')
-    .description('Audit the case records.')
+    .description('Audit the case and risk assessment records.')
     .command('verify')
     .description(
-      'Recompute every case chronology hash chain; exit 1 naming any case and event that does not fit.',
+      'Recompute every case and risk assessment chronology hash chain; exit 1 naming any record and event that does not fit.',
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const report = await verifyAllCases(getApp().store);
-      if (report.findings.length > 0) exitCode = 1;
-      print(!!opts.json, report, () =>
-        report.findings.length === 0
-          ? `Verified ${report.casesChecked} cases and ${report.eventsChecked} events: every chronology is intact.`
-          : [
-              ...report.findings.map(
-                (f) =>
-                  `TAMPERED ${f.reference ?? '(no head)'} case ${f.caseId}${f.seq === undefined ? '' : ` event ${f.seq}`}: ${f.reason}`,
-              ),
-              `${report.findings.length} of ${report.casesChecked} cases failed verification.`,
-            ].join('\n'),
+      const a = getApp();
+      const report = await verifyAllCases(a.store);
+      const assessed = await verifyAllAssessments(assessmentStore(a));
+      if (report.findings.length > 0 || assessed.findings.length > 0) exitCode = 1;
+      const json = {
+        ...report,
+        assessments: {
+          checked: assessed.assessmentsChecked,
+          events: assessed.eventsChecked,
+          findings: assessed.findings,
+        },
+      };
+      const plural = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
+      print(!!opts.json, json, () =>
+        [
+          ...report.findings.map(
+            (f) =>
+              `TAMPERED ${f.reference ?? '(no head)'} case ${f.caseId}${f.seq === undefined ? '' : ` event ${f.seq}`}: ${f.reason}`,
+          ),
+          ...assessed.findings.map(
+            (f) =>
+              `TAMPERED ${f.reference ?? '(no head)'} assessment ${f.assessmentId}${f.seq === undefined ? '' : ` event ${f.seq}`}: ${f.reason}`,
+          ),
+          report.findings.length === 0
+            ? `Verified ${report.casesChecked} cases and ${report.eventsChecked} events: every chronology is intact.`
+            : `${report.findings.length} of ${report.casesChecked} cases failed verification.`,
+          // A register with no assessments keeps the case line alone, as before assessments existed.
+          ...(assessed.assessmentsChecked === 0
+            ? []
+            : [
+                assessed.findings.length === 0
+                  ? `Verified ${plural(assessed.assessmentsChecked, 'risk assessment')} and ${plural(assessed.eventsChecked, 'event')}: every chronology is intact.`
+                  : `${assessed.findings.length} of ${plural(assessed.assessmentsChecked, 'risk assessment')} failed verification.`,
+              ]),
+        ].join('\n'),
       );
     });
 
@@ -369,4 +527,279 @@ export function main(): void {
   void runCli(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });
+}
+
+// ——— Risk assessments: the register's words, for people and for an inspector's file ———
+
+/** The assessment store the audit reads: the app's tables, prefix and field keys. */
+function assessmentStore(app: App): TableAssessmentStore {
+  const { storage, fieldKeys } = app.config;
+  return new TableAssessmentStore({
+    clients: storageClients(storage.connection),
+    tablePrefix: storage.tablePrefix,
+    cipher: new FieldCipher(fieldKeys.current, fieldKeys.previous),
+    log: app.log,
+  });
+}
+
+/** `YYYY-MM-DD` plus `days`. */
+function daysAfter(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+function newestFirst(list: readonly AssessmentState[]): AssessmentState[] {
+  return [...list].sort(
+    (a, b) => b.submittedAt.localeCompare(a.submittedAt) || a.reference.localeCompare(b.reference),
+  );
+}
+
+/** Approved (with or without conditions), not yet reviewed, review date by `horizon` or past. */
+function reviewDue(s: AssessmentState, horizon: string): boolean {
+  return (
+    s.status === 'decided' &&
+    s.decision !== 'reject' &&
+    s.reviewDate !== undefined &&
+    s.reviewDate <= horizon &&
+    !s.reviewedBy
+  );
+}
+
+function reviewCell(s: AssessmentState, today: string): string {
+  if (s.status !== 'decided' || s.decision === 'reject' || !s.reviewDate) return '';
+  if (s.reviewedBy) return `${s.reviewDate} (reviewed)`;
+  return s.reviewDate < today ? `${s.reviewDate} (overdue)` : s.reviewDate;
+}
+
+const requesterOf = (s: AssessmentState) => s.narrative.requesterName ?? s.requesterId;
+
+/** Collapses what someone wrote onto one line (a table cell, a chronology entry). */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** Continuation lines indented under a label. */
+const indented = (text: string, pad: string) => text.trim().split(/\r?\n/).join(`\n${pad}`);
+
+async function referencesOf(
+  ids: readonly string[],
+  get: (id: string) => Promise<AssessmentState>,
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const id of new Set(ids)) {
+    const state = await get(id).catch(() => undefined);
+    if (state) found.set(id, state.reference);
+  }
+  return found;
+}
+
+const answerWords: Record<string, string> = { yes: 'yes', no: 'no', unsure: 'unsure' };
+
+function questionnaireIn(pack: PolicyPack, id: string): PackQuestionnaire | undefined {
+  return pack.assessment.questionnaires.find((q) => q.id === id);
+}
+
+/** A risk reason as a person reads it: the question, the answer and its comment, or the rule's reason. */
+function reasonText(questionnaire: PackQuestionnaire | undefined, r: RiskReason, answers: Answers): string {
+  if (r.kind === 'rule') {
+    const rule = questionnaire?.risk.rules.find((x) => x.id === r.ruleId);
+    return `${oneLine(rule?.reason ?? r.ruleId)} (policy rule ${r.ruleId}: ${r.level})`;
+  }
+  const question = questionnaire && findQuestion(questionnaire, r.questionId)?.question;
+  const comment = answers[r.questionId]?.comment;
+  return (
+    `${oneLine(question?.text ?? r.questionId)} — ${answerWords[r.answer] ?? r.answer}` +
+    `${comment ? ` (${oneLine(comment)})` : ''} [+${r.weight}]`
+  );
+}
+
+function answerText(questionnaire: PackQuestionnaire, questionId: string, answers: Answers): string {
+  const a = answers[questionId];
+  if (!a || a.value === '') return a?.comment ? `— (${oneLine(a.comment)})` : '—';
+  const q = findQuestion(questionnaire, questionId)?.question;
+  const value = q?.kind === 'choice' ? (q.options?.find((o) => o.id === a.value)?.text ?? a.value) : a.value;
+  return `${oneLine(value)}${a.comment ? ` — ${oneLine(a.comment)}` : ''}`;
+}
+
+function actorOf(e: AssessmentEvent): string {
+  return e.actorName ?? (e.actorId.startsWith('system:') ? 'E-Safety (system)' : e.actorId);
+}
+
+function eventWhat(e: AssessmentEvent, references: ReadonlyMap<string, string>): string {
+  const ref = (id: string) => references.get(id) ?? id;
+  switch (e.type) {
+    case 'submitted':
+      return (
+        `submitted (risk ${e.data.risk}, score ${e.data.score})` +
+        (e.data.reviewOf ? `, reviewing ${ref(e.data.reviewOf)}` : '')
+      );
+    case 'infoRequested':
+      return `asked for more information: ${oneLine(e.narrative.question)}`;
+    case 'answered':
+      return (
+        `answered (risk ${e.data.risk}, score ${e.data.score})` +
+        (e.narrative.reply ? `: ${oneLine(e.narrative.reply)}` : '')
+      );
+    case 'decided':
+      return (
+        `${decisionText[e.data.decision]}, review by ${e.data.reviewDate}` +
+        (e.narrative.conditions ? `; conditions: ${oneLine(e.narrative.conditions)}` : '') +
+        (e.narrative.note ? `; note: ${oneLine(e.narrative.note)}` : '')
+      );
+    case 'withdrawn':
+      return `withdrew it${e.narrative.note ? `: ${oneLine(e.narrative.note)}` : ''}`;
+    case 'reviewDue':
+      return `review asked for (due ${e.data.reviewDate})`;
+    case 'reviewed':
+      return `reviewed by ${ref(e.data.by)}`;
+  }
+}
+
+/** `esafety assessments show`: every fact, the risk and why, every answer, the decision, the chronology. */
+function describeAssessment(
+  s: AssessmentState,
+  events: readonly AssessmentEvent[],
+  pack: PolicyPack,
+  references: ReadonlyMap<string, string>,
+): string {
+  const questionnaire = questionnaireIn(pack, s.questionnaireId);
+  const ref = (id: string) => (references.has(id) ? `${references.get(id)} (${id})` : id);
+  const changed =
+    questionnaire && questionnaireVersion(questionnaire) !== s.questionnaireVersion
+      ? '; the policy has changed this questionnaire since'
+      : '';
+  const role = pack.roles[s.approverRole]?.displayName;
+  const status = {
+    submitted: 'waiting for a decision',
+    moreInfo: 'more information asked for',
+    decided: `decided: ${decisionText[s.decision ?? 'approve']}`,
+    withdrawn: 'withdrawn by the requester',
+  }[s.status];
+  const lines = [
+    `${s.reference}  ${oneLine(s.narrative.tool)}`,
+    `Id:            ${s.id}`,
+    `Questionnaire: ${questionnaire ? oneLine(questionnaire.title) : '(no longer in the policy)'} (${s.questionnaireId}, version ${s.questionnaireVersion}${changed})`,
+    `Requester:     ${s.narrative.requesterName ? `${s.narrative.requesterName} (${s.requesterId})` : s.requesterId}`,
+    `Submitted:     ${shortTime(s.submittedAt)}`,
+    `Updated:       ${shortTime(s.updatedAt)} (event ${s.version}, hash ${s.lastHash.slice(0, 16)}…)`,
+    `Approver:      ${role ? `${role} (${s.approverRole})` : s.approverRole}; route ${s.route}`,
+    `Status:        ${status}`,
+  ];
+  if (s.status === 'decided') {
+    lines.push(
+      `Decided:       ${shortTime(s.decidedAt)} by ${s.narrative.deciderName ? `${s.narrative.deciderName} (${s.decidedBy ?? ''})` : (s.decidedBy ?? '')}`,
+    );
+    if (s.decision !== 'reject' && s.reviewDate) lines.push(`Review by:     ${s.reviewDate}`);
+    if (s.narrative.conditions)
+      lines.push(`Conditions:    ${indented(s.narrative.conditions, '               ')}`);
+    if (s.narrative.decisionNote)
+      lines.push(`Note:          ${indented(s.narrative.decisionNote, '               ')}`);
+  }
+  if (s.status === 'moreInfo' && s.narrative.question)
+    lines.push(`Question:      ${indented(s.narrative.question, '               ')}`);
+  if (s.reviewRequestedAt) lines.push(`Review asked:  ${shortTime(s.reviewRequestedAt)}`);
+  if (s.reviewedBy) lines.push(`Reviewed by:   ${ref(s.reviewedBy)}`);
+  if (s.reviewOf) lines.push(`Reviews:       ${ref(s.reviewOf)}`);
+
+  lines.push('', `Risk: ${s.risk} (score ${s.score})`);
+  if (s.reasons.length === 0) lines.push('  No answer raised the risk.');
+  for (const r of s.reasons) lines.push(`  - ${reasonText(questionnaire, r, s.narrative.answers)}`);
+
+  lines.push('', 'Answers:');
+  if (questionnaire) {
+    for (const section of questionnaire.sections) {
+      lines.push(`  ${oneLine(section.title)}`);
+      for (const q of section.questions)
+        lines.push(`    ${oneLine(q.text)}  ${answerText(questionnaire, q.id, s.narrative.answers)}`);
+    }
+  } else {
+    for (const [id, a] of Object.entries(s.narrative.answers))
+      lines.push(`  ${id}  ${oneLine(a.value) || '—'}${a.comment ? ` — ${oneLine(a.comment)}` : ''}`);
+  }
+
+  lines.push('', 'Chronology:');
+  for (const e of events)
+    lines.push(`  #${e.seq} ${shortTime(e.at)}  ${oneLine(actorOf(e))}: ${eventWhat(e, references)}`);
+  return lines.join('\n');
+}
+
+/** The register's columns for an inspector, in order. */
+const registerColumns = [
+  'reference',
+  'id',
+  'tool',
+  'questionnaire',
+  'questionnaireVersion',
+  'requester',
+  'requesterId',
+  'submittedAt',
+  'risk',
+  'score',
+  'riskReasons',
+  'status',
+  'decision',
+  'conditions',
+  'decidedBy',
+  'decidedById',
+  'decidedAt',
+  'reviewDate',
+  'reviewRequestedAt',
+  'reviewOf',
+  'reviewedBy',
+  'updatedAt',
+] as const;
+
+type RegisterRecord = Record<(typeof registerColumns)[number], string | number>;
+
+function registerRecord(
+  s: AssessmentState,
+  pack: PolicyPack,
+  references: ReadonlyMap<string, string>,
+): RegisterRecord {
+  const questionnaire = questionnaireIn(pack, s.questionnaireId);
+  const ref = (id: string | undefined) => (id === undefined ? '' : (references.get(id) ?? id));
+  return {
+    reference: s.reference,
+    id: s.id,
+    tool: s.narrative.tool,
+    questionnaire: questionnaire?.title ?? s.questionnaireId,
+    questionnaireVersion: s.questionnaireVersion,
+    requester: s.narrative.requesterName ?? '',
+    requesterId: s.requesterId,
+    submittedAt: s.submittedAt,
+    risk: s.risk,
+    score: s.score,
+    riskReasons: s.reasons.map((r) => reasonText(questionnaire, r, s.narrative.answers)).join('; '),
+    status: s.status,
+    decision: s.decision ? decisionText[s.decision] : '',
+    conditions: s.narrative.conditions ?? '',
+    decidedBy: s.narrative.deciderName ?? '',
+    decidedById: s.decidedBy ?? '',
+    decidedAt: s.decidedAt ?? '',
+    // A rejection has nothing to review (its decision still records a date).
+    reviewDate: s.decision === 'reject' ? '' : (s.reviewDate ?? ''),
+    reviewRequestedAt: s.reviewRequestedAt ?? '',
+    reviewOf: ref(s.reviewOf),
+    reviewedBy: ref(s.reviewedBy),
+    updatedAt: s.updatedAt,
+  };
+}
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled.
+ * Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is prefixed
+ * with `'` (OWASP's advice on CSV injection), since tool names and conditions are what staff typed.
+ */
+export function csvField(value: string | number): string {
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A header row and one row per record, CRLF line breaks (RFC 4180). */
+export function toCsv<K extends string>(
+  columns: readonly K[],
+  records: readonly Record<K, string | number>[],
+): string {
+  return [columns, ...records.map((r) => columns.map((c) => r[c]))]
+    .map((row) => row.map(csvField).join(','))
+    .join('\r\n')
+    .concat('\r\n');
 }

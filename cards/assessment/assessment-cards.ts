@@ -87,7 +87,7 @@ function sectionCard(view: DraftView): AdaptiveCard {
       options: (q.options ?? []).map((o) => ({ id: o.id, text: o.text })),
       error: errors[q.id] ? `${q.text} ${errors[q.id]}` : '',
     })),
-    key: draft.key,
+    draft: draft.key,
     sectionId: section.id,
     hasBack: index > 0,
     nextTitle: last ? 'Check and send' : 'Next',
@@ -104,12 +104,11 @@ function summaryCard(view: DraftView, pack: PolicyPack): AdaptiveCard {
     riskText: riskText[risk.level],
     riskStyle: riskStyle[risk.level],
     reasons: reasonLines(questionnaire, risk.reasons, draft.answers),
-    question: '',
     sections: answeredSections(questionnaire, draft.answers),
     answering: draft.answering !== undefined,
     approver: plain(pack.roles[approverRole]?.displayName ?? 'the approver'),
     sendTitle: draft.answering !== undefined ? 'Send answers' : 'Send for approval',
-    key: draft.key,
+    draft: draft.key,
     verbs: cardVerbs,
   });
 }
@@ -256,9 +255,11 @@ export function reasonLines(
       };
     }
     const found = findQuestion(questionnaire, r.questionId);
+    // The comment in full is with the answers; here its start, so the card stays inside Teams' size limit.
     const comment = answers[r.questionId]?.comment;
+    const short = comment && comment.length > 120 ? `${comment.slice(0, 119)}…` : comment;
     return {
-      line: `${plain(found?.question.text ?? r.questionId)} ${answerText[r.answer] ?? plain(r.answer)}${comment ? ` (${plain(comment)})` : ''}`,
+      line: `${plain(found?.question.text ?? r.questionId)} ${answerText[r.answer] ?? plain(r.answer)}${short ? ` (${plain(short)})` : ''}`,
     };
   });
 }

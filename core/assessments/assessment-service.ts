@@ -317,6 +317,11 @@ export class AssessmentService {
 
   private async authorise(state: AssessmentState, actor: Actor, command: AssessmentCommand): Promise<void> {
     const authority = commandAuthority(command);
+    if (authority === 'approver' && actor.id === state.requesterId)
+      fail('NOT_AUTHORISED', 'You cannot decide your own risk assessment: another approver must.', {
+        assessmentId: state.id,
+        actorId: actor.id,
+      });
     if (authority === 'approver' && !(await this.mayDecide(state, actor.id))) {
       const role = this.deps.pack.roles[state.approverRole]?.displayName ?? state.approverRole;
       fail('NOT_AUTHORISED', `Only the ${role} can decide or ask about a risk assessment.`, {
@@ -359,13 +364,16 @@ export class AssessmentService {
     return this.deps.store.list();
   }
 
-  /** Accepts a reference (`RA-2026-7KQ3M`) or an id. */
+  /** Accepts a reference (`RA-2026-7KQ3MX`) or an id. */
   async resolve(refOrId: string): Promise<AssessmentState> {
     const wanted = refOrId.toUpperCase();
-    const found = /^RA-/.test(wanted)
-      ? (await this.list()).find((s) => s.reference === wanted)
-      : await this.deps.store.load(refOrId).then((s) => s?.state);
-    return found ?? fail('ASSESSMENT_NOT_FOUND', `No assessment ${refOrId}.`, { ref: refOrId });
+    if (!/^RA-/.test(wanted)) return this.get(refOrId);
+    const found = (await this.list()).filter((s) => s.reference === wanted);
+    if (found.length > 1)
+      fail('INPUT_INVALID', `${wanted} names ${found.length} assessments; use the id (--json shows it).`, {
+        ref: wanted,
+      });
+    return found[0] ?? fail('ASSESSMENT_NOT_FOUND', `No assessment ${refOrId}.`, { ref: refOrId });
   }
 
   /** Approved assessments whose review date falls within the pack's notice period and not yet asked. */

@@ -152,12 +152,16 @@ export function assessmentIdFor(draftId: string): string {
   return 'a' + createHash('sha256').update(`assessment:${draftId}`, 'utf8').digest('hex').slice(0, 31);
 }
 
-/** `RA-2026-7KQ3M`: a year and five characters of the id, easy to read out on the phone. */
+/**
+ * `RA-2026-7KQ3MX`: a year and six characters of the id (30 bits: about one chance in two thousand
+ * of two alike among 1,000 assessments in a year; `resolve` refuses an ambiguous reference), easy
+ * to read out on the phone.
+ */
 export function assessmentReference(id: string, at: string): string {
   const alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
   const n = BigInt(`0x${id.slice(1, 13)}`);
   let code = '';
-  for (let i = 0n; i < 5n; i++) code += alphabet[Number((n >> (5n * i)) & 31n)];
+  for (let i = 0n; i < 6n; i++) code += alphabet[Number((n >> (5n * i)) & 31n)];
   return `RA-${at.slice(0, 4)}-${code}`;
 }
 
@@ -295,7 +299,7 @@ export function decideAssessment(state: AssessmentState, command: AssessmentComm
       if (state.status === 'moreInfo')
         refuse('waiting', `${ref} is waiting for the requester's answer to your question.`);
       if (command.decision === 'approveWithConditions' && !command.conditions)
-        refuse('conditionsMissing', 'Approving with conditions needs the conditions.');
+        refuse('conditionsMissing', `Approving ${ref} with conditions needs the conditions.`);
       return {
         type: 'decided',
         data: { decision: command.decision, reviewDate: command.reviewDate },
@@ -318,6 +322,7 @@ export function decideAssessment(state: AssessmentState, command: AssessmentComm
       if (state.reviewRequestedAt) refuse('alreadyAsked', `The review of ${ref} has been asked for already.`);
       return { type: 'reviewDue', data: { reviewDate: state.reviewDate ?? '' }, narrative: none };
     case 'reviewed':
+      if (state.status !== 'decided') refuse('notDecided', `${ref} has not been decided, so it has no review.`);
       if (state.reviewedBy) refuse('reviewed', `${ref} has been reviewed already.`);
       return { type: 'reviewed', data: { by: command.by }, narrative: none };
   }
@@ -331,6 +336,10 @@ export const decisionText: Record<Decision, string> = {
 
 /** The review date of a decision made at `now`: `months` ahead (YYYY-MM-DD). */
 export function reviewDateFrom(now: Date, months: number): string {
-  const r = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + months, now.getUTCDate()));
+  const year = now.getUTCFullYear();
+  const month = now.getUTCMonth() + months;
+  // The same day of the month, or the month's last day when it is shorter (31 Jan + 1 → 28 Feb).
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const r = new Date(Date.UTC(year, month, Math.min(now.getUTCDate(), lastDay)));
   return r.toISOString().slice(0, 10);
 }

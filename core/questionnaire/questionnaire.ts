@@ -97,16 +97,20 @@ function problemWith(q: Question, value: string): string | undefined {
     case 'choice':
       return q.options?.some((o) => o.id === value) ? undefined : 'Choose one of the options.';
     case 'date':
-      return isoDate.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
-        ? undefined
-        : 'Give a date (YYYY-MM-DD).';
+      // Round-tripped, so a day the month does not have (2026-02-30) is refused, not rolled over.
+      return isoDate.test(value) && isRealDate(value) ? undefined : 'Give a date (YYYY-MM-DD).';
     case 'url':
       return /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(value) && value.length <= 500
         ? undefined
-        : 'Give a web address starting with https://';
+        : 'Give a web address starting with https:// or http://';
     case 'text':
-      return value.length <= limits.text ? undefined : `Keep this under ${limits.text} characters.`;
+      return value.length <= limits.text ? undefined : `Keep this to ${limits.text} characters or fewer.`;
   }
+}
+
+function isRealDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
 const textOf = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
@@ -119,11 +123,11 @@ export function readSection(section: Section, data: Readonly<Record<string, unkn
     const value = textOf(data[answerInput(q.id)]);
     const comment = textOf(data[commentInput(q.id)]);
     if (value !== '' || comment !== '')
-      answers[q.id] = { value, ...(comment !== '' && { comment: comment.slice(0, limits.comment) }) };
+      answers[q.id] = { value, ...(comment !== '' && { comment }) };
     const problem = problemWith(q, value);
     if (problem) errors[q.id] = problem;
     else if (comment.length > limits.comment)
-      errors[q.id] = `Keep the comment under ${limits.comment} characters.`;
+      errors[q.id] = `Keep the comment to ${limits.comment} characters or fewer.`;
   }
   return { answers, errors };
 }

@@ -2,13 +2,14 @@
  * `npm run screenshots` (with `npm start` running): drives the local Agents Playgrounds in headless
  * Chromium through the first scenario — a member of staff reports a concern, the DSL claims the
  * case card in the DSL channel, the reporter is told — then a stranger messages a learner in a
- * Teams chat (the simulator's Graph API) and the chat-signal card arrives in the DSL channel; it
- * saves the README's screenshots.
+ * Teams chat (the simulator's Graph API) and the chat-signal card arrives in the DSL channel; then a
+ * technology risk assessment from `assess` to the approver's decision. It saves the README's
+ * screenshots.
  * Needs Debian's chromium (`apt-get install -y chromium`); playwright-core downloads no browser.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { fail, toEsafetyError } from '../../core/errors';
 import { connectToLocalRuntime } from '../local-runtime';
 import { scenarios } from '../scenarios/scenarios';
@@ -95,7 +96,10 @@ async function main(): Promise<void> {
     await signal.waitFor({ timeout: 15_000 });
     await signal.scrollIntoViewIfNeeded();
     await shot(dsl, 'dsl-chat-signal');
-    process.stdout.write(`Scenario passed for ${reference} and a chat signal; screenshots in ${out}\n`);
+    const assessment = await riskAssessment(browser, port);
+    process.stdout.write(
+      `Scenario passed for ${reference}, a chat signal and risk assessment ${assessment}; screenshots in ${out}\n`,
+    );
   } finally {
     await browser.close();
   }
@@ -103,6 +107,99 @@ async function main(): Promise<void> {
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(out, `${name}.png`) });
+}
+
+/** The page with a (tall) card's top at the top of the chat: its title and what matters first. */
+async function topShot(page: Page, card: Locator, name: string): Promise<void> {
+  await card.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(300);
+  await shot(page, name);
+}
+
+/**
+ * Sam risk-assesses a tool (an "unsure" with a comment), checks the summary and sends it; Ivy, the
+ * technology approver, sees the card in the approvals chat and approves it with conditions; Sam's
+ * chat shows the decision. Returns the assessment's reference.
+ */
+async function riskAssessment(browser: Browser, port: (as: string) => number): Promise<string> {
+  // The approver's Playground is opened first: its chat history lives in the page.
+  const ivy = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  await ivy.goto(`http://localhost:${port('technology approver')}`, { waitUntil: 'networkidle' });
+  await ivy.getByText('Technology approvals').first().click();
+  const sam = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  await sam.goto(`http://localhost:${port('member of staff')}`, { waitUntil: 'networkidle' });
+  await sam.locator('[data-lexical-editor="true"][role="textbox"]').click();
+  await sam.keyboard.type('assess');
+  await sam.keyboard.press('Enter');
+
+  let form = sam.locator('.ac-adaptiveCard').last();
+  const part = async (n: number) => {
+    form = sam.locator('.ac-adaptiveCard', { hasText: `Part ${n} of 4` }).last();
+    await form.waitFor({ timeout: 15_000 });
+    await form.hover(); // the Playground re-renders a card on first hover and drops typed input
+    await sam.waitForTimeout(500);
+  };
+  const fill = (label: string, value: string) => form.getByLabel(label, { exact: true }).fill(value);
+  const answer = (i: number, value: 'yes' | 'no' | 'unsure') =>
+    form.locator(`input[type=radio][value=${value}]`).nth(i).check({ force: true });
+  const press = (title: string) => form.getByText(title, { exact: true }).click();
+
+  await part(1);
+  await fill('What is the tool or activity called?', 'Padlet');
+  await fill('Its web address (optional)', 'https://padlet.com');
+  await fill('What will it be used for?', 'Shared mood boards for the Level 3 IT group');
+  await fill('Which learners will use it (course or class team, how many)?', 'Level 3 IT, 18 learners');
+  await answer(0, 'yes');
+  await fill(
+    'What personal data will it take or hold (names, emails, photos, work, none)?',
+    'Names and the work they post',
+  );
+  await answer(1, 'no');
+  await fill('For how long (this term, the whole course, ongoing)?', 'This term');
+  await press('Next');
+  await part(2);
+  for (const [i, value] of [0, 1, 2, 3, 4].map((i) => [i, i === 2 ? 'unsure' : 'no'] as const))
+    await answer(i, value);
+  await form
+    .getByLabel('Comment or link to evidence (optional)')
+    .nth(2)
+    .fill('Terms say 13+; checking with IT');
+  await topShot(sam, form, 'assess-section');
+  await press('Next');
+  await part(3);
+  await answer(0, 'no');
+  await press('Next');
+  await part(4);
+  for (const i of [0, 1, 2]) await answer(i, 'no');
+  await press('Check and send');
+  form = sam.locator('.ac-adaptiveCard', { hasText: 'Check and send:' }).last();
+  await form.waitFor({ timeout: 15_000 });
+  await topShot(sam, form, 'assess-summary');
+  await form.hover();
+  await sam.waitForTimeout(500);
+  await press('Send for approval');
+  const receipt = sam.getByText(/Risk assessment sent: RA-/).last();
+  await receipt.waitFor({ timeout: 15_000 });
+  const reference =
+    /RA-\d{4}-[A-Z0-9]{6}/.exec(await receipt.innerText())?.[0] ??
+    fail('UNEXPECTED', 'no reference on the receipt');
+
+  const card = ivy.locator('.ac-adaptiveCard', { hasText: reference }).last();
+  await card.waitFor({ timeout: 15_000 });
+  await topShot(ivy, card, 'assess-approver-card');
+  await card.hover();
+  await ivy.waitForTimeout(500);
+  await card.locator('[role="combobox"]').first().click();
+  await ivy.getByRole('option', { name: 'Approve with conditions', exact: true }).click();
+  await card
+    .getByLabel('Conditions (needed for "approve with conditions")')
+    .fill('School accounts only; no learner surnames on boards.');
+  await card.getByText('Record decision', { exact: true }).click();
+  await ivy.getByText('approved with conditions').first().waitFor({ timeout: 15_000 });
+  const told = sam.locator('.ac-adaptiveCard', { hasText: `${reference} approved with conditions` }).last();
+  await told.waitFor({ timeout: 15_000 });
+  await topShot(sam, told, 'assess-requester-told');
+  return reference;
 }
 
 main().catch((err: unknown) => {

@@ -169,16 +169,16 @@ describe('a technology risk assessment from request to decision', () => {
     expect(summary).toContain('Padlet');
 
     card = await press(sam, actionData(card, 'Send for approval'));
-    expect(textOf(card)).toMatch(/Risk assessment sent: RA-\d{4}-[A-Z0-9]{5}/);
+    expect(textOf(card)).toMatch(/Risk assessment sent: RA-\d{4}-[A-Z0-9]{6}/);
     expect(textOf(card)).toContain('Technology approver (Head of IT and Quality)');
-    reference = /RA-\d{4}-[A-Z0-9]{5}/.exec(textOf(card))?.[0] ?? '';
+    reference = /RA-\d{4}-[A-Z0-9]{6}/.exec(textOf(card))?.[0] ?? '';
     const state = await app.assessments.resolve(reference);
     assessmentId = state.id;
     expect(state).toMatchObject({ status: 'submitted', risk: 'high', requesterId: sam.aadObjectId });
   });
 
   it("posts the approver's card, with the risk level and why, to the approvals chat", async () => {
-    await waitFor(() => cardsIn(approvalsChat.id).length > 0);
+    await waitFor(() => cardsIn(approvalsChat.id).length > 0, "the approver's card");
     const card = cardsIn(approvalsChat.id)[0]!;
     const text = textOf(card);
     expect(text).toContain(`Risk assessment ${reference}: Padlet`);
@@ -212,7 +212,7 @@ describe('a technology risk assessment from request to decision', () => {
       "Waiting for the requester's answer to: Which age does the free plan allow?",
     );
     // Sam is told in his chat, with an Answer button.
-    await waitFor(() => cardsIn(`a:personal-${sam.aadObjectId}`).length > 0);
+    await waitFor(() => cardsIn(`a:personal-${sam.aadObjectId}`).length > 0, "Sam's notice");
     const notice = cardsIn(`a:personal-${sam.aadObjectId}`)[0]!;
     expect(textOf(notice)).toContain('The approver asks: Which age does the free plan allow?');
     card = await press(sam, actionData(notice, 'Answer'));
@@ -259,8 +259,10 @@ describe('a technology risk assessment from request to decision', () => {
   });
 
   it('tells Sam the decision and the conditions in his chat', async () => {
-    await waitFor(() =>
-      cardsIn(`a:personal-${sam.aadObjectId}`).some((c) => textOf(c).includes('approved with conditions')),
+    await waitFor(
+      () =>
+        cardsIn(`a:personal-${sam.aadObjectId}`).some((c) => textOf(c).includes('approved with conditions')),
+      "the decision in Sam's chat",
     );
     const notice = cardsIn(`a:personal-${sam.aadObjectId}`).find((c) =>
       textOf(c).includes('approved with conditions'),
@@ -268,8 +270,9 @@ describe('a technology risk assessment from request to decision', () => {
     expect(textOf(notice)).toContain('Use school accounts only; no learner surnames on boards.');
     expect(textOf(notice)).toContain('2027-09-01');
     // And the approver's card in the chat was updated in place to show it.
-    await waitFor(() =>
-      cardsIn(approvalsChat.id).some((c) => textOf(c).includes('approved with conditions')),
+    await waitFor(
+      () => cardsIn(approvalsChat.id).some((c) => textOf(c).includes('approved with conditions')),
+      "the approver's card updated",
     );
   });
 });
