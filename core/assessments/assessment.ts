@@ -322,7 +322,8 @@ export function decideAssessment(state: AssessmentState, command: AssessmentComm
       if (state.reviewRequestedAt) refuse('alreadyAsked', `The review of ${ref} has been asked for already.`);
       return { type: 'reviewDue', data: { reviewDate: state.reviewDate ?? '' }, narrative: none };
     case 'reviewed':
-      if (state.status !== 'decided') refuse('notDecided', `${ref} has not been decided, so it has no review.`);
+      if (state.status !== 'decided')
+        refuse('notDecided', `${ref} has not been decided, so it has no review.`);
       if (state.reviewedBy) refuse('reviewed', `${ref} has been reviewed already.`);
       return { type: 'reviewed', data: { by: command.by }, narrative: none };
   }

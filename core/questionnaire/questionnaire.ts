@@ -122,8 +122,7 @@ export function readSection(section: Section, data: Readonly<Record<string, unkn
   for (const q of section.questions) {
     const value = textOf(data[answerInput(q.id)]);
     const comment = textOf(data[commentInput(q.id)]);
-    if (value !== '' || comment !== '')
-      answers[q.id] = { value, ...(comment !== '' && { comment }) };
+    if (value !== '' || comment !== '') answers[q.id] = { value, ...(comment !== '' && { comment }) };
     const problem = problemWith(q, value);
     if (problem) errors[q.id] = problem;
     else if (comment.length > limits.comment)

@@ -111,7 +111,10 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** The page with a (tall) card's top at the top of the chat: its title and what matters first. */
 async function topShot(page: Page, card: Locator, name: string): Promise<void> {
-  await card.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  // (Runs in the page; this project compiles without the DOM types.)
+  await card.evaluate((el) =>
+    (el as unknown as { scrollIntoView(o: { block: string }): void }).scrollIntoView({ block: 'start' }),
+  );
   await page.waitForTimeout(300);
   await shot(page, name);
 }
