@@ -296,3 +296,65 @@ describe('a questionnaire stopped halfway', () => {
     expect(inputValue(card, 'q.tool')).toBe('Padlet');
   });
 });
+
+describe('after the decision', () => {
+  /** A complete assessment from Sam, sent through the cards; returns the requester's card. */
+  async function sendOne(tool: string): Promise<{ card: Card; id: string }> {
+    let card = await say(sam, 'assess');
+    card = await press(sam, actionData(card, 'Next'), { ...facts, 'q.tool': tool });
+    card = await press(sam, actionData(card, 'Next'), safeguarding);
+    card = await press(sam, actionData(card, 'Next'), dataProtection);
+    card = await press(sam, actionData(card, 'Check and send'), service);
+    card = await press(sam, actionData(card, 'Send for approval'));
+    const reference = /RA-\d{4}-[A-Z0-9]{6}/.exec(textOf(card))?.[0] ?? '';
+    return { card, id: (await app.assessments.resolve(reference)).id };
+  }
+
+  it('lets Sam withdraw before a decision; the approver can then no longer decide', async () => {
+    const { card, id } = await sendOne('Kahoot');
+    const withdrawn = await press(sam, actionData(card, 'Withdraw'));
+    expect(textOf(withdrawn)).toContain('withdrawn');
+    const refused = await press(
+      ivy,
+      { verb: 'assessment.decide', data: { assessmentId: id } },
+      { decision: 'approve' },
+      approvalsChat,
+    );
+    expect(textOf(refused)).toContain('was withdrawn by its requester');
+    expect((await app.assessments.history(id)).map((e) => e.type)).toEqual(['submitted', 'withdrawn']);
+  });
+
+  it('asks Sam to review before the review date, with his answers filled in, and links the review', async () => {
+    const { id } = await sendOne('Quizlet');
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await press(
+      ivy,
+      { verb: 'assessment.decide', data: { assessmentId: id } },
+      { decision: 'approve', reviewDate: soon },
+      approvalsChat,
+    );
+    connector.clear();
+    // What the morning timer runs: the review date is within the pack's 30 days' notice.
+    expect(await app.assessments.requestDueReviews()).toBeGreaterThanOrEqual(1);
+    expect(await app.assessments.requestDueReviews()).toBe(0); // asked once only
+    await waitFor(
+      () => cardsIn(`a:personal-${sam.aadObjectId}`).find((c) => textOf(c).includes('Time to review')),
+      'the review reminder in Sam’s chat',
+    );
+    const reminder = cardsIn(`a:personal-${sam.aadObjectId}`).find((c) =>
+      textOf(c).includes('Time to review'),
+    )!;
+    let card = await press(sam, actionData(reminder, 'Review now'));
+    expect(textOf(card)).toContain('Your previous answers are filled in');
+    expect(inputValue(card, 'q.tool')).toBe('Quizlet');
+    card = await press(sam, actionData(card, 'Next'), { ...facts, 'q.tool': 'Quizlet' });
+    card = await press(sam, actionData(card, 'Next'), safeguarding);
+    card = await press(sam, actionData(card, 'Next'), dataProtection);
+    card = await press(sam, actionData(card, 'Check and send'), service);
+    card = await press(sam, actionData(card, 'Send for approval'));
+    const review = await app.assessments.resolve(/RA-\d{4}-[A-Z0-9]{6}/.exec(textOf(card))?.[0] ?? '');
+    expect(review.reviewOf).toBe(id);
+    expect((await app.assessments.get(id)).reviewedBy).toBe(review.id);
+    expect(await app.assessments.dueForReview()).not.toContainEqual(expect.objectContaining({ id }));
+  });
+});
