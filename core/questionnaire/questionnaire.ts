@@ -78,7 +78,8 @@ export type Answers = Readonly<Record<string, Answer>>;
 export const answerInput = (questionId: string) => `q.${questionId}`;
 export const commentInput = (questionId: string) => `c.${questionId}`;
 
-export const limits = { text: 1000, comment: 1000 } as const;
+/** What a card keeps inside Teams' 28 KB when every answer of a long questionnaire is at its limit. */
+export const limits = { text: 500, comment: 500 } as const;
 
 export interface SectionReading {
   /** Every answer given in the section, well-formed or not, so a returned card keeps it. */
