@@ -5,7 +5,8 @@
  *   Every write is one entity-group transaction that replaces the head *with its ETag* and inserts
  *   the new events, so an action and its audit event commit together or not at all, and a writer
  *   working from a stale head gets 412 and writes nothing. Event RowKeys are the sequence number,
- *   so even a forged head could not make two events share a position.
+ *   so even a forged head could not make two events share a position. These mechanics are
+ *   `adapters/table-event-log.ts`, shared with risk assessments: one storage pattern, not two.
  * - Narrative (descriptions, notes, names) is encrypted per value with AES-256-GCM; ids,
  *   categories, levels and timestamps stay plain and queryable.
  * - Index tables (`caseindex`: one row per case; `subjectindex`: cases per subject) are written after
@@ -13,13 +14,7 @@
  *
  * Transactions: https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions
  */
-import {
-  odata,
-  type TableClient,
-  TableTransaction,
-  type TableEntity,
-  type TableEntityResult,
-} from '@azure/data-tables';
+import { odata, type TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
 import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { fail, isErrorCode } from '../core/errors';
@@ -39,6 +34,7 @@ import {
 import { severities, subjectTypes } from '../core/policy/policy-pack';
 import type { FieldCipher } from './field-cipher';
 import type { StorageTables } from './storage-clients';
+import { eventRow, headRow, maxEventsPerWrite, TableEventLog } from './table-event-log';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 
 export interface TableCaseStoreOptions extends StorageTables {
@@ -48,7 +44,6 @@ export interface TableCaseStoreOptions extends StorageTables {
 
 type Entity = TableEntity<Record<string, unknown>>;
 
-const headRow = 'head';
 const indexPartition = 'case';
 const referencePartition = 'reference';
 const purgePartition = 'purge';
@@ -57,7 +52,6 @@ const purgePartition = 'purge';
 function ignoreMissing(err: unknown): void {
   if (statusOf(err) !== 404) throw err;
 }
-const eventRow = (seq: number) => `e${String(seq).padStart(10, '0')}`;
 
 const headSchema = z.object({
   reference: z.string(),
@@ -103,6 +97,8 @@ const eventSchema = z.object({
 
 export class TableCaseStore implements CaseStore {
   private readonly cases: TableClient;
+  /** The head-and-events mechanics shared with risk assessments (adapters/table-event-log.ts). */
+  private readonly rows: TableEventLog;
   private readonly index: TableClient;
   private readonly subjects: TableClient;
   private readonly counters: TableClient;
@@ -118,6 +114,7 @@ export class TableCaseStore implements CaseStore {
     this.subjects = client('subjectindex');
     this.counters = client('counters');
     this.purges = client('purges');
+    this.rows = new TableEventLog(this.cases, 'case');
     this.ensureTables = tablesOnce([this.cases, this.index, this.subjects, this.counters, this.purges]);
     this.cipher = options.cipher;
     this.log = options.log.child({ component: 'table-case-store' });
@@ -128,46 +125,31 @@ export class TableCaseStore implements CaseStore {
     events: readonly CaseEvent[],
   ): Promise<{ created: boolean; snapshot: CaseSnapshot }> {
     await this.ensureTables();
-    if (events.length > 99) fail('CASE_TOO_LARGE', 'Too many events in one write.', { caseId: state.id });
-    const tx = new TableTransaction();
-    tx.createEntity(this.toHeadEntity(state));
-    for (const e of events) tx.createEntity(this.toEventEntity(e));
-    try {
-      const res = await this.cases.submitTransaction(tx.actions);
+    if (events.length > maxEventsPerWrite)
+      fail('CASE_TOO_LARGE', 'Too many events in one write.', { caseId: state.id });
+    const written = await this.rows.create(
+      this.toHeadEntity(state),
+      events.map((e) => this.toEventEntity(e)),
+    );
+    if (written !== 'exists') {
       await this.updateIndexes(state);
-      return { created: true, snapshot: { state, token: res.getResponseForEntity(headRow)?.etag ?? '' } };
-    } catch (err) {
-      if (statusOf(err) !== 409) storageFailure(err, 'create case');
-      const existing = await this.load(state.id);
-      if (!existing) return storageFailure(err, 'create case');
-      return { created: false, snapshot: existing };
+      return { created: true, snapshot: { state, token: written.etag } };
     }
+    const existing = await this.load(state.id);
+    if (!existing) return fail('STORAGE_FAILED', 'A case exists without its head.', { caseId: state.id });
+    return { created: false, snapshot: existing };
   }
 
   async load(caseId: string): Promise<CaseSnapshot | undefined> {
     await this.ensureTables();
-    let entity: TableEntityResult<Record<string, unknown>>;
-    try {
-      entity = await this.cases.getEntity(caseId, headRow);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      return storageFailure(err, 'read case');
-    }
-    return { state: this.fromHeadEntity(caseId, entity), token: entity.etag };
+    const entity = await this.rows.head(caseId);
+    return entity && { state: this.fromHeadEntity(caseId, entity), token: entity.etag };
   }
 
   async events(caseId: string): Promise<CaseEvent[]> {
     await this.ensureTables();
-    const out: CaseEvent[] = [];
-    try {
-      const rows = this.cases.listEntities({
-        queryOptions: { filter: odata`PartitionKey eq ${caseId} and RowKey ge ${'e'} and RowKey lt ${'f'}` },
-      });
-      for await (const e of rows) out.push(this.fromEventEntity(caseId, e));
-    } catch (err) {
-      return storageFailure(err, 'read chronology');
-    }
-    return out.sort((a, b) => a.seq - b.seq);
+    const rows = await this.rows.events(caseId);
+    return rows.map((e) => this.fromEventEntity(caseId, e)).sort((a, b) => a.seq - b.seq);
   }
 
   async commit(
@@ -177,24 +159,20 @@ export class TableCaseStore implements CaseStore {
     events: readonly CaseEvent[],
   ): Promise<CaseSnapshot> {
     await this.ensureTables();
-    if (events.length > 99) fail('CASE_TOO_LARGE', 'Too many events in one write.', { caseId });
-    const tx = new TableTransaction();
-    tx.updateEntity(this.toHeadEntity(state), 'Replace', { etag: token });
-    for (const e of events) tx.createEntity(this.toEventEntity(e));
-    let etag: string;
-    try {
-      const res = await this.cases.submitTransaction(tx.actions);
-      etag = res.getResponseForEntity(headRow)?.etag ?? '';
-    } catch (err) {
-      // 412: the head changed since it was read. 409: an event at that position already exists.
-      const status = statusOf(err);
-      if (status === 412 || status === 409) {
-        return fail('CASE_CONFLICT', 'The case was changed by someone else at the same moment.', { caseId });
-      }
-      return storageFailure(err, 'update case');
-    }
+    if (events.length > maxEventsPerWrite)
+      fail('CASE_TOO_LARGE', 'Too many events in one write.', { caseId });
+    const written = await this.rows.append(
+      this.toHeadEntity(state),
+      token,
+      events.map((e) => this.toEventEntity(e)),
+    );
+    if ('refused' in written && written.refused === 'missing')
+      return fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
+    // A changed head (412) or a taken event position (409): someone else wrote first.
+    if ('refused' in written)
+      return fail('CASE_CONFLICT', 'The case was changed by someone else at the same moment.', { caseId });
     await this.updateIndexes(state);
-    return { state, token: etag };
+    return { state, token: written.etag };
   }
 
   /**
@@ -278,15 +256,7 @@ export class TableCaseStore implements CaseStore {
 
   async allCaseIds(): Promise<string[]> {
     await this.ensureTables();
-    const ids = new Set<string>();
-    try {
-      for await (const row of this.cases.listEntities({ queryOptions: { select: ['PartitionKey'] } })) {
-        if (row.partitionKey) ids.add(row.partitionKey);
-      }
-    } catch (err) {
-      return storageFailure(err, 'list case ids');
-    }
-    return [...ids].sort();
+    return this.rows.ids();
   }
 
   async rebuildIndexes(): Promise<number> {
