@@ -14,7 +14,11 @@
 import { z } from 'zod';
 import type { AssessmentEvent, AssessmentEventType, AssessmentState } from '../core/assessments/assessment';
 import { assessmentStatuses, decisions } from '../core/assessments/assessment';
-import type { AssessmentSnapshot, AssessmentStore } from '../core/assessments/assessment-store';
+import {
+  checkAssessmentWrite,
+  type AssessmentSnapshot,
+  type AssessmentStore,
+} from '../core/assessments/assessment-store';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { riskLevels } from '../core/questionnaire/questionnaire';
@@ -23,7 +27,6 @@ import type { StorageTables } from './storage-clients';
 import {
   eventRow,
   headRow,
-  maxEventsPerWrite,
   openColumn,
   parseStoredJson,
   sealColumn,
@@ -124,7 +127,7 @@ export class TableAssessmentStore implements AssessmentStore {
     state: AssessmentState,
     events: readonly AssessmentEvent[],
   ): Promise<{ created: boolean; snapshot: AssessmentSnapshot }> {
-    checkWrite(state.id, events);
+    checkAssessmentWrite(state.id, events);
     const written = await this.rows.create(
       this.toHeadEntity(state),
       events.map((e) => this.toEventEntity(e)),
@@ -152,7 +155,7 @@ export class TableAssessmentStore implements AssessmentStore {
     state: AssessmentState,
     events: readonly AssessmentEvent[],
   ): Promise<AssessmentSnapshot> {
-    checkWrite(id, events, state);
+    checkAssessmentWrite(id, events, state);
     const result = await this.rows.append(
       this.toHeadEntity(state),
       token,
@@ -241,15 +244,4 @@ export class TableAssessmentStore implements AssessmentStore {
       narrative: secret.data.narrative,
     } as AssessmentEvent;
   }
-}
-
-/** What no caller should ever ask: events of another assessment, or more than one write can hold. */
-function checkWrite(id: string, events: readonly AssessmentEvent[], state?: AssessmentState): void {
-  if (events.length > maxEventsPerWrite)
-    fail('UNEXPECTED', 'Too many assessment events in one write.', {
-      assessmentId: id,
-      events: events.length,
-    });
-  if ((state && state.id !== id) || events.some((e) => e.assessmentId !== id))
-    fail('UNEXPECTED', 'An assessment write named another assessment.', { assessmentId: id });
 }

@@ -94,23 +94,11 @@ export class BotConnectorSender implements TeamsSender {
   }
 
   async updateCaseCard(post: CasePost, state: CaseState, events: readonly CaseEvent[]): Promise<void> {
-    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'case post'));
-    const card = CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack));
-    await this.send(ref.conversation?.id ?? state.id, () =>
-      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
-      }),
-    );
+    await this.replace(post, CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack)), state.id);
   }
 
   async retireCaseCard(post: CasePost, caseReference: string): Promise<void> {
-    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'case post'));
-    const card = CardFactory.adaptiveCard(retiredCaseCard(caseReference));
-    await this.send(ref.conversation?.id ?? caseReference, () =>
-      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
-      }),
-    );
+    await this.replace(post, CardFactory.adaptiveCard(retiredCaseCard(caseReference)), caseReference);
   }
 
   async postNotice(place: ConversationRef, notice: OpsNotice): Promise<void> {
@@ -145,13 +133,7 @@ export class BotConnectorSender implements TeamsSender {
     state: AssessmentState,
     events: readonly AssessmentEvent[],
   ): Promise<void> {
-    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'assessment post'));
-    const card = this.assessmentCard(state, events);
-    await this.send(ref.conversation?.id ?? state.id, () =>
-      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
-      }),
-    );
+    await this.replace(post, this.assessmentCard(state, events), state.id);
   }
 
   async tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void> {
@@ -160,6 +142,16 @@ export class BotConnectorSender implements TeamsSender {
     await this.send(ref.conversation?.id ?? state.requesterId, () =>
       this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
         await ctx.sendActivity(MessageFactory.attachment(card));
+      }),
+    );
+  }
+
+  /** Replaces the card of an earlier post in place; `fallbackLane` paces it when the post names no conversation. */
+  private async replace(post: CasePost, card: Attachment, fallbackLane: string): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'card post'));
+    await this.send(ref.conversation?.id ?? fallbackLane, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.updateActivity({ type: 'message', id: post.activityId, attachments: [card] });
       }),
     );
   }

@@ -3,9 +3,8 @@
  * (core/cases/audit.ts): every assessment's chronology must chain (hashes recomputed from content),
  * and its stored head must equal the fold of its events. Used by `esafety audit verify`.
  */
-import canonicalize from 'canonicalize';
-import { toEsafetyError } from '../errors';
-import { foldAssessment, verifyAssessmentChain, type AssessmentEvent } from './assessment';
+import { auditChronologies } from '../event-chain';
+import { foldAssessment, verifyAssessmentChain } from './assessment';
 import type { AssessmentStore } from './assessment-store';
 
 export interface AssessmentAuditFinding {
@@ -23,33 +22,17 @@ export interface AssessmentAuditReport {
 }
 
 export async function verifyAllAssessments(store: AssessmentStore): Promise<AssessmentAuditReport> {
-  const findings: AssessmentAuditFinding[] = [];
-  let eventsChecked = 0;
-  const ids = await store.allIds();
-  for (const assessmentId of ids) {
-    const snap = await store.load(assessmentId).catch(() => undefined);
-    const reference = snap?.state.reference;
-    const at = { assessmentId, ...(reference !== undefined && { reference }) };
-    let events: AssessmentEvent[];
-    try {
-      events = await store.events(assessmentId);
-    } catch (err) {
-      const e = toEsafetyError(err);
-      const seq = typeof e.details['seq'] === 'number' ? e.details['seq'] : undefined;
-      findings.push({ ...at, ...(seq !== undefined && { seq }), reason: e.message });
-      continue;
-    }
-    eventsChecked += events.length;
-    const problem = verifyAssessmentChain(assessmentId, events);
-    if (problem) {
-      findings.push({ ...at, seq: problem.seq, reason: problem.reason });
-      continue;
-    }
-    if (!snap) {
-      findings.push({ ...at, reason: 'assessment head is missing or unreadable' });
-    } else if (canonicalize(foldAssessment(events)) !== canonicalize(snap.state)) {
-      findings.push({ ...at, reason: 'assessment head does not match its chronology (edited)' });
-    }
-  }
-  return { assessmentsChecked: ids.length, eventsChecked, findings };
+  const { checked, eventsChecked, findings } = await auditChronologies({
+    what: 'assessment',
+    ids: () => store.allIds(),
+    load: (id) => store.load(id),
+    events: (id) => store.events(id),
+    verify: verifyAssessmentChain,
+    fold: foldAssessment,
+  });
+  return {
+    assessmentsChecked: checked,
+    eventsChecked,
+    findings: findings.map(({ id, ...f }) => ({ assessmentId: id, ...f })),
+  };
 }

@@ -4,6 +4,7 @@
  * an in-memory fake.
  */
 import type { Answers } from '../questionnaire/questionnaire';
+import { fail } from '../errors';
 import type { AssessmentEvent, AssessmentState } from './assessment';
 
 export interface AssessmentSnapshot {
@@ -38,6 +39,27 @@ export interface AssessmentStore {
   list(): Promise<AssessmentState[]>;
   /** Every assessment id present, read from the chronologies themselves. */
   allIds(): Promise<string[]>;
+}
+
+/** At most this many events in one write: one Table Storage transaction holds 100 rows, the head included. */
+export const maxEventsPerWrite = 99;
+
+/**
+ * What no caller should ever ask of an `AssessmentStore` (every implementation refuses it the same
+ * way): events of another assessment, or more than one write can hold.
+ */
+export function checkAssessmentWrite(
+  id: string,
+  events: readonly AssessmentEvent[],
+  state?: AssessmentState,
+): void {
+  if (events.length > maxEventsPerWrite)
+    fail('UNEXPECTED', 'Too many assessment events in one write.', {
+      assessmentId: id,
+      events: events.length,
+    });
+  if ((state && state.id !== id) || events.some((e) => e.assessmentId !== id))
+    fail('UNEXPECTED', 'An assessment write named another assessment.', { assessmentId: id });
 }
 
 /** A questionnaire someone has started and not sent: kept so it survives restarts and devices. */

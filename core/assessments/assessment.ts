@@ -13,7 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import { fail } from '../errors';
-import { chainHash, genesisHash, verifyChronology, type ChainProblem } from '../event-chain';
+import { chainHash, genesisHash, verifyChronology, type Actor, type ChainProblem } from '../event-chain';
+
+export type { Actor } from '../event-chain';
 import type { Answers, RiskLevel, RiskReason } from '../questionnaire/questionnaire';
 
 export const decisions = ['approve', 'approveWithConditions', 'reject'] as const;
@@ -21,11 +23,6 @@ export type Decision = (typeof decisions)[number];
 
 export const assessmentStatuses = ['submitted', 'moreInfo', 'decided', 'withdrawn'] as const;
 export type AssessmentStatus = (typeof assessmentStatuses)[number];
-
-export interface Actor {
-  readonly id: string;
-  readonly name?: string;
-}
 
 export interface RiskFacts {
   readonly risk: RiskLevel;

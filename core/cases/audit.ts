@@ -2,8 +2,7 @@
  * Audit verification: every case's chronology must chain (hashes recomputed from content), and its
  * stored head must equal the fold of its events. Used by `esafety audit verify`.
  */
-import canonicalize from 'canonicalize';
-import { toEsafetyError } from '../errors';
+import { auditChronologies } from '../event-chain';
 import type { CaseStore } from './case-store';
 import { verifyChain } from './case-events';
 import { fold } from './case-state';
@@ -23,33 +22,17 @@ export interface AuditReport {
 }
 
 export async function verifyAllCases(store: CaseStore): Promise<AuditReport> {
-  const findings: AuditFinding[] = [];
-  let eventsChecked = 0;
-  const ids = await store.allCaseIds();
-  for (const caseId of ids) {
-    const snap = await store.load(caseId).catch(() => undefined);
-    const reference = snap?.state.reference;
-    const at = { caseId, ...(reference !== undefined && { reference }) };
-    let events;
-    try {
-      events = await store.events(caseId);
-    } catch (err) {
-      const e = toEsafetyError(err);
-      const seq = typeof e.details['seq'] === 'number' ? e.details['seq'] : undefined;
-      findings.push({ ...at, ...(seq !== undefined && { seq }), reason: e.message });
-      continue;
-    }
-    eventsChecked += events.length;
-    const problem = verifyChain(caseId, events);
-    if (problem) {
-      findings.push({ ...at, seq: problem.seq, reason: problem.reason });
-      continue;
-    }
-    if (!snap) {
-      findings.push({ ...at, reason: 'case head is missing or unreadable' });
-    } else if (canonicalize(fold(events)) !== canonicalize(snap.state)) {
-      findings.push({ ...at, reason: 'case head does not match its chronology (edited)' });
-    }
-  }
-  return { casesChecked: ids.length, eventsChecked, findings };
+  const { checked, eventsChecked, findings } = await auditChronologies({
+    what: 'case',
+    ids: () => store.allCaseIds(),
+    load: (id) => store.load(id),
+    events: (id) => store.events(id),
+    verify: verifyChain,
+    fold,
+  });
+  return {
+    casesChecked: checked,
+    eventsChecked,
+    findings: findings.map(({ id, ...f }) => ({ caseId: id, ...f })),
+  };
 }

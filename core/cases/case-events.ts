@@ -39,13 +39,6 @@ export type Under18 = 'yes' | 'no' | 'unknown';
 export const subjectParts = ['harmed', 'acted', 'both', 'unknown'] as const;
 export type SubjectPart = (typeof subjectParts)[number];
 
-/** Who did something: an Entra object id, or `system:<component>` for automated steps. */
-export interface Actor {
-  readonly id: string;
-  /** Display name, kept only in the encrypted narrative. */
-  readonly name?: string;
-}
-
 export interface OpenedData {
   readonly reference: string;
   readonly source: CaseSource;
@@ -141,7 +134,7 @@ interface EventEnvelope {
 
 export type CaseEvent = EventEnvelope & CaseEventBody;
 
-export { genesisHash, type ChainProblem } from '../event-chain';
+export { genesisHash, type Actor, type ChainProblem } from '../event-chain';
 
 /** SHA-256 over the canonical (RFC 8785) JSON of everything in the event except its own hash. */
 export function hashEvent(event: Omit<CaseEvent, 'hash'>): string {

@@ -31,15 +31,19 @@ export async function sweepCasePosts(
 ): Promise<number> {
   const since = deps.clock.now().getTime() - recentMs;
   const routesWithChannel = new Map<string, boolean>();
+  /** Whether a card on this route, last changed at `updatedAt`, is one the sweep looks after. */
+  const watched = async (route: string, settled: boolean, updatedAt: string) => {
+    if (options.route !== undefined && route !== options.route) return false;
+    if (settled && Date.parse(updatedAt) < since) return false;
+    if (!routesWithChannel.has(route))
+      routesWithChannel.set(route, !!(await deps.conversations.route(route)));
+    return routesWithChannel.get(route) ?? false;
+  };
+  const shownVersion = async (id: string) => (await deps.conversations.casePost(id))?.record.version ?? 0;
   let queued = 0;
   for (const summary of await deps.cases.list({ status: 'all' })) {
-    if (options.route !== undefined && summary.route !== options.route) continue;
-    if (summary.status === 'closed' && Date.parse(summary.updatedAt) < since) continue;
-    if (!routesWithChannel.has(summary.route)) {
-      routesWithChannel.set(summary.route, !!(await deps.conversations.route(summary.route)));
-    }
-    if (!routesWithChannel.get(summary.route)) continue;
-    const shown = (await deps.conversations.casePost(summary.id))?.record.version ?? 0;
+    if (!(await watched(summary.route, summary.status === 'closed', summary.updatedAt))) continue;
+    const shown = await shownVersion(summary.id);
     // An index row from before versions were indexed reads as 0: then the case itself is asked.
     const version = summary.version || (await deps.cases.get(summary.id))?.version || 0;
     if (shown >= version) continue;
@@ -47,15 +51,9 @@ export async function sweepCasePosts(
     queued++;
   }
   for (const state of (await deps.assessments?.list()) ?? []) {
-    if (options.route !== undefined && state.route !== options.route) continue;
-    if (state.status !== 'submitted' && state.status !== 'moreInfo' && Date.parse(state.updatedAt) < since)
-      continue;
-    if (!routesWithChannel.has(state.route)) {
-      routesWithChannel.set(state.route, !!(await deps.conversations.route(state.route)));
-    }
-    if (!routesWithChannel.get(state.route)) continue;
-    const shown = (await deps.conversations.casePost(state.id))?.record.version ?? 0;
-    if (shown >= state.version) continue;
+    const settled = state.status !== 'submitted' && state.status !== 'moreInfo';
+    if (!(await watched(state.route, settled, state.updatedAt))) continue;
+    if ((await shownVersion(state.id)) >= state.version) continue;
     await deps.outbox.send({ kind: 'assessment.post', assessmentId: state.id });
     queued++;
   }

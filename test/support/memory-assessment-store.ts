@@ -5,7 +5,11 @@
  * out so callers cannot mutate stored state.
  */
 import type { AssessmentEvent, AssessmentState } from '../../core/assessments/assessment';
-import type { AssessmentSnapshot, AssessmentStore } from '../../core/assessments/assessment-store';
+import {
+  checkAssessmentWrite,
+  type AssessmentSnapshot,
+  type AssessmentStore,
+} from '../../core/assessments/assessment-store';
 import { fail } from '../../core/errors';
 
 interface Stored {
@@ -17,8 +21,6 @@ interface Stored {
 const copy = <T>(v: T): T => structuredClone(v);
 /** Yields to the event loop like real I/O, so concurrent callers interleave as they would in production. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** As many events as one Table Storage transaction holds besides the head. */
-const maxEventsPerWrite = 99;
 
 export class MemoryAssessmentStore implements AssessmentStore {
   private readonly assessments = new Map<string, Stored>();
@@ -30,7 +32,7 @@ export class MemoryAssessmentStore implements AssessmentStore {
     events: readonly AssessmentEvent[],
   ): Promise<{ created: boolean; snapshot: AssessmentSnapshot }> {
     await tick();
-    checkWrite(state.id, events);
+    checkAssessmentWrite(state.id, events);
     const existing = this.assessments.get(state.id);
     if (existing) return { created: false, snapshot: snapshot(existing) };
     const stored = { head: copy(state), token: this.nextToken(), events: copy([...events]) };
@@ -56,7 +58,7 @@ export class MemoryAssessmentStore implements AssessmentStore {
     events: readonly AssessmentEvent[],
   ): Promise<AssessmentSnapshot> {
     await tick();
-    checkWrite(id, events, state);
+    checkAssessmentWrite(id, events, state);
     const s =
       this.assessments.get(id) ??
       fail('ASSESSMENT_NOT_FOUND', 'That assessment does not exist.', { assessmentId: id });
@@ -96,14 +98,4 @@ export class MemoryAssessmentStore implements AssessmentStore {
 
 function snapshot(s: Stored): AssessmentSnapshot {
   return { state: copy(s.head), token: s.token };
-}
-
-function checkWrite(id: string, events: readonly AssessmentEvent[], state?: AssessmentState): void {
-  if (events.length > maxEventsPerWrite)
-    fail('UNEXPECTED', 'Too many assessment events in one write.', {
-      assessmentId: id,
-      events: events.length,
-    });
-  if ((state && state.id !== id) || events.some((e) => e.assessmentId !== id))
-    fail('UNEXPECTED', 'An assessment write named another assessment.', { assessmentId: id });
 }
