@@ -25,6 +25,15 @@ export const verbs = {
   assessmentWithdraw: 'assessment.withdraw',
   assessmentReopen: 'assessment.reopen',
   assessmentRefresh: 'assessment.refresh',
+  /** A tutor's quiz chooser: put the chosen quiz to the class. */
+  quizOpen: 'quiz.open',
+  /** "Take the quiz" (also "Carry on" and "Try again"): the learner's own view. */
+  quizStart: 'quiz.start',
+  quizAnswer: 'quiz.answer',
+  quizResults: 'quiz.results',
+  quizRemind: 'quiz.remind',
+  /** The class card's refresh: tutors get the live figures. */
+  quizRefresh: 'quiz.refresh',
 } as const;
 
 export type Verb = (typeof verbs)[keyof typeof verbs];

@@ -38,6 +38,11 @@ export const errorCatalogue = {
   /** An action the assessment's state does not allow (already decided, withdrawn, not asked …). */
   ASSESSMENT_TRANSITION_REFUSED: { kind: 'user', status: 409 },
   ASSESSMENT_CONFLICT: { kind: 'system', status: 409 },
+  // Induction quizzes and the training record.
+  QUIZ_NOT_FOUND: { kind: 'user', status: 404 },
+  /** An answer or start the attempt does not allow (answered already, out of order, closed …). */
+  QUIZ_REFUSED: { kind: 'user', status: 409 },
+  QUIZ_CONFLICT: { kind: 'system', status: 409 },
   // Microsoft Graph change notifications that fail validation (forged, tampered, not ours).
   NOTIFICATION_INVALID: { kind: 'user', status: 400 },
   NOTIFICATION_UNAUTHENTIC: { kind: 'user', status: 401 },

@@ -155,17 +155,33 @@ const assessmentSchema = z.strictObject({
 const quizQuestionSchema = z.strictObject({
   id: key,
   text,
-  options: z.array(z.strictObject({ id: key, text })).min(2),
+  options: z
+    .array(z.strictObject({ id: key, text }))
+    .min(2)
+    .max(6),
+  /** The option id that is right; never sent to a card, only used to score on the server. */
   answer: key,
+  /** One line shown after the answer, citing the policy section it comes from. */
   explanation: text,
 });
+
+/** How often a person may take a quiz again: until they pass (the default), any time, or once. */
+export const retakePolicies = ['untilPassed', 'always', 'never'] as const;
 
 const quizSchema = z.strictObject({
   id: key,
   title: text,
+  /** Learners take it in their class team (`quiz start`); staff in personal chat (`quiz assign`). */
   audience: z.enum(['learners', 'staff']),
-  passMarkPercent: z.int().min(1).max(100),
-  questions: z.array(quizQuestionSchema).min(15, 'an induction quiz needs at least 15 questions'),
+  intro: text.optional(),
+  /** Correct answers needed to pass; at most the number of questions. */
+  passMark: z.int().min(1),
+  retakes: z.enum(retakePolicies).default('untilPassed'),
+  /** A pass counts for this long, then the person is overdue (the staff refresher's yearly cycle). */
+  refreshMonths: z.int().min(1).max(60).optional(),
+  /** An assigned quiz is due this many days after it is sent. */
+  dueDays: z.int().min(1).max(365).default(28),
+  questions: z.array(quizQuestionSchema).min(10, 'a quiz needs at least 10 questions').max(40),
 });
 
 /** One entry of the safeguarding library (core/detection/safeguarding-library.ts explains matching). */
@@ -363,6 +379,8 @@ export const policyPackSchema = z.strictObject({
 export type PolicyPack = z.output<typeof policyPackSchema>;
 export type TaxonomyItem = z.output<typeof taxonomyItemSchema>;
 export type RetentionRule = z.output<typeof retentionRuleSchema>;
+export type Quiz = z.output<typeof quizSchema>;
+export type QuizQuestion = z.output<typeof quizQuestionSchema>;
 export type RoleKey = string;
 
 /** A problem found in a pack, located by its path inside the pack. */
@@ -438,10 +456,20 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
     issue(['quizzes'], `quiz id "${id}" is used more than once`),
   );
   pack.quizzes.forEach((quiz, i) => {
+    if (quiz.audience === 'learners' && quiz.questions.length < 15)
+      issue(['quizzes', i, 'questions'], 'a learner induction quiz needs at least 15 questions');
+    if (quiz.passMark > quiz.questions.length)
+      issue(
+        ['quizzes', i, 'passMark'],
+        `the pass mark (${quiz.passMark}) is more than the number of questions (${quiz.questions.length})`,
+      );
     duplicates(quiz.questions.map((q) => q.id)).forEach((id) =>
       issue(['quizzes', i, 'questions'], `question id "${id}" is used more than once`),
     );
     quiz.questions.forEach((q, j) => {
+      duplicates(q.options.map((o) => o.id)).forEach((id) =>
+        issue(['quizzes', i, 'questions', j, 'options'], `option id "${id}" is used more than once`),
+      );
       if (!q.options.some((o) => o.id === q.answer)) {
         issue(
           ['quizzes', i, 'questions', j, 'answer'],
@@ -450,6 +478,13 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       }
     });
   });
+  for (const audience of ['learners', 'staff'] as const) {
+    if (!pack.quizzes.some((q) => q.audience === audience))
+      issue(
+        ['quizzes'],
+        `a quiz for ${audience} is needed (an induction for learners, a refresher for staff)`,
+      );
+  }
   const d = pack.detection;
   if (!roles.has(d.externalContact.protectedRole)) {
     issue(

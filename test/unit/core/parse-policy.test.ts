@@ -127,9 +127,32 @@ describe('policy packs', () => {
       'taxonomy[0].items[0].defaultSeverity',
     ],
     [
-      'a quiz with fewer than 15 questions',
+      'a quiz with fewer than 10 questions',
       (p: any) => (p.quizzes[0].questions = p.quizzes[0].questions.slice(0, 3)),
       'quizzes[0].questions',
+    ],
+    [
+      'a learner induction quiz with fewer than 15 questions',
+      (p: any) => {
+        p.quizzes[0].questions = p.quizzes[0].questions.slice(0, 12);
+        p.quizzes[0].passMark = 10;
+      },
+      'quizzes[0].questions',
+    ],
+    [
+      'a pass mark above the number of questions',
+      (p: any) => (p.quizzes[1].passMark = 13),
+      'quizzes[1].passMark',
+    ],
+    [
+      'no quiz for staff',
+      (p: any) => (p.quizzes = p.quizzes.filter((q: any) => q.audience !== 'staff')),
+      'quizzes',
+    ],
+    [
+      'an option id used twice in a question',
+      (p: any) => (p.quizzes[0].questions[0].options[1].id = p.quizzes[0].questions[0].options[0].id),
+      'quizzes[0].questions[0].options',
     ],
     ['a missing dsl role', (p: any) => delete p.roles.dsl, 'roles'],
     [

@@ -1,0 +1,318 @@
+/**
+ * Quiz use cases: a tutor puts a quiz to a class, each learner takes it in their own view of the
+ * class card, the tutor sees the class's progress and results, and every attempt is kept as the
+ * training record. Who is acting always comes from the authenticated activity; ids in card data
+ * are only looked up, never trusted (a card naming another learner changes nothing, because the
+ * attempt is always the actor's own).
+ *
+ * Concurrency: each learner's attempt is its own row written by compare-and-swap, so a class of 30
+ * answering at once never contend; one learner's double click loses the race and is told the
+ * question was answered.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Directory } from '../auth/authorise';
+import type { Clock } from '../clock';
+import type { Actor } from '../event-chain';
+import { fail } from '../errors';
+import type { Logger } from '../logger';
+import type { PolicyPack, Quiz } from '../policy/policy-pack';
+import {
+  answerQuestion,
+  classResults,
+  isClosed,
+  mayStartAnother,
+  newAttempt,
+  quizSnapshot,
+  tally,
+  type Attempt,
+  type Feedback,
+  type Member,
+  type PersonResult,
+  type QuizRun,
+  type QuizSnapshot,
+  type Tally,
+} from './quiz';
+import type { QuizStore, StoredAttempt } from './quiz-store';
+
+export interface QuizServiceDeps {
+  readonly store: QuizStore;
+  readonly pack: PolicyPack;
+  readonly directory: Directory;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Called after a run starts and whenever its figures change (the class card is updated). */
+  readonly onChange?: (runId: string) => Promise<void>;
+}
+
+/** Someone acting in Teams: their Entra id, name and Teams user id (MRI, for card refresh). */
+export interface QuizActor extends Actor {
+  readonly mri?: string;
+}
+
+/** What a learner sees after taking or answering: where they are, and how the last answer went. */
+export interface QuizView {
+  readonly run: QuizRun;
+  readonly quiz: QuizSnapshot;
+  readonly attempt: Attempt;
+  readonly feedback?: Feedback;
+  /** For a finished attempt: whether the pack lets them try again. */
+  readonly mayRetake: boolean;
+}
+
+export interface ClassResults {
+  readonly run: QuizRun;
+  readonly quiz: QuizSnapshot;
+  readonly results: readonly PersonResult[];
+  readonly tally: Tally;
+}
+
+/** Rounds of "someone else wrote this attempt first, read it again" before giving up. */
+const maxRounds = 5;
+
+export class QuizService {
+  private readonly snapshots = new Map<string, QuizSnapshot>();
+
+  constructor(private readonly deps: QuizServiceDeps) {}
+
+  /** The pack's quizzes for an audience. */
+  quizzes(audience: Quiz['audience']): readonly Quiz[] {
+    return this.deps.pack.quizzes.filter((q) => q.audience === audience);
+  }
+
+  async isTutor(userId: string): Promise<boolean> {
+    return this.isIn(userId, 'tutors');
+  }
+
+  /** Tutors see their classes; DSLs see every class. */
+  async mayViewClasses(userId: string): Promise<boolean> {
+    return (await this.isTutor(userId)) || (await this.isIn(userId, 'dsl'));
+  }
+
+  /**
+   * Puts a learner quiz to a class: only a member of the tutors role may. The roster is the class's
+   * members as Teams lists them; tutors are left out of it.
+   */
+  async start(
+    actor: QuizActor,
+    input: {
+      readonly quizId: string;
+      readonly classId: string;
+      readonly className?: string;
+      readonly place: Readonly<Record<string, unknown>>;
+      readonly members: readonly Member[];
+      readonly closesAt?: Date;
+    },
+  ): Promise<QuizRun> {
+    const { store, clock, log } = this.deps;
+    if (!(await this.isTutor(actor.id))) {
+      log.warn({ event: 'quiz.startRefused', actorId: actor.id }, 'quiz start refused: not a tutor');
+      fail('NOT_AUTHORISED', 'Only tutors can start a quiz in a class.', { actorId: actor.id });
+    }
+    const quiz = this.quizzes('learners').find((q) => q.id === input.quizId);
+    if (!quiz) {
+      const ids = this.quizzes('learners').map((q) => q.id);
+      fail('QUIZ_NOT_FOUND', `There is no class quiz called "${input.quizId}". Try: ${ids.join(', ')}.`, {
+        quizId: input.quizId.slice(0, 64),
+      });
+    }
+    const now = clock.now();
+    if (input.closesAt && input.closesAt.getTime() <= now.getTime())
+      fail('INPUT_INVALID', 'The closing date has passed. Give a date from today on.');
+    const snapshot = quizSnapshot(quiz);
+    await store.saveQuiz(snapshot);
+    const run: QuizRun = {
+      id: `q${randomBytes(9).toString('hex')}`,
+      quizId: quiz.id,
+      version: snapshot.version,
+      kind: 'class',
+      classId: input.classId,
+      ...(input.className !== undefined && { className: input.className }),
+      place: input.place,
+      startedBy: actor.id,
+      ...(actor.name !== undefined && { startedByName: actor.name }),
+      tutorMris: actor.mri ? [actor.mri] : [],
+      startedAt: now.toISOString(),
+      ...(input.closesAt && { closesAt: input.closesAt.toISOString() }),
+      roster: await this.learnersIn(input.members),
+    };
+    await store.saveRun(run);
+    log.info(
+      {
+        event: 'quiz.started',
+        runId: run.id,
+        quizId: quiz.id,
+        version: run.version,
+        learners: run.roster.length,
+      },
+      'quiz started in a class',
+    );
+    await this.changed(run.id);
+    return run;
+  }
+
+  async run(runId: string): Promise<QuizRun> {
+    return (
+      (await this.deps.store.run(runId)) ?? fail('QUIZ_NOT_FOUND', 'That quiz no longer exists.', { runId })
+    );
+  }
+
+  /** The quiz as the run pinned it. */
+  async quizOf(run: QuizRun): Promise<QuizSnapshot> {
+    const key = `${run.quizId}@${run.version}`;
+    const cached = this.snapshots.get(key);
+    if (cached) return cached;
+    const quiz =
+      (await this.deps.store.quiz(run.quizId, run.version)) ??
+      fail('STORAGE_FAILED', 'The quiz this run was started with is missing.', { runId: run.id });
+    this.snapshots.set(key, quiz);
+    return quiz;
+  }
+
+  /**
+   * "Take the quiz": the learner's attempt where they left it, a new one if the pack allows, or
+   * their result. `conversationId` is where they pressed it: a class's card works in its class only.
+   */
+  async take(actor: QuizActor, runId: string, conversationId: string): Promise<QuizView> {
+    const { store, clock, log } = this.deps;
+    const run = await this.run(runId);
+    this.assertInClass(run, conversationId, actor);
+    const quiz = await this.quizOf(run);
+    for (let round = 0; round < maxRounds; round++) {
+      const mine = await store.attempts(run.id, actor.id);
+      const latest = mine.at(-1);
+      const attempts = mine.map((s) => s.attempt);
+      if (latest && !latest.attempt.finishedAt) return this.view(run, quiz, latest.attempt, attempts);
+      if (!mayStartAnother(quiz, attempts)) {
+        return this.view(run, quiz, latest?.attempt ?? fail('UNEXPECTED', 'No attempt to show.'), attempts);
+      }
+      if (isClosed(run, clock.now()))
+        fail('QUIZ_REFUSED', 'This quiz has closed. Ask your tutor if you still need to take it.', {
+          runId,
+          reason: 'closed',
+        });
+      const attempt = newAttempt(run, quiz, actor.id, (latest?.attempt.number ?? 0) + 1, clock.now());
+      if ((await store.putAttempt(attempt)) === undefined) continue; // started on another device: read it
+      log.info(
+        { event: 'quiz.attemptStarted', runId, personId: actor.id, attempt: attempt.number },
+        'quiz attempt started',
+      );
+      await this.changed(run.id);
+      return this.view(run, quiz, attempt, [...attempts, attempt]);
+    }
+    return fail('QUIZ_CONFLICT', 'Your quiz kept changing. Try again.', { runId });
+  }
+
+  /** Records one answer of the actor's current attempt (refused, recording nothing, when it may not). */
+  async answer(
+    actor: QuizActor,
+    runId: string,
+    questionId: string,
+    answer: string,
+    conversationId: string,
+  ): Promise<QuizView> {
+    const { store, clock, log } = this.deps;
+    const run = await this.run(runId);
+    this.assertInClass(run, conversationId, actor);
+    const quiz = await this.quizOf(run);
+    for (let round = 0; round < maxRounds; round++) {
+      const mine = await store.attempts(run.id, actor.id);
+      const latest: StoredAttempt | undefined = mine.at(-1);
+      if (!latest) fail('QUIZ_REFUSED', 'Press **Take the quiz** to start.', { runId, reason: 'notStarted' });
+      const { attempt, feedback } = answerQuestion(
+        latest.attempt,
+        quiz,
+        run,
+        questionId,
+        answer,
+        clock.now(),
+      );
+      if ((await store.putAttempt(attempt, latest.token)) === undefined) continue; // raced: re-read, re-check
+      if (attempt.finishedAt) {
+        log.info(
+          {
+            event: 'quiz.attemptFinished',
+            runId,
+            personId: actor.id,
+            attempt: attempt.number,
+            score: attempt.score,
+            passed: attempt.passed,
+          },
+          'quiz attempt finished',
+        );
+        await this.changed(run.id);
+      }
+      const attempts = [...mine.slice(0, -1).map((s) => s.attempt), attempt];
+      return { ...this.view(run, quiz, attempt, attempts), feedback };
+    }
+    return fail('QUIZ_CONFLICT', 'Your answer could not be saved. Try again.', { runId });
+  }
+
+  /** The class card's figures. */
+  async tally(runId: string): Promise<Tally> {
+    return tally((await this.deps.store.attempts(runId)).map((s) => s.attempt));
+  }
+
+  /**
+   * Every member of the class with where they are: for tutors and DSLs only. `members`, when the
+   * caller has just read the class list from Teams, replaces the run's roster (people join late).
+   */
+  async results(actor: QuizActor, runId: string, members?: readonly Member[]): Promise<ClassResults> {
+    const { store, log } = this.deps;
+    let run = await this.run(runId);
+    if (!(await this.mayViewClasses(actor.id))) {
+      log.warn({ event: 'quiz.resultsRefused', runId, actorId: actor.id }, 'class results refused');
+      fail('NOT_AUTHORISED', 'Only tutors and the safeguarding team can see a class’s results.', {
+        actorId: actor.id,
+      });
+    }
+    const tutorMris =
+      actor.mri && !run.tutorMris.includes(actor.mri) && (await this.isTutor(actor.id))
+        ? [...run.tutorMris, actor.mri]
+        : run.tutorMris;
+    if (members || tutorMris !== run.tutorMris) {
+      run = { ...run, tutorMris, ...(members && { roster: await this.learnersIn(members) }) };
+      await store.saveRun(run);
+    }
+    const attempts = (await store.attempts(run.id)).map((s) => s.attempt);
+    return {
+      run,
+      quiz: await this.quizOf(run),
+      results: classResults(run.roster, attempts),
+      tally: tally(attempts),
+    };
+  }
+
+  /** The latest run in a class (where `quiz results` is typed), if any. */
+  async latestIn(classId: string): Promise<QuizRun | undefined> {
+    return (await this.deps.store.runs({ classId }))[0];
+  }
+
+  private view(run: QuizRun, quiz: QuizSnapshot, attempt: Attempt, attempts: readonly Attempt[]): QuizView {
+    return { run, quiz, attempt, mayRetake: !!attempt.finishedAt && mayStartAnother(quiz, attempts) };
+  }
+
+  /** A class's card answers in its own class only (a forged run id from elsewhere records nothing). */
+  private assertInClass(run: QuizRun, conversationId: string, actor: QuizActor): void {
+    if (run.kind !== 'class' || conversationId.split(';')[0] === run.classId) return;
+    this.deps.log.warn(
+      { event: 'quiz.wrongClass', runId: run.id, actorId: actor.id },
+      'quiz used outside its class',
+    );
+    fail('QUIZ_REFUSED', 'This quiz belongs to another class.', { runId: run.id, reason: 'wrongClass' });
+  }
+
+  private async learnersIn(members: readonly Member[]): Promise<Member[]> {
+    const learners: Member[] = [];
+    for (const m of members) if (!(await this.isTutor(m.id))) learners.push(m);
+    return learners;
+  }
+
+  private async isIn(userId: string, role: string): Promise<boolean> {
+    const groupId = this.deps.pack.roles[role]?.groupId;
+    return !!groupId && (await this.deps.directory.isMember(userId, groupId));
+  }
+
+  private async changed(runId: string): Promise<void> {
+    await this.deps.onChange?.(runId);
+  }
+}
