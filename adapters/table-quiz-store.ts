@@ -53,6 +53,12 @@ const runSchema = z.object({
   classId: z.string(),
   className: z.string().optional(),
   place: z.record(z.string(), z.unknown()).optional(),
+  conversation: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('chat'), chatId: z.string() }),
+      z.object({ kind: z.literal('channel'), teamId: z.string(), channelId: z.string() }),
+    ])
+    .optional(),
   startedBy: z.string(),
   startedByName: z.string().optional(),
   tutorMris: z.array(z.string()),

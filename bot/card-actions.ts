@@ -23,6 +23,7 @@ import { fail, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { parseReport } from '../core/reports/report-form';
 import { isAssessmentVerb, onAssessmentAction } from './assessment-actions';
+import { isQuizVerb, onQuizAction } from './quiz-actions';
 import { actorOf, type BotDeps } from './turn';
 
 const cardType = 'application/vnd.microsoft.card.adaptive';
@@ -58,6 +59,7 @@ export async function onCardAction(
       return respond(await renderCase(deps, await authorisedCase(deps, actor, data)));
     if (isCaseVerb(verb)) return respond(await actOnCase(deps, log, actor, verb, data));
     if (isAssessmentVerb(verb)) return respond(await onAssessmentAction(deps, log, actor, verb, data));
+    if (isQuizVerb(verb)) return respond(await onQuizAction(context, deps, log, verb, data));
     log.warn({ event: 'card.unknownVerb' }, 'unknown card verb');
     return respond(
       messageCard('That action is not recognised', ['Refresh the card and try again.'], {

@@ -1,7 +1,8 @@
 /**
  * Text commands, one table: each entry says where it may be used and what it does. Anything else
  * gets the help card. Personal chat: `report`, `assess [questionnaire]`, `cases`, `help`. In a channel or group chat:
- * `register <route>` (by a member of that route's roles).
+ * `register <route>` (by a member of that route's roles); in a class, `quiz`, `quiz start <id> [date]`
+ * and `quiz results` (bot/quiz-actions.ts).
  */
 import { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/adaptive-card';
@@ -11,12 +12,14 @@ import { draftCard } from '../cards/assessment/assessment-cards';
 import { mayActOnRoute, routesFor } from '../core/auth/authorise';
 import type { Logger } from '../core/logger';
 import { sweepCasePosts } from '../core/outbox/sweep';
+import { quizCommand } from './quiz-actions';
 import { actorOf, commandText, sendCard, type BotDeps } from './turn';
 
 interface Command {
   /** The words after the command, or undefined when the text is not this command. */
   match(text: string): string[] | undefined;
-  run(context: TurnContext, deps: BotDeps, log: Logger, args: string[]): Promise<AdaptiveCard>;
+  /** The card to answer with; undefined when the answer is posted another way (the quiz card). */
+  run(context: TurnContext, deps: BotDeps, log: Logger, args: string[]): Promise<AdaptiveCard | undefined>;
 }
 
 const word = (name: string) => (text: string) => (text === name ? [] : undefined);
@@ -32,6 +35,10 @@ const commands: readonly Command[] = [
     run: (context, deps, _log, [questionnaireId]) => assess(context, deps, questionnaireId ?? 'technology'),
   },
   {
+    match: (text) => (/^quiz(?:\s|$)/.test(text) ? text.split(' ').slice(1) : undefined),
+    run: (context, deps, log, args) => quizCommand(context, deps, log, args),
+  },
+  {
     match: (text) => {
       const m = /^register\s+(\S+)$/.exec(text);
       return m ? [m[1] ?? ''] : undefined;
@@ -44,7 +51,9 @@ export async function runCommand(context: TurnContext, deps: BotDeps, log: Logge
   const text = commandText(context);
   for (const command of commands) {
     const args = command.match(text);
-    if (args) return sendCard(context, await command.run(context, deps, log, args));
+    if (!args) continue;
+    const card = await command.run(context, deps, log, args);
+    return card && sendCard(context, card);
   }
   await sendCard(context, helpCard(deps.pack));
 }

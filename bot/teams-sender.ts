@@ -24,6 +24,8 @@ import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { approverCard, requesterCard } from '../cards/assessment/assessment-cards';
 import { caseCard } from '../cards/case-card/case-card';
+import { classCard } from '../cards/quiz/quiz-cards';
+import type { QuizRun, QuizSnapshot, Tally } from '../core/quizzes/quiz';
 import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../core/assessments/assessment';
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
 import type { CaseEvent } from '../core/cases/case-events';
@@ -144,6 +146,21 @@ export class BotConnectorSender implements TeamsSender {
         await ctx.sendActivity(MessageFactory.attachment(card));
       }),
     );
+  }
+
+  async postQuizCard(
+    place: ConversationRef,
+    run: QuizRun,
+    quiz: QuizSnapshot,
+    tally: Tally,
+  ): Promise<CasePost> {
+    const card = CardFactory.adaptiveCard(classCard(run, quiz, { tally, tutor: false, now: new Date() }));
+    return this.postNew(parseStored(routePlaceSchema, place, 'class'), card);
+  }
+
+  async updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
+    const card = CardFactory.adaptiveCard(classCard(run, quiz, { tally, tutor: false, now: new Date() }));
+    await this.replace(post, card, run.id);
   }
 
   /** Replaces the card of an earlier post in place; `fallbackLane` paces it when the post names no conversation. */

@@ -14,11 +14,13 @@ import type { ConversationStore } from '../core/conversations';
 import type { Logger } from '../core/logger';
 import type { Outbox } from '../core/outbox/outbox';
 import type { PolicyPack } from '../core/policy/policy-pack';
+import type { QuizService } from '../core/quizzes/quiz-service';
 
 /** What the bot's routes need from the app. */
 export interface BotDeps {
   readonly cases: CaseService;
   readonly assessments: AssessmentService;
+  readonly quizzes: QuizService;
   readonly pack: PolicyPack;
   readonly directory: Directory;
   readonly conversations: ConversationStore;

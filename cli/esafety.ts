@@ -10,6 +10,7 @@
  *   esafety assessments show <ref> [--json]
  *   esafety assessments export [--out <file>] [--format csv|json]
  *   esafety detection stats [--since YYYY-MM-DD] [--json]
+ *   esafety training report [--class <id>] [--quiz <id>] [--json|--csv]
  *   esafety audit verify [--json]            (cases and risk assessments)
  *   esafety policy validate <files…> [--json]
  *   esafety index rebuild
@@ -207,6 +208,69 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (opts: { json?: boolean }) => {
       const log = await getApp().store.purgeLog();
       print(!!opts.json, log, () => (log.length === 0 ? 'No case has been purged.' : describePurges(log)));
+    });
+
+  program
+    .command('training')
+    .description('The training record: induction quizzes and staff refreshers.')
+    .command('report')
+    .description('Who has passed, not passed yet, is in progress or has not started, per class and quiz.')
+    .option('--class <id>', 'one class (its team channel or group chat id)')
+    .option('--quiz <id>', 'one quiz (e.g. induction)')
+    .option('--json', 'machine-readable output')
+    .option('--csv', 'CSV for a spreadsheet or an inspector (a header row, RFC 4180)')
+    .action(async (opts: { class?: string; quiz?: string; json?: boolean; csv?: boolean }) => {
+      const rows = await getApp().quizzes.report({
+        ...(opts.class !== undefined && { classId: opts.class }),
+        ...(opts.quiz !== undefined && { quizId: opts.quiz }),
+      });
+      if (opts.csv) {
+        const records = rows.map((r) => ({
+          quiz: r.quizId,
+          quizTitle: r.quizTitle,
+          version: r.version,
+          class: r.className,
+          classId: r.classId,
+          runStarted: r.startedAt,
+          person: r.name ?? '',
+          personId: r.personId,
+          state: r.state,
+          best: r.best ?? '',
+          outOf: r.outOf,
+          passMark: r.passMark,
+          attempts: r.attempts,
+          finishedAt: r.finishedAt ?? '',
+        }));
+        const columns = Object.keys(records[0] ?? { quiz: '' }) as (keyof (typeof records)[number])[];
+        io.out(toCsv(columns, records).replace(/\r\n$/, ''));
+        return;
+      }
+      const stateText = {
+        passed: 'passed',
+        failed: 'not passed yet',
+        inProgress: 'in progress',
+        notStarted: 'not started',
+      };
+      print(!!opts.json, rows, () =>
+        rows.length === 0
+          ? 'No quiz has been run yet.'
+          : [
+              formatTable(
+                ['QUIZ', 'CLASS', 'STARTED', 'PERSON', 'STATE', 'BEST', 'ATTEMPTS', 'FINISHED'],
+                rows.map((r) => [
+                  r.quizId,
+                  oneLine(r.className || r.classId),
+                  shortTime(r.startedAt),
+                  oneLine(r.name ?? r.personId),
+                  stateText[r.state],
+                  r.best !== undefined ? `${r.best}/${r.outOf}` : '',
+                  String(r.attempts),
+                  shortTime(r.finishedAt),
+                ]),
+              ),
+              `${rows.length} ${rows.length === 1 ? 'record' : 'records'}: ${rows.filter((r) => r.state === 'passed').length} passed`,
+            ].join('\n'),
+      );
     });
 
   const assessments = program

@@ -19,6 +19,8 @@ import { assessmentFollowUps, followUps, type Outbox, type OutboxMessage } from 
 import { AssessmentService } from '../core/assessments/assessment-service';
 import { TableAssessmentStore } from '../adapters/table-assessment-store';
 import { TableDraftStore } from '../adapters/table-draft-store';
+import { TableQuizStore } from '../adapters/table-quiz-store';
+import { QuizService } from '../core/quizzes/quiz-service';
 import type { GraphQueueMessage } from '../core/monitoring/graph-notification';
 import { NotificationWorker } from '../core/monitoring/notification-worker';
 import {
@@ -57,6 +59,8 @@ export interface App {
   readonly cases: CaseService;
   /** Technology and off-site learning risk assessments. */
   readonly assessments: AssessmentService;
+  /** Induction quizzes and the staff refresher, and the training record behind them. */
+  readonly quizzes: QuizService;
   readonly directory: Directory;
   readonly conversations: ConversationStore;
   readonly outbox: Outbox;
@@ -137,6 +141,15 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       for (const message of assessmentFollowUps(state, event)) await outbox.send(message);
     },
   });
+  const quizzes = new QuizService({
+    store: new TableQuizStore({ ...tables, cipher }),
+    pack,
+    directory,
+    ...(graph && config.graph && { roster: new GraphConversationMembers(graph, config.graph.tenantId) }),
+    clock,
+    log,
+    onChange: (runId) => outbox.send({ kind: 'quiz.post', runId }),
+  });
   const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
   const monitoring =
     graph && config.graph && config.monitoring
@@ -169,6 +182,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     store,
     cases,
     assessments,
+    quizzes,
     directory,
     conversations,
     outbox,

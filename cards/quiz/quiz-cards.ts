@@ -49,13 +49,16 @@ function withTutorRefresh(card: AdaptiveCard, run: QuizRun): AdaptiveCard {
   };
 }
 
-/** The card in the class: the quiz and *Take the quiz*; with `tally`, the tutors' view with the figures. */
+/**
+ * The card in the class: the quiz, how many have finished, and *Take the quiz*; for a tutor, the
+ * class's figures and *Class results* too.
+ */
 export function classCard(
   run: QuizRun,
   quiz: QuizSnapshot,
-  options: { readonly tally?: Tally; readonly now: Date },
+  options: { readonly tally: Tally; readonly tutor: boolean; readonly now: Date },
 ): AdaptiveCard {
-  const { tally } = options;
+  const { tally, tutor } = options;
   const card = expand(classTemplate, {
     title: plain(quiz.title),
     intro: quiz.intro ? plain(quiz.intro) : '',
@@ -64,10 +67,10 @@ export function classCard(
     closes: run.closesAt ? ukTime(run.closesAt) : '',
     closed: isClosed(run, options.now),
     startedBy: plain(run.startedByName ?? 'a tutor'),
-    tutor: tally !== undefined,
-    started: tally?.started ?? 0,
-    finished: tally?.finished ?? 0,
-    passed: tally?.passed ?? 0,
+    tutor,
+    started: String(tally.started),
+    finished: String(tally.finished),
+    passed: String(tally.passed),
     ofClass: run.roster.length > 0 ? ` (of ${run.roster.length} learners)` : '',
     runId: run.id,
     verbs: cardVerbs,

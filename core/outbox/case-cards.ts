@@ -27,6 +27,7 @@ import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } fro
 import { fail, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
+import type { QuizRun, QuizSnapshot, Tally } from '../quizzes/quiz';
 import type { OpsNotice, RequesterChange } from './outbox';
 
 /** Teams, as the outbox needs it (bot/teams-sender.ts): it renders the cards and paces the sends. */
@@ -54,6 +55,10 @@ export interface TeamsSender {
   ): Promise<void>;
   /** The requester's card in their chat: the decision, the approver's question, a review reminder. */
   tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void>;
+  /** A quiz's class card, new in its class; where it went. */
+  postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CasePost>;
+  /** Replaces the class card with the class's figures as they are now. */
+  updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
 }
 
 export interface CaseCardsDeps {
@@ -80,6 +85,8 @@ interface Shown {
 export interface CardSubject<S extends Shown> {
   readonly what: string;
   get(id: string): Promise<S | undefined>;
+  /** Where its card goes when that is not its route's registered place (a quiz: its class). */
+  place?(state: S): Promise<ConversationRef | undefined>;
   /** A new post in the route's place; where it went. */
   post(place: ConversationRef, state: S): Promise<CasePost>;
   /** Replaces an earlier post's card with the state as it is now. */
@@ -123,7 +130,11 @@ export async function showCard<S extends Shown>(
     if (record.post && !record.lease && record.version >= state.version) {
       return log.debug({ event: 'post.current' }, 'card already shows this version');
     }
-    const place = record.post ? undefined : await conversations.route(state.route);
+    const place = record.post
+      ? undefined
+      : subject.place
+        ? await subject.place(state)
+        : await conversations.route(state.route);
     if (!record.post && !place) {
       // Kept, not dropped: `register <route>` in a channel posts every waiting card.
       return log.warn({ route: state.route, event: 'post.routeUnregistered' }, 'no channel for route');

@@ -8,12 +8,14 @@ import type { ConversationStore } from '../conversations';
 import type { Logger } from '../logger';
 import type { PolicyPack } from '../policy/policy-pack';
 import type { AssessmentService } from '../assessments/assessment-service';
+import type { QuizService } from '../quizzes/quiz-service';
 import { showCard, showCaseCard, type TeamsSender } from './case-cards';
 import type { OutboxMessage } from './outbox';
 
 export interface OutboxWorkerDeps {
   readonly cases: Pick<CaseService, 'get' | 'chronology'>;
   readonly assessments: Pick<AssessmentService, 'get' | 'history'>;
+  readonly quizzes: Pick<QuizService, 'run' | 'quizOf' | 'tally'>;
   readonly pack: PolicyPack;
   readonly conversations: ConversationStore;
   readonly sender: TeamsSender;
@@ -69,6 +71,23 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
         { assessmentId: state.id, change: message.change, event: 'notify.sent' },
         'requester told',
       );
+    }
+    case 'quiz.post': {
+      const { quizzes } = deps;
+      // The card's version is the class's figures (they only grow), so each change shows once.
+      const get = async (id: string) => {
+        const run = await quizzes.run(id).catch(() => undefined);
+        if (!run?.place) return undefined;
+        const tally = await quizzes.tally(id);
+        return { run, tally, quiz: await quizzes.quizOf(run), version: tally.version + 1, route: '' };
+      };
+      return showCard(deps, message.runId, {
+        what: 'quiz',
+        get,
+        place: (s) => Promise.resolve(s.run.place),
+        post: async (place, s) => sender.postQuizCard(place, s.run, s.quiz, s.tally),
+        update: async (post, s) => sender.updateQuizCard(post, s.run, s.quiz, s.tally),
+      });
     }
     case 'ops.notice': {
       const place = await conversations.route(message.route);

@@ -39,6 +39,8 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
     assessmentId: z.string().min(1).max(64),
     change: z.enum(requesterChanges),
   }),
+  /** Post a quiz's class card to its class, or update it in place with the class's figures. */
+  z.object({ kind: z.literal('quiz.post'), runId: z.string().regex(/^q[0-9a-f]{1,40}$/) }),
   /**
    * Tell a route's channel that something needs an operator (a notification that could not be
    * processed). Fixed wording (cards/render.ts `opsNoticeCard`): never message content, names or ids.

@@ -11,6 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Directory } from '../auth/authorise';
+import type { ConversationRefFacts } from '../detection/chat-signal';
+import type { ConversationMembers } from '../monitoring/chat-monitor';
 import type { Clock } from '../clock';
 import type { Actor } from '../event-chain';
 import { fail } from '../errors';
@@ -38,6 +40,8 @@ export interface QuizServiceDeps {
   readonly store: QuizStore;
   readonly pack: PolicyPack;
   readonly directory: Directory;
+  /** The class list: the members of the class's team channel or group chat (Microsoft Graph). */
+  readonly roster?: Pick<ConversationMembers, 'members' | 'forget'>;
   readonly clock: Clock;
   readonly log: Logger;
   /** Called after a run starts and whenever its figures change (the class card is updated). */
@@ -66,6 +70,26 @@ export interface ClassResults {
   readonly tally: Tally;
 }
 
+/** One person's standing in one run: a row of `esafety training report`. */
+export interface TrainingRow {
+  readonly runId: string;
+  readonly quizId: string;
+  readonly quizTitle: string;
+  readonly version: string;
+  readonly classId: string;
+  readonly className: string;
+  readonly startedAt: string;
+  readonly personId: string;
+  readonly name?: string;
+  readonly state: PersonResult['state'];
+  readonly best?: number;
+  readonly outOf: number;
+  readonly passMark: number;
+  readonly attempts: number;
+  readonly missed: readonly string[];
+  readonly finishedAt?: string;
+}
+
 /** Rounds of "someone else wrote this attempt first, read it again" before giving up. */
 const maxRounds = 5;
 
@@ -89,8 +113,8 @@ export class QuizService {
   }
 
   /**
-   * Puts a learner quiz to a class: only a member of the tutors role may. The roster is the class's
-   * members as Teams lists them; tutors are left out of it.
+   * Puts a learner quiz to a class: only a member of the tutors role may. The class list is read
+   * from the class's conversation; tutors are left out of it.
    */
   async start(
     actor: QuizActor,
@@ -99,7 +123,7 @@ export class QuizService {
       readonly classId: string;
       readonly className?: string;
       readonly place: Readonly<Record<string, unknown>>;
-      readonly members: readonly Member[];
+      readonly conversation?: ConversationRefFacts;
       readonly closesAt?: Date;
     },
   ): Promise<QuizRun> {
@@ -133,7 +157,8 @@ export class QuizService {
       tutorMris: actor.mri ? [actor.mri] : [],
       startedAt: now.toISOString(),
       ...(input.closesAt && { closesAt: input.closesAt.toISOString() }),
-      roster: await this.learnersIn(input.members),
+      ...(input.conversation && { conversation: input.conversation }),
+      roster: await this.learnersIn(input.conversation),
     };
     await store.saveRun(run);
     log.info(
@@ -169,10 +194,11 @@ export class QuizService {
   }
 
   /**
-   * "Take the quiz": the learner's attempt where they left it, a new one if the pack allows, or
-   * their result. `conversationId` is where they pressed it: a class's card works in its class only.
+   * "Take the quiz": the learner's attempt where they left it, else their last result, else a new
+   * attempt; "Try again" (`again`) starts a new one if the pack allows. `conversationId` is where
+   * they pressed it: a class's card works in its class only.
    */
-  async take(actor: QuizActor, runId: string, conversationId: string): Promise<QuizView> {
+  async take(actor: QuizActor, runId: string, conversationId: string, again = false): Promise<QuizView> {
     const { store, clock, log } = this.deps;
     const run = await this.run(runId);
     this.assertInClass(run, conversationId, actor);
@@ -182,8 +208,8 @@ export class QuizService {
       const latest = mine.at(-1);
       const attempts = mine.map((s) => s.attempt);
       if (latest && !latest.attempt.finishedAt) return this.view(run, quiz, latest.attempt, attempts);
-      if (!mayStartAnother(quiz, attempts)) {
-        return this.view(run, quiz, latest?.attempt ?? fail('UNEXPECTED', 'No attempt to show.'), attempts);
+      if (latest && (!again || !mayStartAnother(quiz, attempts))) {
+        return this.view(run, quiz, latest.attempt, attempts);
       }
       if (isClosed(run, clock.now()))
         fail('QUIZ_REFUSED', 'This quiz has closed. Ask your tutor if you still need to take it.', {
@@ -247,16 +273,24 @@ export class QuizService {
     return fail('QUIZ_CONFLICT', 'Your answer could not be saved. Try again.', { runId });
   }
 
+  /** Where the actor is in a run, starting nothing (shown again after a refused answer). */
+  async current(actor: QuizActor, runId: string): Promise<QuizView | undefined> {
+    const run = await this.run(runId);
+    const mine = (await this.deps.store.attempts(run.id, actor.id)).map((s) => s.attempt);
+    const latest = mine.at(-1);
+    return latest && this.view(run, await this.quizOf(run), latest, mine);
+  }
+
   /** The class card's figures. */
   async tally(runId: string): Promise<Tally> {
     return tally((await this.deps.store.attempts(runId)).map((s) => s.attempt));
   }
 
   /**
-   * Every member of the class with where they are: for tutors and DSLs only. `members`, when the
-   * caller has just read the class list from Teams, replaces the run's roster (people join late).
+   * Every member of the class with where they are: for tutors and DSLs only. The class list is
+   * read again (people join late) and kept on the run.
    */
-  async results(actor: QuizActor, runId: string, members?: readonly Member[]): Promise<ClassResults> {
+  async results(actor: QuizActor, runId: string): Promise<ClassResults> {
     const { store, log } = this.deps;
     let run = await this.run(runId);
     if (!(await this.mayViewClasses(actor.id))) {
@@ -269,8 +303,10 @@ export class QuizService {
       actor.mri && !run.tutorMris.includes(actor.mri) && (await this.isTutor(actor.id))
         ? [...run.tutorMris, actor.mri]
         : run.tutorMris;
-    if (members || tutorMris !== run.tutorMris) {
-      run = { ...run, tutorMris, ...(members && { roster: await this.learnersIn(members) }) };
+    if (run.conversation) this.deps.roster?.forget(run.conversation);
+    const roster = run.conversation ? await this.learnersIn(run.conversation) : run.roster;
+    if (tutorMris !== run.tutorMris || JSON.stringify(roster) !== JSON.stringify(run.roster)) {
+      run = { ...run, tutorMris, roster };
       await store.saveRun(run);
     }
     const attempts = (await store.attempts(run.id)).map((s) => s.attempt);
@@ -280,6 +316,42 @@ export class QuizService {
       results: classResults(run.roster, attempts),
       tally: tally(attempts),
     };
+  }
+
+  /**
+   * The training record, one row per person per run: every run of a class or of a quiz (or all),
+   * with each member's state, best score and attempts. For the admin CLI and inspectors.
+   */
+  async report(filter: { readonly classId?: string; readonly quizId?: string } = {}): Promise<TrainingRow[]> {
+    const { store } = this.deps;
+    const rows: TrainingRow[] = [];
+    for (const run of await store.runs(filter)) {
+      const quiz = await this.quizOf(run);
+      const attempts = (await store.attempts(run.id)).map((s) => s.attempt);
+      const names = new Map(run.roster.map((m) => [m.id, m.name]));
+      for (const r of classResults(run.roster, attempts)) {
+        const name = names.get(r.personId);
+        rows.push({
+          runId: run.id,
+          quizId: run.quizId,
+          quizTitle: quiz.title,
+          version: run.version,
+          classId: run.classId,
+          className: run.className ?? '',
+          startedAt: run.startedAt,
+          personId: r.personId,
+          ...(name !== undefined && { name }),
+          state: r.state,
+          ...(r.best !== undefined && { best: r.best }),
+          outOf: quiz.questions.length,
+          passMark: quiz.passMark,
+          attempts: r.attempts,
+          missed: r.missed,
+          ...(r.finishedAt !== undefined && { finishedAt: r.finishedAt }),
+        });
+      }
+    }
+    return rows;
   }
 
   /** The latest run in a class (where `quiz results` is typed), if any. */
@@ -301,9 +373,15 @@ export class QuizService {
     fail('QUIZ_REFUSED', 'This quiz belongs to another class.', { runId: run.id, reason: 'wrongClass' });
   }
 
-  private async learnersIn(members: readonly Member[]): Promise<Member[]> {
+  /** The class's members who are not tutors, as Graph lists them; none when there is no roster. */
+  private async learnersIn(conversation: ConversationRefFacts | undefined): Promise<Member[]> {
+    const { roster } = this.deps;
+    if (!conversation || !roster) return [];
     const learners: Member[] = [];
-    for (const m of members) if (!(await this.isTutor(m.id))) learners.push(m);
+    for (const m of await roster.members(conversation)) {
+      if (!(await this.isTutor(m.id)))
+        learners.push({ id: m.id, ...(m.displayName && { name: m.displayName }) });
+    }
     return learners;
   }
 

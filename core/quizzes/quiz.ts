@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { fail } from '../errors';
+import type { ConversationRefFacts } from '../detection/chat-signal';
 import type { Quiz, QuizQuestion } from '../policy/policy-pack';
 
 /** The pack's quiz as it was when a run started, under the hash of its content. */
@@ -47,6 +48,8 @@ export interface QuizRun {
   readonly className?: string;
   /** Where the class card is posted (a route-place shape: `{ reference, channelId? }`). */
   readonly place?: Readonly<Record<string, unknown>>;
+  /** The class's conversation as Graph names it, to read its members. */
+  readonly conversation?: ConversationRefFacts;
   readonly startedBy: string;
   readonly startedByName?: string;
   /** Tutors whose view of the class card Teams refreshes automatically (their MRIs). */

@@ -42,11 +42,14 @@ export function playgroundConfig(tenant: LocalTenant, pg: Playground): Record<st
       email,
     };
   };
+  const team = tenant.teams.find((t) => t.id === pg.team) ?? tenant.teams[0];
+  // The team's members first, so the Playground's own lists show the class as it is.
+  const inTeam = (id: string) => (team?.members.includes(id) ? 0 : 1);
   const others = tenant.users
     .filter((u) => u.id !== pg.user)
+    .sort((a, b) => inTeam(a.id) - inTeam(b.id))
     .slice(0, 5)
     .map((u) => person(u.id));
-  const team = tenant.teams.find((t) => t.id === pg.team) ?? tenant.teams[0];
   const chat = tenant.chats.find((c) => c.id === pg.chat);
   return {
     version: '0.1.1',

@@ -8,7 +8,15 @@ export interface TeamsUser {
   readonly name: string;
 }
 
-function base(user: TeamsUser, serviceUrl: string, conversation: Record<string, unknown>) {
+/** What Teams puts in `channelData` beside the tenant (a channel message names its team and channel). */
+type ChannelData = Record<string, unknown>;
+
+function base(
+  user: TeamsUser,
+  serviceUrl: string,
+  conversation: Record<string, unknown>,
+  channelData: ChannelData = {},
+) {
   return {
     id: `f:${randomUUID()}`,
     timestamp: new Date().toISOString(),
@@ -17,7 +25,7 @@ function base(user: TeamsUser, serviceUrl: string, conversation: Record<string, 
     from: { id: `29:${user.aadObjectId}`, name: user.name, aadObjectId: user.aadObjectId },
     recipient: { id: '28:esafety-bot', name: 'E-Safety' },
     conversation: { tenantId, ...conversation },
-    channelData: { tenant: { id: tenantId } },
+    channelData: { ...channelData, tenant: { id: tenantId } },
   };
 }
 
@@ -31,9 +39,28 @@ export const dslChannel = {
   isGroup: true,
 };
 
-export function message(user: TeamsUser, serviceUrl: string, text: string, conversation = personal(user)) {
-  return { ...base(user, serviceUrl, conversation), type: 'message', text };
+export function message(
+  user: TeamsUser,
+  serviceUrl: string,
+  text: string,
+  conversation: Record<string, unknown> = personal(user),
+  channelData?: ChannelData,
+) {
+  return { ...base(user, serviceUrl, conversation, channelData), type: 'message', text };
 }
+
+/** A class team's General channel, as Teams describes a message in one of its threads. */
+export const classChannel = {
+  conversation: {
+    id: '19:class-team@thread.tacv2;messageid=1700000000001',
+    conversationType: 'channel',
+    isGroup: true,
+  },
+  channelData: {
+    team: { id: '19:class-team@thread.tacv2', name: 'Level 3 IT' },
+    channel: { id: '19:class-team@thread.tacv2', name: 'General' },
+  },
+} as const;
 
 export function cardAction(
   user: TeamsUser,
@@ -41,9 +68,10 @@ export function cardAction(
   verb: string,
   data: Record<string, unknown>,
   conversation: Record<string, unknown> = personal(user),
+  channelData?: ChannelData,
 ) {
   return {
-    ...base(user, serviceUrl, conversation),
+    ...base(user, serviceUrl, conversation, channelData),
     type: 'invoke',
     name: 'adaptiveCard/action',
     value: { action: { type: 'Action.Execute', id: randomUUID(), verb, data }, trigger: 'manual' },

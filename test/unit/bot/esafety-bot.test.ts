@@ -12,6 +12,8 @@ import type { OutboxMessage } from '../../../core/outbox/outbox';
 import { defaultPack, report, staff, steppingClock } from '../../support/fixtures';
 import { MemoryAssessmentStore } from '../../support/memory-assessment-store';
 import { MemoryCaseStore } from '../../support/memory-case-store';
+import { QuizService } from '../../../core/quizzes/quiz-service';
+import { MemoryQuizStore } from '../../support/memory-quiz-store';
 import { MemoryDraftStore } from '../../support/memory-draft-store';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';
 
@@ -36,9 +38,17 @@ function setup() {
     clock: steppingClock(),
     log: silentLogger,
   });
+  const quizzes = new QuizService({
+    store: new MemoryQuizStore(),
+    pack: defaultPack,
+    directory,
+    clock: steppingClock(),
+    log: silentLogger,
+  });
   const bot = new EsafetyBot({
     cases,
     assessments,
+    quizzes,
     pack: defaultPack,
     directory,
     conversations,

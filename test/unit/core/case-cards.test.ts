@@ -13,7 +13,7 @@ import { MemoryConversationStore } from '../../support/memory-conversation-store
  */
 class RecordingTeams implements Omit<
   TeamsSender,
-  'postAssessmentCard' | 'updateAssessmentCard' | 'tellRequester'
+  'postAssessmentCard' | 'updateAssessmentCard' | 'tellRequester' | 'postQuizCard' | 'updateQuizCard'
 > {
   readonly threads = new Map<string, number>();
   failNext = 0;
