@@ -5,7 +5,7 @@
  * with the ETag read for every later one.
  */
 import type { TableClient } from '@azure/data-tables';
-import type { CasePostRecord, ConversationRef, ConversationStore } from '../core/conversations';
+import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } from '../core/conversations';
 import { fail } from '../core/errors';
 import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
@@ -16,6 +16,7 @@ interface PostRow {
   readonly version?: number;
   readonly leaseHolder?: string;
   readonly leaseUntil?: string;
+  readonly copies?: string;
 }
 
 export class TableConversationStore implements ConversationStore {
@@ -45,7 +46,9 @@ export class TableConversationStore implements ConversationStore {
     if (!row) return undefined;
     const conversation = parse(row.ref);
     const record: CasePostRecord = {
-      ...(conversation && row.activityId ? { post: { conversation, activityId: row.activityId } } : {}),
+      ...(conversation && row.activityId
+        ? { post: { conversation, activityId: row.activityId, ...copiesOf(row.copies) } }
+        : {}),
       version: typeof row.version === 'number' ? row.version : Number(row.version ?? 0),
       ...(row.leaseHolder && row.leaseUntil
         ? { lease: { holder: row.leaseHolder, until: row.leaseUntil } }
@@ -63,6 +66,7 @@ export class TableConversationStore implements ConversationStore {
       ...(record.post && {
         ref: JSON.stringify(record.post.conversation),
         activityId: record.post.activityId,
+        ...(record.post.copies && { copies: JSON.stringify(record.post.copies) }),
       }),
       ...(record.lease && { leaseHolder: record.lease.holder, leaseUntil: record.lease.until }),
     };
@@ -104,4 +108,11 @@ function parse(value: unknown): ConversationRef | undefined {
   return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
     ? (parsed as ConversationRef)
     : undefined;
+}
+
+/** The card's copies in other local clients, as `putCasePost` wrote them (see CasePost). */
+function copiesOf(text: unknown): Pick<CasePost, 'copies'> {
+  if (typeof text !== 'string') return {};
+  const copies = JSON.parse(text) as NonNullable<CasePost['copies']>;
+  return Array.isArray(copies) ? { copies } : {};
 }

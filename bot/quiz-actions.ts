@@ -86,7 +86,7 @@ function classOf(
   if (conversation.conversationType !== 'channel') return undefined;
   const channelId = data.channel?.id ?? base;
   const teamId = data.team?.aadGroupId ?? data.team?.id ?? base;
-  const className = data.team?.name ?? data.channel?.name;
+  const className = data.team?.name;
   return {
     classId: channelId,
     ...(className && { className }),

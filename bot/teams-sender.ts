@@ -45,6 +45,11 @@ export interface TeamsSenderDeps {
   readonly log: Logger;
   /** Minimum spacing between sends to one conversation (Teams allows a few per second per thread). */
   readonly spacingMs?: number;
+  /**
+   * Other clients that show the same conversation from their own copy (locally, one Agents
+   * Playground per person): each new post is made there too, and updated with it. Teams needs none.
+   */
+  readonly mirrors?: (place: RoutePlace) => readonly RoutePlace[];
 }
 
 /** A stored Bot Framework conversation reference, checked on every read. */
@@ -163,8 +168,23 @@ export class BotConnectorSender implements TeamsSender {
     await this.replace(post, card, run.id);
   }
 
-  /** Replaces the card of an earlier post in place; `fallbackLane` paces it when the post names no conversation. */
+  /**
+   * Replaces the card of an earlier post in place (and of its copies in other local clients);
+   * `fallbackLane` paces it when the post names no conversation.
+   */
   private async replace(post: CasePost, card: Attachment, fallbackLane: string): Promise<void> {
+    await this.replaceOne(post, card, fallbackLane);
+    for (const copy of post.copies ?? []) {
+      await this.replaceOne(copy, card, fallbackLane).catch((err: unknown) =>
+        this.log.warn(
+          { event: 'send.copyFailed', status: httpFailure(err).status },
+          'a copy of a card was not updated',
+        ),
+      );
+    }
+  }
+
+  private async replaceOne(post: CasePost, card: Attachment, fallbackLane: string): Promise<void> {
     const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'card post'));
     await this.send(ref.conversation?.id ?? fallbackLane, () =>
       this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
@@ -182,11 +202,28 @@ export class BotConnectorSender implements TeamsSender {
     );
   }
 
+  /** Posts a new message to a place and to its mirrors (see TeamsSenderDeps.mirrors). */
+  private async postNew(place: RoutePlace, card: Attachment): Promise<CasePost> {
+    const posted = await this.postOne(place, card);
+    const copies: { conversation: CasePost['conversation']; activityId: string }[] = [];
+    for (const mirror of this.deps.mirrors?.(place) ?? []) {
+      await this.postOne(mirror, card).then(
+        (copy) => copies.push({ conversation: copy.conversation, activityId: copy.activityId }),
+        (err: unknown) =>
+          this.log.warn(
+            { event: 'send.copyFailed', status: httpFailure(err).status },
+            'a copy of a card was not posted',
+          ),
+      );
+    }
+    return copies.length > 0 ? { ...posted, copies } : posted;
+  }
+
   /**
    * Posts a new message to a route's place: a new thread in a Teams channel, or a message in the
    * chat that was registered. Returns where it went, so it can be updated later.
    */
-  private async postNew(place: RoutePlace, card: Attachment): Promise<CasePost> {
+  private async postOne(place: RoutePlace, card: Attachment): Promise<CasePost> {
     const { adapter, appId } = this.deps;
     const ref = reference(place.reference);
     let posted: CasePost | undefined;

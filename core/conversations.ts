@@ -9,6 +9,11 @@ export type ConversationRef = Readonly<Record<string, unknown>>;
 export interface CasePost {
   readonly conversation: ConversationRef;
   readonly activityId: string;
+  /**
+   * The same card in other clients that show the same conversation but keep their own copy of it:
+   * locally, each Agents Playground is its own Bot Connector (Teams itself needs none).
+   */
+  readonly copies?: readonly { readonly conversation: ConversationRef; readonly activityId: string }[];
 }
 
 /**

@@ -11,7 +11,7 @@ import type {
   InvocationContext,
 } from '@azure/functions';
 import { createBotAdapter } from '../bot/bot-adapter';
-import { BotConnectorSender } from '../bot/teams-sender';
+import { BotConnectorSender, type TeamsSenderDeps } from '../bot/teams-sender';
 import { EsafetyBot } from '../bot/esafety-bot';
 import { noticeOperators } from '../core/outbox/ops-notice';
 import { sweepCasePosts } from '../core/outbox/sweep';
@@ -83,13 +83,23 @@ export interface Registrations {
   readonly timers: readonly TimerRegistration[];
 }
 
-export function registrations(app: App): Registrations {
+export function registrations(
+  app: App,
+  options: { readonly mirrors?: TeamsSenderDeps['mirrors'] } = {},
+): Registrations {
   const { config, log } = app;
   const bot = new EsafetyBot(app);
   const adapter =
     config.bot.appId !== undefined || config.bot.anonymous ? createBotAdapter(config.bot, log) : undefined;
   const sender =
-    adapter && new BotConnectorSender({ adapter, appId: config.bot.appId ?? '', pack: app.pack, log });
+    adapter &&
+    new BotConnectorSender({
+      adapter,
+      appId: config.bot.appId ?? '',
+      pack: app.pack,
+      log,
+      ...(options.mirrors && { mirrors: options.mirrors }),
+    });
   return {
     http: [
       { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler(app) },

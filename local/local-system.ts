@@ -32,7 +32,7 @@ import { startDevHost, type RunningDevHost } from './host/dev-host';
 import { startQueueRunner, type QueueRunnerOptions, type RunningQueues } from './host/queue-runner';
 import { startTimers } from './host/timer-runner';
 import type { LocalPorts } from './local-settings';
-import { localRoutes, startPlaygrounds, type RunningPlayground } from './playground/playground';
+import { localMirrors, localRoutes, startPlaygrounds, type RunningPlayground } from './playground/playground';
 import { startAzurite, type RunningAzurite } from './storage/azurite';
 import { startAzuriteProcess } from './storage/azurite-process';
 import { loadTenant, type LocalTenant } from './tenant';
@@ -193,7 +193,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     if (options.playgrounds || options.botConnectorUrl !== undefined)
       for (const { route, ref } of localRoutes(tenant, options.botConnectorUrl))
         await app.conversations.saveRoute(route, ref);
-    const regs = registrations(app);
+    // Locally each Playground keeps its own copy of a conversation: posts are mirrored to them all.
+    const mirrors = options.playgrounds ? localMirrors(tenant) : undefined;
+    const regs = registrations(app, { ...(mirrors && { mirrors }) });
     host.serve(regs.http);
 
     if (dataDir) {
@@ -241,7 +243,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await running?.stop();
       },
       async startWorker() {
-        workers.push(await runQueues(registrations(compose(config, overrides)).queues));
+        workers.push(
+          await runQueues(registrations(compose(config, overrides), { ...(mirrors && { mirrors }) }).queues),
+        );
       },
       stop: stopAll,
     };

@@ -74,12 +74,16 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
     }
     case 'quiz.post': {
       const { quizzes } = deps;
-      // The card's version is the class's figures (they only grow), so each change shows once.
+      // The card's version is how many have finished and passed (they only grow): it is updated
+      // when someone finishes, not when someone starts. An update puts the posted card back in
+      // front of every learner still answering (Teams shows a message's new card to all but the
+      // users it refreshes for), so it happens only when the figure everyone sees changes.
       const get = async (id: string) => {
         const run = await quizzes.run(id).catch(() => undefined);
         if (!run?.place) return undefined;
         const tally = await quizzes.tally(id);
-        return { run, tally, quiz: await quizzes.quizOf(run), version: tally.version + 1, route: '' };
+        const version = 1 + tally.finished + tally.passed;
+        return { run, tally, quiz: await quizzes.quizOf(run), version, route: '' };
       };
       return showCard(deps, message.runId, {
         what: 'quiz',

@@ -44,7 +44,7 @@ export interface QuizServiceDeps {
   readonly roster?: Pick<ConversationMembers, 'members' | 'forget'>;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Called after a run starts and whenever its figures change (the class card is updated). */
+  /** Called after a run starts and whenever someone finishes (the class card is updated). */
   readonly onChange?: (runId: string) => Promise<void>;
 }
 
@@ -222,7 +222,6 @@ export class QuizService {
         { event: 'quiz.attemptStarted', runId, personId: actor.id, attempt: attempt.number },
         'quiz attempt started',
       );
-      await this.changed(run.id);
       return this.view(run, quiz, attempt, [...attempts, attempt]);
     }
     return fail('QUIZ_CONFLICT', 'Your quiz kept changing. Try again.', { runId });

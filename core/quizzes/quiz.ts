@@ -242,8 +242,6 @@ export interface Tally {
   readonly started: number;
   readonly finished: number;
   readonly passed: number;
-  /** Grows with every change of the figures: the version the class card shows. */
-  readonly version: number;
 }
 
 export function tally(attempts: readonly Attempt[]): Tally {
@@ -252,7 +250,7 @@ export function tally(attempts: readonly Attempt[]): Tally {
   const started = people(() => true);
   const finished = people((a) => a.finishedAt !== undefined);
   const passed = people((a) => a.passed === true);
-  return { started, finished, passed, version: started + finished + passed };
+  return { started, finished, passed };
 }
 
 /** Every member's result, the roster first (in its order), then anyone else who took part. */

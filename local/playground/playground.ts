@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { fail } from '../../core/errors';
 import type { ConversationRef } from '../../core/conversations';
+import type { RoutePlace } from '../../bot/teams-sender';
 import type { LocalTenant } from '../tenant';
 
 export const localBot = { id: '28:esafety-bot', name: 'E-Safety' } as const;
@@ -104,6 +105,43 @@ export function localRoutes(
     // A channel's cases each start a thread (channelId); a chat's go into the chat.
     return [{ route, ref: kind === 'channel' ? { reference, channelId: id } : { reference } }];
   });
+}
+
+/**
+ * The other Playgrounds that show a place's conversation. Teams shows one conversation to all its
+ * members; each local Playground keeps its own copy, so a post to the class team from one (the
+ * quiz card) is posted as a new message in every other Playground that has that team or chat.
+ */
+export function localMirrors(tenant: LocalTenant): (place: RoutePlace) => RoutePlace[] {
+  return (place) => {
+    const base = place.channelId ?? (place.reference.conversation.id.split(';')[0] as string);
+    const from = portOf(place.reference.serviceUrl);
+    const team = tenant.teams.find((t) => t.id === base || t.channels.some((c) => c.id === base));
+    const chat = tenant.chats.find((c) => c.id === base);
+    return tenant.playgrounds
+      .filter((pg) => pg.port !== from && ((team && pg.team === team.id) || (chat && pg.chat === chat.id)))
+      .map((pg) => {
+        const reference = {
+          ...place.reference,
+          serviceUrl: `http://localhost:${pg.port}/_connector`,
+          conversation: {
+            id: base,
+            isGroup: true,
+            conversationType: team ? 'channel' : 'groupChat',
+            tenantId: tenant.tenantId,
+          },
+        };
+        return team ? { reference, channelId: base } : { reference };
+      });
+  };
+}
+
+function portOf(url: string): number | undefined {
+  try {
+    return Number(new URL(url).port) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startPlaygrounds(options: {

@@ -48,6 +48,19 @@ export function describeConversationStoreContract(name: string, make: () => Conv
       expect(await store.casePost('c2')).toEqual({ record: { post, version: 3 }, token: second });
     });
 
+    it('keeps the copies of a card in other local clients with its post', async () => {
+      const store = make();
+      const post = {
+        conversation: { id: '19:class@thread.tacv2;messageid=1' },
+        activityId: '1',
+        copies: [
+          { conversation: { id: '19:class@thread.tacv2;messageid=9', serviceUrl: 'x' }, activityId: '9' },
+        ],
+      };
+      await store.putCasePost('qcopies', { post, version: 2 });
+      expect((await store.casePost('qcopies'))?.record).toEqual({ post, version: 2 });
+    });
+
     it('lets exactly one of many concurrent first writers win', async () => {
       const store = make();
       const results = await Promise.all(
