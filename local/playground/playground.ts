@@ -114,7 +114,7 @@ export function localRoutes(
  */
 export function localMirrors(tenant: LocalTenant): (place: RoutePlace) => RoutePlace[] {
   return (place) => {
-    const base = place.channelId ?? (place.reference.conversation.id.split(';')[0] as string);
+    const base = place.channelId ?? (place.reference.conversation.id.split(';')[0]);
     const from = portOf(place.reference.serviceUrl);
     const team = tenant.teams.find((t) => t.id === base || t.channels.some((c) => c.id === base));
     const chat = tenant.chats.find((c) => c.id === base);
