@@ -33,6 +33,7 @@ const quizVerbs = [
   verbs.quizStart,
   verbs.quizAnswer,
   verbs.quizResults,
+  verbs.quizRemind,
   verbs.quizRefresh,
 ] as const;
 type QuizVerb = (typeof quizVerbs)[number];
@@ -258,6 +259,23 @@ export async function onQuizAction(
       const quiz = await quizzes.quizOf(run);
       const tutor = await quizzes.mayViewClasses(actor.id);
       return classCard(run, quiz, { now: clock.now(), tutor, tally: await quizzes.tally(run.id) });
+    }
+    case verbs.quizRemind: {
+      const parsed = schemas.run.safeParse(data);
+      if (!parsed.success) return notRecognised();
+      const { results, reminded } = await quizzes.remind(actor, parsed.data.runId);
+      let unreachable = 0;
+      for (const id of reminded) if (!(await deps.conversations.user(id))) unreachable++;
+      const sent = reminded.length - unreachable;
+      const notice = [
+        `Reminder sent to ${sent} ${sent === 1 ? 'learner' : 'learners'} in their chat with E-Safety.`,
+        unreachable > 0
+          ? `${unreachable} ${unreachable === 1 ? 'has' : 'have'} not opened a chat with E-Safety yet, so remind them in class.`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+      return classResultsCard(results, notice);
     }
     case verbs.quizResults: {
       const parsed = schemas.run.safeParse(data);

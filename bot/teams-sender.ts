@@ -24,8 +24,8 @@ import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { approverCard, requesterCard } from '../cards/assessment/assessment-cards';
 import { caseCard } from '../cards/case-card/case-card';
-import { classCard } from '../cards/quiz/quiz-cards';
-import type { QuizRun, QuizSnapshot, Tally } from '../core/quizzes/quiz';
+import { classCard, reminderCard } from '../cards/quiz/quiz-cards';
+import type { PersonResult, QuizRun, QuizSnapshot, Tally } from '../core/quizzes/quiz';
 import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../core/assessments/assessment';
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
 import type { CaseEvent } from '../core/cases/case-events';
@@ -166,6 +166,21 @@ export class BotConnectorSender implements TeamsSender {
   async updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
     const card = CardFactory.adaptiveCard(classCard(run, quiz, { tally, tutor: false, now: new Date() }));
     await this.replace(post, card, run.id);
+  }
+
+  async remindLearner(
+    user: ConversationRef,
+    run: QuizRun,
+    quiz: QuizSnapshot,
+    result: PersonResult,
+  ): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
+    const card = CardFactory.adaptiveCard(reminderCard(run, quiz, result));
+    await this.send(ref.conversation?.id ?? result.personId, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.sendActivity(MessageFactory.attachment(card));
+      }),
+    );
   }
 
   /**

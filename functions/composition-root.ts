@@ -149,6 +149,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     clock,
     log,
     onChange: (runId) => outbox.send({ kind: 'quiz.post', runId }),
+    outbox,
   });
   const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
   const monitoring =

@@ -16,11 +16,13 @@ import {
   currentQuestion,
   isClosed,
   questionOf,
+  type PersonResult,
   type QuizRun,
   type QuizSnapshot,
   type Tally,
 } from '../../core/quizzes/quiz';
 import type { ClassResults, QuizView } from '../../core/quizzes/quiz-service';
+import { messageCard } from '../message/message';
 import { expand, ukTime, type AdaptiveCard } from '../adaptive-card';
 import { plain } from '../markdown';
 import { verbs } from '../verbs';
@@ -175,4 +177,19 @@ export function chooseQuizCard(quizzes: readonly Quiz[], problem = ''): Adaptive
     quizzes: quizzes.map((q) => ({ id: q.id, title: `${plain(q.title)} (${q.questions.length} questions)` })),
     verbs: cardVerbs,
   });
+}
+
+/** A learner's reminder in their own chat: take the quiz, or what to revisit before trying again. */
+export function reminderCard(run: QuizRun, quiz: QuizSnapshot, result: PersonResult): AdaptiveCard {
+  const where = run.className ? `in your class team, ${plain(run.className)}` : 'in your class team';
+  const closes = run.closesAt ? ` It closes ${ukTime(run.closesAt)}.` : '';
+  if (result.state === 'failed') {
+    return messageCard(`Reminder: ${plain(quiz.title)}`, [
+      `You have not passed the quiz yet (your best is ${result.best ?? 0} of ${quiz.questions.length}; ${quiz.passMark} pass). Read these points, then press **Take the quiz** on the quiz card ${where} to try again.${closes}`,
+      ...result.missed.map((id) => `- ${plain(questionOf(quiz, id)?.explanation ?? id)}`),
+    ]);
+  }
+  return messageCard(`Reminder: ${plain(quiz.title)}`, [
+    `Your tutor asks you to take the e-safety quiz: press **Take the quiz** on the quiz card ${where}. It has ${quiz.questions.length} questions and you get feedback after each one.${closes}`,
+  ]);
 }

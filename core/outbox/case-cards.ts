@@ -27,7 +27,7 @@ import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } fro
 import { fail, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
-import type { QuizRun, QuizSnapshot, Tally } from '../quizzes/quiz';
+import type { PersonResult, QuizRun, QuizSnapshot, Tally } from '../quizzes/quiz';
 import type { OpsNotice, RequesterChange } from './outbox';
 
 /** Teams, as the outbox needs it (bot/teams-sender.ts): it renders the cards and paces the sends. */
@@ -59,6 +59,8 @@ export interface TeamsSender {
   postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CasePost>;
   /** Replaces the class card with the class's figures as they are now. */
   updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
+  /** A learner's reminder in their chat: take the quiz, or what to revisit before trying again. */
+  remindLearner(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot, result: PersonResult): Promise<void>;
 }
 
 export interface CaseCardsDeps {

@@ -15,7 +15,7 @@ import type { OutboxMessage } from './outbox';
 export interface OutboxWorkerDeps {
   readonly cases: Pick<CaseService, 'get' | 'chronology'>;
   readonly assessments: Pick<AssessmentService, 'get' | 'history'>;
-  readonly quizzes: Pick<QuizService, 'run' | 'quizOf' | 'tally'>;
+  readonly quizzes: Pick<QuizService, 'run' | 'quizOf' | 'tally' | 'resultOf'>;
   readonly pack: PolicyPack;
   readonly conversations: ConversationStore;
   readonly sender: TeamsSender;
@@ -92,6 +92,19 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
         post: async (place, s) => sender.postQuizCard(place, s.run, s.quiz, s.tally),
         update: async (post, s) => sender.updateQuizCard(post, s.run, s.quiz, s.tally),
       });
+    }
+    case 'quiz.remind': {
+      const { quizzes } = deps;
+      const where = { runId: message.runId, personId: message.personId };
+      const user = await conversations.user(message.personId);
+      if (!user)
+        return log.info({ ...where, event: 'remind.noConversation' }, 'learner has no chat with the bot');
+      const run = await quizzes.run(message.runId);
+      const result = await quizzes.resultOf(run.id, message.personId);
+      if (result.state === 'passed')
+        return log.info({ ...where, event: 'remind.passed' }, 'passed since: not reminded');
+      await sender.remindLearner(user, run, await quizzes.quizOf(run), result);
+      return log.info({ ...where, state: result.state, event: 'remind.sent' }, 'learner reminded');
     }
     case 'ops.notice': {
       const place = await conversations.route(message.route);

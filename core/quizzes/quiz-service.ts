@@ -24,6 +24,7 @@ import {
   isClosed,
   mayStartAnother,
   newAttempt,
+  personResult,
   quizSnapshot,
   tally,
   type Attempt,
@@ -35,6 +36,7 @@ import {
   type Tally,
 } from './quiz';
 import type { QuizStore, StoredAttempt } from './quiz-store';
+import type { Outbox } from '../outbox/outbox';
 
 export interface QuizServiceDeps {
   readonly store: QuizStore;
@@ -46,6 +48,8 @@ export interface QuizServiceDeps {
   readonly log: Logger;
   /** Called after a run starts and whenever someone finishes (the class card is updated). */
   readonly onChange?: (runId: string) => Promise<void>;
+  /** Where reminders go to be sent (one message per learner, so none is lost). */
+  readonly outbox?: Outbox;
 }
 
 /** Someone acting in Teams: their Entra id, name and Teams user id (MRI, for card refresh). */
@@ -278,6 +282,32 @@ export class QuizService {
     const mine = (await this.deps.store.attempts(run.id, actor.id)).map((s) => s.attempt);
     const latest = mine.at(-1);
     return latest && this.view(run, await this.quizOf(run), latest, mine);
+  }
+
+  /** One person's standing in a run. */
+  async resultOf(runId: string, personId: string): Promise<PersonResult> {
+    return personResult(
+      personId,
+      (await this.deps.store.attempts(runId, personId)).map((s) => s.attempt),
+    );
+  }
+
+  /**
+   * *Remind*: the class's learners who have not started or not passed yet (tutors and DSLs only).
+   * Each is reminded by the outbox in their own chat; the results say who they are.
+   */
+  async remind(actor: QuizActor, runId: string): Promise<{ results: ClassResults; reminded: string[] }> {
+    const { outbox, log } = this.deps;
+    const results = await this.results(actor, runId);
+    const reminded = results.results
+      .filter((r) => r.state === 'notStarted' || r.state === 'failed')
+      .map((r) => r.personId);
+    for (const personId of reminded) await outbox?.send({ kind: 'quiz.remind', runId, personId });
+    log.info(
+      { event: 'quiz.remind', runId, actorId: actor.id, reminded: reminded.length },
+      'learners reminded',
+    );
+    return { results, reminded };
   }
 
   /** The class card's figures. */

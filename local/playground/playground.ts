@@ -114,7 +114,8 @@ export function localRoutes(
  */
 export function localMirrors(tenant: LocalTenant): (place: RoutePlace) => RoutePlace[] {
   return (place) => {
-    const base = place.channelId ?? (place.reference.conversation.id.split(';')[0]);
+    const id = place.reference.conversation.id;
+    const base = place.channelId ?? id.split(';')[0] ?? id;
     const from = portOf(place.reference.serviceUrl);
     const team = tenant.teams.find((t) => t.id === base || t.channels.some((c) => c.id === base));
     const chat = tenant.chats.find((c) => c.id === base);

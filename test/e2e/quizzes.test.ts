@@ -234,6 +234,42 @@ describe('Lee takes the quiz in his own view', () => {
   });
 });
 
+describe('Remind', () => {
+  it('sends each learner who has not started a reminder in their own chat, and says who it could not reach', async () => {
+    // Lola has the app in her personal scope (she said hello); the bot keeps her chat.
+    stack.connector.clear();
+    expect((await stack.post(message(lola, stack.connector.url, 'hello'))).status).toBe(200);
+    const results = await say(tariq, 'quiz results');
+    expect(actionData(results as Card, 'Remind 1 not passed')['verb']).toBe('quiz.remind');
+    stack.connector.clear();
+    const card = await press(tariq, actionData(results as Card, 'Remind 1 not passed'));
+    expect(textOf(card)).toContain('Reminder sent to 1 learner in their chat with E-Safety.');
+    const reminder = await waitFor(
+      () =>
+        stack.connector.calls
+          .filter((c) => c.path.includes(encodeURIComponent(`a:personal-${lola.aadObjectId}`)))
+          .flatMap((c) =>
+            ((c.body['attachments'] as Card[] | undefined) ?? []).map((a) => a['content'] as Card),
+          )[0],
+      "Lola's reminder",
+    );
+    wellFormed(reminder);
+    expect(textOf(reminder)).toContain('Reminder: E-safety at induction');
+    expect(textOf(reminder)).toContain('press Take the quiz on the quiz card in your class team, Level 3 IT');
+    // Nobody else was messaged: Lee passed.
+    expect(
+      stack.connector.calls.filter((c) =>
+        c.path.includes(encodeURIComponent(`a:personal-${lee.aadObjectId}`)),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses Remind from a learner', async () => {
+    const card = await press(lola, { verb: 'quiz.remind', data: { runId } });
+    expect(textOf(card)).toContain('Only tutors and the safeguarding team');
+  });
+});
+
 describe('a class of 30 answering at once', () => {
   const learners = Array.from({ length: 30 }, (_, i) => ({
     aadObjectId: `7${String(i).padStart(7, '0')}-0000-4000-8000-${randomBytes(6).toString('hex')}`,

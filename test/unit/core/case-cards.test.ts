@@ -13,7 +13,12 @@ import { MemoryConversationStore } from '../../support/memory-conversation-store
  */
 class RecordingTeams implements Omit<
   TeamsSender,
-  'postAssessmentCard' | 'updateAssessmentCard' | 'tellRequester' | 'postQuizCard' | 'updateQuizCard'
+  | 'postAssessmentCard'
+  | 'updateAssessmentCard'
+  | 'tellRequester'
+  | 'postQuizCard'
+  | 'updateQuizCard'
+  | 'remindLearner'
 > {
   readonly threads = new Map<string, number>();
   failNext = 0;
