@@ -8,6 +8,8 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { LRUCache } from 'lru-cache';
 import type { Directory } from '../core/auth/authorise';
+import type { GroupMembers } from '../core/quizzes/quiz-service';
+import { allPages, graphCall } from './graph-gateway';
 import { fail, httpStatusOf } from '../core/errors';
 import type { Logger } from '../core/logger';
 
@@ -51,5 +53,28 @@ export class GraphDirectory implements Directory {
     }
     for (const g of groups) this.cache.set(`${userId}/${g}`, member.includes(g));
     return member.includes(groupId);
+  }
+}
+
+/**
+ * A group's members from Microsoft Graph, `GET /groups/{id}/members` paged
+ * (https://learn.microsoft.com/graph/api/group-list-members): the people a staff refresher is sent
+ * to. Users only (nested groups and devices are left out). Permission: GroupMember.Read.All.
+ */
+export class GraphGroupMembers implements GroupMembers {
+  constructor(private readonly graph: Client) {}
+
+  async members(groupId: string): Promise<{ id: string; name?: string }[]> {
+    const raw = await graphCall(
+      () =>
+        allPages<{ '@odata.type'?: string; id?: string; displayName?: string | null }>(
+          this.graph,
+          `/groups/${encodeURIComponent(groupId)}/members?$select=id,displayName`,
+        ),
+      'read group members',
+    );
+    return raw
+      .filter((m) => m['@odata.type'] === '#microsoft.graph.user' && typeof m.id === 'string')
+      .map((m) => ({ id: m.id as string, ...(m.displayName ? { name: m.displayName } : {}) }));
   }
 }

@@ -124,6 +124,7 @@ export async function quizCommand(
   const { quizzes } = deps;
   const actor = quizActor(context);
   const place = classOf(context);
+  if (actor && args[0] === 'assign') return assignCommand(deps, actor, args.slice(1));
   if (!actor || !place)
     return messageCard('Use this in a class', [
       'Type **quiz** in your class team channel or class group chat to start an e-safety quiz there.',
@@ -142,6 +143,35 @@ export async function quizCommand(
     const e = toEsafetyError(err);
     if (e.kind !== 'user') throw e;
     return messageCard('That did not work', [e.message], { tone: 'attention' });
+  }
+}
+
+/** `quiz assign <quizId> <group>` (the DSL, anywhere): the staff quiz goes to each member's chat. */
+async function assignCommand(deps: BotDeps, actor: QuizActor, [quizId, group]: readonly string[]) {
+  if (!quizId || !group)
+    return messageCard('Which quiz, and for whom?', [
+      `Type **quiz assign <quiz> <group>**, e.g. **quiz assign ${deps.quizzes.quizzes('staff')[0]?.id ?? 'staff-refresher'} tutors**. The group is one of the policy's roles (${Object.keys(deps.pack.roles).join(', ')}) or an Entra group id.`,
+    ]);
+  try {
+    const run = await deps.quizzes.assign(actor, quizId, group);
+    const quiz = await deps.quizzes.quizOf(run);
+    let unreachable = 0;
+    for (const m of run.roster) if (!(await deps.conversations.user(m.id))) unreachable++;
+    return messageCard(`Sent: ${quiz.title}`, [
+      `${run.roster.length} ${run.roster.length === 1 ? 'person' : 'people'} in ${run.className ?? group} ${run.roster.length === 1 ? 'gets' : 'get'} it in their chat with E-Safety, due by ${run.dueAt?.slice(0, 10) ?? ''}.`,
+      ...(unreachable > 0
+        ? [
+            `${unreachable} ${unreachable === 1 ? 'has' : 'have'} not opened a chat with E-Safety yet: they are in the training record as not started. Ask IT to install the app for them.`,
+          ]
+        : []),
+      'Progress: **npx esafety training report --quiz ' + quiz.id + '**.',
+    ]);
+  } catch (err) {
+    const e = toEsafetyError(err);
+    if (e.kind !== 'user') throw e;
+    return messageCard(e.code === 'NOT_AUTHORISED' ? 'Not allowed' : 'That did not work', [e.message], {
+      tone: 'attention',
+    });
   }
 }
 

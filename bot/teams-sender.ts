@@ -24,7 +24,7 @@ import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { approverCard, requesterCard } from '../cards/assessment/assessment-cards';
 import { caseCard } from '../cards/case-card/case-card';
-import { classCard, reminderCard } from '../cards/quiz/quiz-cards';
+import { assignedQuizCard, classCard, reminderCard } from '../cards/quiz/quiz-cards';
 import type { PersonResult, QuizRun, QuizSnapshot, Tally } from '../core/quizzes/quiz';
 import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../core/assessments/assessment';
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
@@ -166,6 +166,16 @@ export class BotConnectorSender implements TeamsSender {
   async updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
     const card = CardFactory.adaptiveCard(classCard(run, quiz, { tally, tutor: false, now: new Date() }));
     await this.replace(post, card, run.id);
+  }
+
+  async sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void> {
+    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
+    const card = CardFactory.adaptiveCard(assignedQuizCard(run, quiz));
+    await this.send(ref.conversation?.id ?? run.id, () =>
+      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
+        await ctx.sendActivity(MessageFactory.attachment(card));
+      }),
+    );
   }
 
   async remindLearner(

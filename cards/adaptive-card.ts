@@ -27,6 +27,18 @@ export function ukTime(iso: string): string {
   return londonTime.format(new Date(iso));
 }
 
+const londonDate = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+});
+/** `Friday 18 December 2026` in UK time. */
+export function ukDate(iso: string): string {
+  return londonDate.format(new Date(iso));
+}
+
 const londonMonth = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
   month: 'long',

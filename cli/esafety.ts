@@ -10,7 +10,7 @@
  *   esafety assessments show <ref> [--json]
  *   esafety assessments export [--out <file>] [--format csv|json]
  *   esafety detection stats [--since YYYY-MM-DD] [--json]
- *   esafety training report [--class <id>] [--quiz <id>] [--json|--csv]
+ *   esafety training report [--class <id>] [--quiz <id>] [--overdue] [--json|--csv]
  *   esafety audit verify [--json]            (cases and risk assessments)
  *   esafety policy validate <files…> [--json]
  *   esafety index rebuild
@@ -216,62 +216,86 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('report')
     .description('Who has passed, not passed yet, is in progress or has not started, per class and quiz.')
     .option('--class <id>', 'one class (its team channel or group chat id)')
-    .option('--quiz <id>', 'one quiz (e.g. induction)')
+    .option('--quiz <id>', 'one quiz (e.g. induction, staff-refresher)')
+    .option(
+      '--overdue',
+      'only people overdue: a staff quiz not passed by its due date, or a pass older than its refresh period',
+    )
     .option('--json', 'machine-readable output')
     .option('--csv', 'CSV for a spreadsheet or an inspector (a header row, RFC 4180)')
-    .action(async (opts: { class?: string; quiz?: string; json?: boolean; csv?: boolean }) => {
-      const rows = await getApp().quizzes.report({
-        ...(opts.class !== undefined && { classId: opts.class }),
-        ...(opts.quiz !== undefined && { quizId: opts.quiz }),
-      });
-      if (opts.csv) {
-        const records = rows.map((r) => ({
-          quiz: r.quizId,
-          quizTitle: r.quizTitle,
-          version: r.version,
-          class: r.className,
-          classId: r.classId,
-          runStarted: r.startedAt,
-          person: r.name ?? '',
-          personId: r.personId,
-          state: r.state,
-          best: r.best ?? '',
-          outOf: r.outOf,
-          passMark: r.passMark,
-          attempts: r.attempts,
-          finishedAt: r.finishedAt ?? '',
-        }));
-        const columns = Object.keys(records[0] ?? { quiz: '' }) as (keyof (typeof records)[number])[];
-        io.out(toCsv(columns, records).replace(/\r\n$/, ''));
-        return;
-      }
-      const stateText = {
-        passed: 'passed',
-        failed: 'not passed yet',
-        inProgress: 'in progress',
-        notStarted: 'not started',
-      };
-      print(!!opts.json, rows, () =>
-        rows.length === 0
-          ? 'No quiz has been run yet.'
-          : [
-              formatTable(
-                ['QUIZ', 'CLASS', 'STARTED', 'PERSON', 'STATE', 'BEST', 'ATTEMPTS', 'FINISHED'],
-                rows.map((r) => [
-                  r.quizId,
-                  oneLine(r.className || r.classId),
-                  shortTime(r.startedAt),
-                  oneLine(r.name ?? r.personId),
-                  stateText[r.state],
-                  r.best !== undefined ? `${r.best}/${r.outOf}` : '',
-                  String(r.attempts),
-                  shortTime(r.finishedAt),
-                ]),
-              ),
-              `${rows.length} ${rows.length === 1 ? 'record' : 'records'}: ${rows.filter((r) => r.state === 'passed').length} passed`,
-            ].join('\n'),
-      );
-    });
+    .action(
+      async (opts: { class?: string; quiz?: string; overdue?: boolean; json?: boolean; csv?: boolean }) => {
+        const rows = (
+          await getApp().quizzes.report({
+            ...(opts.class !== undefined && { classId: opts.class }),
+            ...(opts.quiz !== undefined && { quizId: opts.quiz }),
+          })
+        ).filter((r) => !opts.overdue || r.overdue);
+        if (opts.csv) {
+          const records = rows.map((r) => ({
+            quiz: r.quizId,
+            quizTitle: r.quizTitle,
+            version: r.version,
+            class: r.className,
+            classId: r.classId,
+            runStarted: r.startedAt,
+            person: r.name ?? '',
+            personId: r.personId,
+            state: r.state,
+            best: r.best ?? '',
+            outOf: r.outOf,
+            passMark: r.passMark,
+            attempts: r.attempts,
+            finishedAt: r.finishedAt ?? '',
+            dueAt: r.dueAt ?? '',
+            validUntil: r.validUntil ?? '',
+            overdue: r.overdue ? 'yes' : 'no',
+          }));
+          const columns = Object.keys(records[0] ?? { quiz: '' }) as (keyof (typeof records)[number])[];
+          io.out(toCsv(columns, records).replace(/\r\n$/, ''));
+          return;
+        }
+        const stateText = {
+          passed: 'passed',
+          failed: 'not passed yet',
+          inProgress: 'in progress',
+          notStarted: 'not started',
+        };
+        print(!!opts.json, rows, () =>
+          rows.length === 0
+            ? 'No quiz has been run yet.'
+            : [
+                formatTable(
+                  [
+                    'QUIZ',
+                    'CLASS OR GROUP',
+                    'STARTED',
+                    'PERSON',
+                    'STATE',
+                    'BEST',
+                    'ATTEMPTS',
+                    'FINISHED',
+                    'DUE',
+                  ],
+                  rows.map((r) => [
+                    r.quizId,
+                    oneLine(r.className || r.classId),
+                    shortTime(r.startedAt),
+                    oneLine(r.name ?? r.personId),
+                    stateText[r.state],
+                    r.best !== undefined ? `${r.best}/${r.outOf}` : '',
+                    String(r.attempts),
+                    shortTime(r.finishedAt),
+                    r.overdue
+                      ? `OVERDUE${r.dueAt ? ` (${r.dueAt.slice(0, 10)})` : ''}`
+                      : (r.validUntil ?? r.dueAt ?? '').slice(0, 10),
+                  ]),
+                ),
+                `${rows.length} ${rows.length === 1 ? 'record' : 'records'}: ${rows.filter((r) => r.state === 'passed').length} passed, ${rows.filter((r) => r.overdue).length} overdue`,
+              ].join('\n'),
+        );
+      },
+    );
 
   const assessments = program
     .command('assessments')

@@ -30,7 +30,7 @@ import {
   type StorageTables,
 } from '../adapters/storage-clients';
 import { StorageQueue } from '../adapters/storage-queue';
-import { GraphDirectory } from '../adapters/graph-directory';
+import { GraphDirectory, GraphGroupMembers } from '../adapters/graph-directory';
 import { createGraphClient } from '../adapters/graph-gateway';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphConversationMembers } from '../adapters/graph-chats';
@@ -145,7 +145,11 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     store: new TableQuizStore({ ...tables, cipher }),
     pack,
     directory,
-    ...(graph && config.graph && { roster: new GraphConversationMembers(graph, config.graph.tenantId) }),
+    ...(graph &&
+      config.graph && {
+        roster: new GraphConversationMembers(graph, config.graph.tenantId),
+        groups: new GraphGroupMembers(graph),
+      }),
     clock,
     log,
     onChange: (runId) => outbox.send({ kind: 'quiz.post', runId }),

@@ -75,7 +75,8 @@ export function helpCard(pack: PolicyPack): AdaptiveCard {
       'Type **report** to report an e-safety concern to the safeguarding team. On any message, use **…** → **Report this message**.',
       'Never promise confidentiality. If someone is in immediate danger, call 999 first.',
       'Before using a new app, platform or online tool with learners, type **assess** to risk-assess it for approval (you can stop and carry on later).',
-      'Safeguarding team members: type **cases** to see open cases you can act on.',
+      'Tutors: in your class team, type **@E-Safety quiz** to run the e-safety induction quiz; **quiz results** shows who has passed.',
+      'Safeguarding team members: type **cases** to see open cases you can act on; **quiz assign <quiz> <group>** sends the staff refresher.',
     ],
     {
       actions: pack.assessment.questionnaires.map((q) => ({

@@ -23,7 +23,7 @@ import {
 } from '../../core/quizzes/quiz';
 import type { ClassResults, QuizView } from '../../core/quizzes/quiz-service';
 import { messageCard } from '../message/message';
-import { expand, ukTime, type AdaptiveCard } from '../adaptive-card';
+import { expand, ukDate, ukTime, type AdaptiveCard } from '../adaptive-card';
 import { plain } from '../markdown';
 import { verbs } from '../verbs';
 import chooseTemplate from './choose.json';
@@ -192,4 +192,17 @@ export function reminderCard(run: QuizRun, quiz: QuizSnapshot, result: PersonRes
   return messageCard(`Reminder: ${plain(quiz.title)}`, [
     `Your tutor asks you to take the e-safety quiz: press **Take the quiz** on the quiz card ${where}. It has ${quiz.questions.length} questions and you get feedback after each one.${closes}`,
   ]);
+}
+
+/** A staff quiz in the person's own chat (`quiz assign`): what it is, when it is due, and *Start*. */
+export function assignedQuizCard(run: QuizRun, quiz: QuizSnapshot): AdaptiveCard {
+  return messageCard(
+    plain(quiz.title),
+    [
+      ...(quiz.intro ? [plain(quiz.intro)] : []),
+      `Sent by ${plain(run.startedByName ?? 'the Designated Safeguarding Lead')} to ${plain(run.className ?? 'your group')}. ${quiz.questions.length} questions; ${quiz.passMark} correct to pass; feedback after each one.`,
+      ...(run.dueAt ? [`Please complete it by **${ukDate(run.dueAt)}**.`] : []),
+    ],
+    { actions: [{ title: 'Start', verb: verbs.quizStart, data: { runId: run.id } }] },
+  );
 }

@@ -59,6 +59,8 @@ export interface TeamsSender {
   postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CasePost>;
   /** Replaces the class card with the class's figures as they are now. */
   updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
+  /** A staff quiz sent to one person, in their chat, with the button that starts it. */
+  sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void>;
   /** A learner's reminder in their chat: take the quiz, or what to revisit before trying again. */
   remindLearner(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot, result: PersonResult): Promise<void>;
 }

@@ -93,6 +93,17 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
         update: async (post, s) => sender.updateQuizCard(post, s.run, s.quiz, s.tally),
       });
     }
+    case 'quiz.assigned': {
+      const { quizzes } = deps;
+      const where = { runId: message.runId, personId: message.personId };
+      const user = await conversations.user(message.personId);
+      // Kept in the training record as not started; `esafety training report` shows them.
+      if (!user)
+        return log.warn({ ...where, event: 'assign.noConversation' }, 'person has no chat with the bot');
+      const run = await quizzes.run(message.runId);
+      await sender.sendQuiz(user, run, await quizzes.quizOf(run));
+      return log.info({ ...where, event: 'assign.sent' }, 'staff quiz sent');
+    }
     case 'quiz.remind': {
       const { quizzes } = deps;
       const where = { runId: message.runId, personId: message.personId };

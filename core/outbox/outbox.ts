@@ -41,6 +41,12 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
   }),
   /** Post a quiz's class card to its class, or update it in place with the class's figures. */
   z.object({ kind: z.literal('quiz.post'), runId: z.string().regex(/^q[0-9a-f]{1,40}$/) }),
+  /** Send one person a staff quiz (`quiz assign`) in their chat. */
+  z.object({
+    kind: z.literal('quiz.assigned'),
+    runId: z.string().regex(/^q[0-9a-f]{1,40}$/),
+    personId: z.guid(),
+  }),
   /** Remind one learner (not started, or not passed yet: with what to revisit) in their chat. */
   z.object({
     kind: z.literal('quiz.remind'),

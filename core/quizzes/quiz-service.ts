@@ -38,6 +38,11 @@ import {
 import type { QuizStore, StoredAttempt } from './quiz-store';
 import type { Outbox } from '../outbox/outbox';
 
+/** The members of an Entra group (Microsoft Graph): whom a staff refresher is sent to. */
+export interface GroupMembers {
+  members(groupId: string): Promise<Member[]>;
+}
+
 export interface QuizServiceDeps {
   readonly store: QuizStore;
   readonly pack: PolicyPack;
@@ -48,8 +53,9 @@ export interface QuizServiceDeps {
   readonly log: Logger;
   /** Called after a run starts and whenever someone finishes (the class card is updated). */
   readonly onChange?: (runId: string) => Promise<void>;
-  /** Where reminders go to be sent (one message per learner, so none is lost). */
+  /** Where reminders and assignments go to be sent (one message per person, so none is lost). */
   readonly outbox?: Outbox;
+  readonly groups?: GroupMembers;
 }
 
 /** Someone acting in Teams: their Entra id, name and Teams user id (MRI, for card refresh). */
@@ -74,6 +80,12 @@ export interface ClassResults {
   readonly tally: Tally;
 }
 
+function addMonths(iso: string, months: number): string {
+  const d = new Date(iso);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString();
+}
+
 /** One person's standing in one run: a row of `esafety training report`. */
 export interface TrainingRow {
   readonly runId: string;
@@ -92,6 +104,11 @@ export interface TrainingRow {
   readonly attempts: number;
   readonly missed: readonly string[];
   readonly finishedAt?: string;
+  /** A staff quiz: when it is due (not passed by then: overdue). */
+  readonly dueAt?: string;
+  /** A pass counts until then (the pack's `refreshMonths`); after it the person is overdue. */
+  readonly validUntil?: string;
+  readonly overdue: boolean;
 }
 
 /** Rounds of "someone else wrote this attempt first, read it again" before giving up. */
@@ -176,6 +193,62 @@ export class QuizService {
       'quiz started in a class',
     );
     await this.changed(run.id);
+    return run;
+  }
+
+  /**
+   * `quiz assign <quizId> <group>`: the DSL sends a staff quiz (the annual refresher) to everyone in
+   * a group, each to do in their own chat, due in the pack's `dueDays`. `group` is a role of the
+   * pack (its Entra group) or an Entra group id.
+   */
+  async assign(actor: QuizActor, quizId: string, group: string): Promise<QuizRun> {
+    const { store, clock, log, pack, outbox, groups } = this.deps;
+    if (!(await this.isIn(actor.id, 'dsl'))) {
+      log.warn({ event: 'quiz.assignRefused', actorId: actor.id }, 'quiz assign refused: not a DSL');
+      fail('NOT_AUTHORISED', 'Only the Designated Safeguarding Lead can send a staff quiz.', {
+        actorId: actor.id,
+      });
+    }
+    const quiz = this.quizzes('staff').find((q) => q.id === quizId);
+    if (!quiz) {
+      const ids = this.quizzes('staff').map((q) => q.id);
+      fail('QUIZ_NOT_FOUND', `There is no staff quiz called "${quizId}". Try: ${ids.join(', ')}.`, {
+        quizId: quizId.slice(0, 64),
+      });
+    }
+    const role = Object.entries(pack.roles).find(([key]) => key.toLowerCase() === group.toLowerCase());
+    const groupId = role?.[1].groupId ?? (/^[0-9a-f-]{36}$/i.test(group) ? group.toLowerCase() : undefined);
+    if (!groupId)
+      fail(
+        'INPUT_INVALID',
+        `Name a group: one of the policy's roles (${Object.keys(pack.roles).join(', ')}) or an Entra group id.`,
+      );
+    if (!groups)
+      fail('NOT_CONFIGURED', 'Microsoft Graph is not configured, so group members cannot be read.');
+    const members = await groups.members(groupId);
+    const now = clock.now();
+    const snapshot = quizSnapshot(quiz);
+    await store.saveQuiz(snapshot);
+    const run: QuizRun = {
+      id: `q${randomBytes(9).toString('hex')}`,
+      quizId: quiz.id,
+      version: snapshot.version,
+      kind: 'assignment',
+      classId: `group:${groupId}`,
+      className: role?.[1].displayName ?? `Group ${groupId}`,
+      startedBy: actor.id,
+      ...(actor.name !== undefined && { startedByName: actor.name }),
+      tutorMris: [],
+      startedAt: now.toISOString(),
+      dueAt: new Date(now.getTime() + quiz.dueDays * 24 * 60 * 60 * 1000).toISOString(),
+      roster: members,
+    };
+    await store.saveRun(run);
+    for (const m of members) await outbox?.send({ kind: 'quiz.assigned', runId: run.id, personId: m.id });
+    log.info(
+      { event: 'quiz.assigned', runId: run.id, quizId: quiz.id, people: members.length },
+      'staff quiz sent',
+    );
     return run;
   }
 
@@ -352,7 +425,8 @@ export class QuizService {
    * with each member's state, best score and attempts. For the admin CLI and inspectors.
    */
   async report(filter: { readonly classId?: string; readonly quizId?: string } = {}): Promise<TrainingRow[]> {
-    const { store } = this.deps;
+    const { store, clock } = this.deps;
+    const now = clock.now().toISOString();
     const rows: TrainingRow[] = [];
     for (const run of await store.runs(filter)) {
       const quiz = await this.quizOf(run);
@@ -360,6 +434,13 @@ export class QuizService {
       const names = new Map(run.roster.map((m) => [m.id, m.name]));
       for (const r of classResults(run.roster, attempts)) {
         const name = names.get(r.personId);
+        const validUntil =
+          r.state === 'passed' && r.finishedAt && quiz.refreshMonths
+            ? addMonths(r.passedAt ?? r.finishedAt, quiz.refreshMonths)
+            : undefined;
+        const overdue =
+          (validUntil !== undefined && validUntil < now) ||
+          (r.state !== 'passed' && run.dueAt !== undefined && run.dueAt < now);
         rows.push({
           runId: run.id,
           quizId: run.quizId,
@@ -377,10 +458,26 @@ export class QuizService {
           attempts: r.attempts,
           missed: r.missed,
           ...(r.finishedAt !== undefined && { finishedAt: r.finishedAt }),
+          ...(run.dueAt !== undefined && { dueAt: run.dueAt }),
+          ...(validUntil !== undefined && { validUntil }),
+          overdue,
         });
       }
     }
-    return rows;
+    // A lapsed pass is not overdue when the same person has passed the same quiz again since.
+    return rows.map((row) =>
+      row.overdue &&
+      row.state === 'passed' &&
+      rows.some(
+        (other) =>
+          other.personId === row.personId &&
+          other.quizId === row.quizId &&
+          other.state === 'passed' &&
+          (other.validUntil ?? '') >= now,
+      )
+        ? { ...row, overdue: false }
+        : row,
+    );
   }
 
   /** The latest run in a class (where `quiz results` is typed), if any. */
@@ -392,14 +489,25 @@ export class QuizService {
     return { run, quiz, attempt, mayRetake: !!attempt.finishedAt && mayStartAnother(quiz, attempts) };
   }
 
-  /** A class's card answers in its own class only (a forged run id from elsewhere records nothing). */
+  /**
+   * A class's card answers in its own class only, and a staff quiz only for the people it was sent
+   * to (a forged run id from elsewhere records nothing).
+   */
   private assertInClass(run: QuizRun, conversationId: string, actor: QuizActor): void {
-    if (run.kind !== 'class' || conversationId.split(';')[0] === run.classId) return;
+    const ok =
+      run.kind === 'class'
+        ? conversationId.split(';')[0] === run.classId
+        : run.roster.some((m) => m.id === actor.id);
+    if (ok) return;
     this.deps.log.warn(
       { event: 'quiz.wrongClass', runId: run.id, actorId: actor.id },
       'quiz used outside its class',
     );
-    fail('QUIZ_REFUSED', 'This quiz belongs to another class.', { runId: run.id, reason: 'wrongClass' });
+    fail(
+      'QUIZ_REFUSED',
+      run.kind === 'class' ? 'This quiz belongs to another class.' : 'This quiz was not sent to you.',
+      { runId: run.id, reason: 'wrongClass' },
+    );
   }
 
   /** The class's members who are not tutors, as Graph lists them; none when there is no roster. */

@@ -211,7 +211,10 @@ export interface PersonResult {
   readonly best?: number;
   /** Questions missed in the last finished attempt (for a person who has not passed). */
   readonly missed: readonly string[];
+  /** When their last attempt finished. */
   readonly finishedAt?: string;
+  /** When they first passed. */
+  readonly passedAt?: string;
 }
 
 export function personResult(personId: string, attempts: readonly Attempt[]): PersonResult {
@@ -220,6 +223,7 @@ export function personResult(personId: string, attempts: readonly Attempt[]): Pe
   const passed = finished.some((a) => a.passed);
   const best = finished.length > 0 ? Math.max(...finished.map((a) => a.score ?? 0)) : undefined;
   const last = finished.at(-1);
+  const firstPass = finished.find((a) => a.passed);
   const state: PersonState = passed
     ? 'passed'
     : mine.some((a) => !a.finishedAt)
@@ -234,6 +238,7 @@ export function personResult(personId: string, attempts: readonly Attempt[]): Pe
     ...(best !== undefined && { best }),
     missed: !passed && last ? last.answers.filter((a) => !a.correct).map((a) => a.questionId) : [],
     ...(last?.finishedAt !== undefined && { finishedAt: last.finishedAt }),
+    ...(firstPass?.finishedAt !== undefined && { passedAt: firstPass.finishedAt }),
   };
 }
 

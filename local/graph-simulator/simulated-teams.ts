@@ -335,7 +335,11 @@ export class SimulatedTeams {
     if (!group)
       throw new GraphSimulatorError(404, 'Request_ResourceNotFound', `Group ${groupId} does not exist.`);
     return page(
-      group.members.map((id) => ({ '@odata.type': '#microsoft.graph.user', id })),
+      group.members.map((id) => ({
+        '@odata.type': '#microsoft.graph.user',
+        id,
+        displayName: this.tenant.users.find((u) => u.id === id)?.displayName ?? null,
+      })),
       skip,
     );
   }

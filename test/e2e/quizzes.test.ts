@@ -331,6 +331,74 @@ describe('a class of 30 answering at once', () => {
   });
 });
 
+describe('the staff refresher, sent by the DSL to a group', () => {
+  const dana: TeamsUser = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'Dana DSL' };
+  const inChat = async (user: TeamsUser, text: string) => {
+    stack.connector.clear();
+    const res = await stack.post(message(user, stack.connector.url, text));
+    expect(res.status).toBe(200);
+    return stack.connector.cards().map(wellFormed);
+  };
+  const pressInChat = async (user: TeamsUser, action: Card, inputs: Record<string, unknown> = {}) => {
+    const res = await stack.post(
+      cardAction(user, stack.connector.url, action['verb'], { ...action['data'], ...inputs }),
+    );
+    expect(res.status).toBe(200);
+    return wellFormed(res.body.value as Card);
+  };
+
+  it('refuses quiz assign from anyone but the DSL', async () => {
+    const [card] = await inChat(tariq, 'quiz assign staff-refresher tutors');
+    expect(textOf(card)).toContain('Only the Designated Safeguarding Lead can send a staff quiz.');
+  });
+
+  it('sends each member their own copy, done in personal chat, due by the pack’s date, kept in the record', async () => {
+    const [sent] = await inChat(dana, 'quiz assign staff-refresher tutors');
+    expect(textOf(sent)).toMatch(/Sent: .*refresher/i);
+    expect(textOf(sent)).toContain(
+      '1 person in Tutors and assessors gets it in their chat with E-Safety, due by',
+    );
+    const refresher = stack.app.pack.quizzes.find((q) => q.id === 'staff-refresher');
+    const staffQuestions = new Map(refresher?.questions.map((q) => [q.id, q]));
+    const card = await waitFor(
+      () =>
+        stack.connector.calls
+          .filter((c) => c.path.includes(encodeURIComponent(`a:personal-${tariq.aadObjectId}`)))
+          .flatMap((c) =>
+            ((c.body['attachments'] as Card[] | undefined) ?? []).map((a) => a['content'] as Card),
+          )
+          .find((c) => textOf(c).includes('Please complete it by')),
+      "Tariq's refresher",
+    );
+    wellFormed(card);
+    const start = actionData(card, 'Start');
+    // Someone it was not sent to cannot take it.
+    const refused = await pressInChat(lee, start);
+    expect(textOf(refused)).toContain('This quiz was not sent to you.');
+    let view = await pressInChat(tariq, start);
+    const count = refresher?.questions.length ?? 0;
+    for (let n = 1; n <= count; n++) {
+      expect(textOf(view)).toContain(`Question ${n} of ${count}`);
+      const action = actionData(view, view['actions'][0]['title']);
+      const q = staffQuestions.get(action['data']['questionId']);
+      view = await pressInChat(tariq, action, { answer: q?.answer });
+    }
+    expect(textOf(view)).toContain(`Passed: ${count} out of ${count}`);
+    const rows = await stack.app.quizzes.report({ quizId: 'staff-refresher' });
+    expect(rows).toEqual([
+      expect.objectContaining({
+        personId: tariq.aadObjectId,
+        name: 'Tariq Tutor',
+        state: 'passed',
+        overdue: false,
+        className: 'Tutors and assessors',
+        dueAt: expect.any(String),
+        validUntil: expect.any(String),
+      }),
+    ]);
+  });
+});
+
 describe('stopping the system mid-quiz', () => {
   it('resumes Lola at the same question after a restart', async () => {
     let card = await press(lola, { verb: 'quiz.start', data: { runId } });

@@ -11,14 +11,9 @@ import { MemoryConversationStore } from '../../support/memory-conversation-store
  * A recording Teams: every thread it was asked to start, and the case version each thread shows
  * (the last write to it wins, as in a Teams channel). Sends take a little while, like HTTP.
  */
-class RecordingTeams implements Omit<
+class RecordingTeams implements Pick<
   TeamsSender,
-  | 'postAssessmentCard'
-  | 'updateAssessmentCard'
-  | 'tellRequester'
-  | 'postQuizCard'
-  | 'updateQuizCard'
-  | 'remindLearner'
+  'postCaseCard' | 'updateCaseCard' | 'retireCaseCard' | 'postNotice' | 'tellReporter'
 > {
   readonly threads = new Map<string, number>();
   failNext = 0;

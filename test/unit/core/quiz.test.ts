@@ -122,10 +122,15 @@ describe('the quiz engine', () => {
 });
 
 describe('the quiz service', () => {
+  const dsl = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
   const directory = {
     isMember: (user: string, group: string) =>
-      Promise.resolve(user === tutor && group === defaultPack.roles['tutors']?.groupId),
+      Promise.resolve(
+        (user === tutor && group === defaultPack.roles['tutors']?.groupId) ||
+          (user === dsl && group === defaultPack.roles['dsl']?.groupId),
+      ),
   };
+  const groups = { members: () => Promise.resolve([{ id: tutor, name: 'Tariq Tutor' }, { id: lee }]) };
   function service(pack = defaultPack, store = new MemoryQuizStore()) {
     const changes: string[] = [];
     const clock = { at: now, now: () => clock.at };
@@ -135,6 +140,7 @@ describe('the quiz service', () => {
       directory,
       clock,
       log: silentLogger,
+      groups,
       onChange: (id) => Promise.resolve(void changes.push(id)),
     });
     return { quizzes, store, changes, clock };
@@ -212,5 +218,36 @@ describe('the quiz service', () => {
       code: 'QUIZ_REFUSED',
       details: expect.objectContaining({ reason: 'closed' }),
     });
+  });
+
+  it('sends a staff quiz to a group (DSL only) and reports who is overdue: not passed by the due date, or a pass past its refresh period', async () => {
+    const { quizzes, clock } = service();
+    await expect(quizzes.assign({ id: tutor }, 'staff-refresher', 'tutors')).rejects.toMatchObject({
+      code: 'NOT_AUTHORISED',
+    });
+    await expect(quizzes.assign({ id: dsl }, 'induction', 'tutors')).rejects.toMatchObject({
+      code: 'QUIZ_NOT_FOUND',
+    });
+    const run = await quizzes.assign({ id: dsl }, 'staff-refresher', 'tutors');
+    expect(run).toMatchObject({ kind: 'assignment', className: 'Tutors and assessors' });
+    expect(Date.parse(run.dueAt ?? '') - now.getTime()).toBe(28 * 24 * 60 * 60 * 1000);
+    // Tariq passes on day 1.
+    const refresher = quizSnapshot(defaultPack.quizzes.find((q) => q.id === 'staff-refresher') as Quiz);
+    let view = await quizzes.take({ id: tutor }, run.id, 'a:personal');
+    while (!view.attempt.finishedAt) {
+      const id = view.attempt.order[view.attempt.answers.length] ?? '';
+      const right = refresher.questions.find((q) => q.id === id)?.answer ?? '';
+      view = await quizzes.answer({ id: tutor }, run.id, id, right, 'a:personal');
+    }
+    expect(view.attempt.passed).toBe(true);
+    const overdue = async () =>
+      Object.fromEntries(
+        (await quizzes.report({ quizId: 'staff-refresher' })).map((r) => [r.personId, r.overdue]),
+      );
+    expect(await overdue()).toEqual({ [tutor]: false, [lee]: false });
+    clock.at = new Date(now.getTime() + 29 * 24 * 60 * 60 * 1000); // past the due date
+    expect(await overdue()).toEqual({ [tutor]: false, [lee]: true });
+    clock.at = new Date('2027-12-02T09:00:00.000Z'); // past the 12-month refresh period
+    expect(await overdue()).toEqual({ [tutor]: true, [lee]: true });
   });
 });
