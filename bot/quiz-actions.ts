@@ -18,7 +18,13 @@ import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import { messageCard } from '../cards/message/message';
-import { attemptCard, chooseQuizCard, classCard, classResultsCard } from '../cards/quiz/quiz-cards';
+import {
+  attemptCard,
+  chooseQuizCard,
+  classCard,
+  classResultsCard,
+  trainingRecordCard,
+} from '../cards/quiz/quiz-cards';
 import { verbs } from '../cards/verbs';
 import type { ConversationRefFacts } from '../core/detection/chat-signal';
 import { fail, toEsafetyError } from '../core/errors';
@@ -125,6 +131,8 @@ export async function quizCommand(
   const actor = quizActor(context);
   const place = classOf(context);
   if (actor && args[0] === 'assign') return assignCommand(deps, actor, args.slice(1));
+  if (actor && context.activity.conversation.conversationType === 'personal' && args.length === 0)
+    return trainingRecordCard(await quizzes.recordOf(actor.id));
   if (!actor || !place)
     return messageCard('Use this in a class', [
       'Type **quiz** in your class team channel or class group chat to start an e-safety quiz there.',

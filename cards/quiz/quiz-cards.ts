@@ -23,7 +23,7 @@ import {
 } from '../../core/quizzes/quiz';
 import type { ClassResults, QuizView } from '../../core/quizzes/quiz-service';
 import { messageCard } from '../message/message';
-import { expand, ukDate, ukTime, type AdaptiveCard } from '../adaptive-card';
+import { expand, ukDate, ukMonth, ukTime, type AdaptiveCard } from '../adaptive-card';
 import { plain } from '../markdown';
 import { verbs } from '../verbs';
 import chooseTemplate from './choose.json';
@@ -204,5 +204,28 @@ export function assignedQuizCard(run: QuizRun, quiz: QuizSnapshot): AdaptiveCard
       ...(run.dueAt ? [`Please complete it by **${ukDate(run.dueAt)}**.`] : []),
     ],
     { actions: [{ title: 'Start', verb: verbs.quizStart, data: { runId: run.id } }] },
+  );
+}
+
+const recordState = {
+  passed: 'passed',
+  failed: 'not passed yet',
+  inProgress: 'in progress',
+  notStarted: 'not started',
+} as const;
+
+/** `quiz` in personal chat: the person's own training record, and nobody else's. */
+export function trainingRecordCard(
+  record: readonly { run: QuizRun; quiz: QuizSnapshot; result: PersonResult }[],
+): AdaptiveCard {
+  return messageCard(
+    'Your e-safety training',
+    record.length === 0
+      ? ['You have not taken an e-safety quiz yet. Your tutor starts the induction quiz in your class team.']
+      : record.map(({ run, quiz, result }) => {
+          const score = result.best !== undefined ? ` (best ${result.best} of ${quiz.questions.length})` : '';
+          const where = run.className ? `, ${plain(run.className)}` : '';
+          return `**${plain(quiz.title)}**${where}, ${ukMonth(new Date(run.startedAt))}: ${recordState[result.state]}${score}`;
+        }),
   );
 }

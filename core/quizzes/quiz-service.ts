@@ -15,7 +15,7 @@ import type { ConversationRefFacts } from '../detection/chat-signal';
 import type { ConversationMembers } from '../monitoring/chat-monitor';
 import type { Clock } from '../clock';
 import type { Actor } from '../event-chain';
-import { fail } from '../errors';
+import { fail, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { PolicyPack, Quiz } from '../policy/policy-pack';
 import {
@@ -406,7 +406,7 @@ export class QuizService {
         ? [...run.tutorMris, actor.mri]
         : run.tutorMris;
     if (run.conversation) this.deps.roster?.forget(run.conversation);
-    const roster = run.conversation ? await this.learnersIn(run.conversation) : run.roster;
+    const roster = run.conversation ? await this.learnersIn(run.conversation, run.roster) : run.roster;
     if (tutorMris !== run.tutorMris || JSON.stringify(roster) !== JSON.stringify(run.roster)) {
       run = { ...run, tutorMris, roster };
       await store.saveRun(run);
@@ -480,6 +480,20 @@ export class QuizService {
     );
   }
 
+  /** A person's own training record: each quiz they were given, with their best and state. */
+  async recordOf(personId: string): Promise<{ run: QuizRun; quiz: QuizSnapshot; result: PersonResult }[]> {
+    const { store } = this.deps;
+    const byRun = new Map<string, Attempt[]>();
+    for (const a of await store.attemptsOf(personId)) byRun.set(a.runId, [...(byRun.get(a.runId) ?? []), a]);
+    const out = [];
+    for (const [runId, attempts] of byRun) {
+      const run = await store.run(runId);
+      if (!run) continue;
+      out.push({ run, quiz: await this.quizOf(run), result: personResult(personId, attempts) });
+    }
+    return out.sort((a, b) => (a.run.startedAt < b.run.startedAt ? 1 : -1));
+  }
+
   /** The latest run in a class (where `quiz results` is typed), if any. */
   async latestIn(classId: string): Promise<QuizRun | undefined> {
     return (await this.deps.store.runs({ classId }))[0];
@@ -510,12 +524,25 @@ export class QuizService {
     );
   }
 
-  /** The class's members who are not tutors, as Graph lists them; none when there is no roster. */
-  private async learnersIn(conversation: ConversationRefFacts | undefined): Promise<Member[]> {
-    const { roster } = this.deps;
-    if (!conversation || !roster) return [];
+  /**
+   * The class's members who are not tutors, as Graph lists them; none when there is no roster, and
+   * `fallback` (the list as last read) when Graph cannot say now.
+   */
+  private async learnersIn(
+    conversation: ConversationRefFacts | undefined,
+    fallback: readonly Member[] = [],
+  ): Promise<Member[]> {
+    const { roster, log } = this.deps;
+    if (!conversation || !roster) return [...fallback];
+    let members;
+    try {
+      members = await roster.members(conversation);
+    } catch (err) {
+      log.warn({ event: 'quiz.rosterUnavailable', code: toEsafetyError(err).code }, 'class list not read');
+      return [...fallback];
+    }
     const learners: Member[] = [];
-    for (const m of await roster.members(conversation)) {
+    for (const m of members) {
       if (!(await this.isTutor(m.id)))
         learners.push({ id: m.id, ...(m.displayName && { name: m.displayName }) });
     }

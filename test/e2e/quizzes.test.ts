@@ -264,6 +264,16 @@ describe('Remind', () => {
     ).toEqual([]);
   });
 
+  it('shows Lee his own training record in his chat, and nobody else’s', async () => {
+    stack.connector.clear();
+    expect((await stack.post(message(lee, stack.connector.url, 'quiz'))).status).toBe(200);
+    const [card] = stack.connector.cards();
+    const text = textOf(wellFormed(card as Card));
+    expect(text).toContain('Your e-safety training');
+    expect(text).toMatch(/E-safety at induction, Level 3 IT, \w+ \d{4}: passed \(best 15 of 17\)/);
+    expect(text).not.toContain('Lola');
+  });
+
   it('refuses Remind from a learner', async () => {
     const card = await press(lola, { verb: 'quiz.remind', data: { runId } });
     expect(textOf(card)).toContain('Only tutors and the safeguarding team');
@@ -413,6 +423,38 @@ describe('stopping the system mid-quiz', () => {
     card = await press(lola, { verb: 'quiz.start', data: { runId } });
     expect(textOf(card)).toContain('Question 4 of 17');
     expect(questionOn(card).question.id).toBe(before);
+  });
+});
+
+describe('the tutor’s quiz chooser', () => {
+  it('posts the chosen quiz with a closing date to a class group chat, even when its class list cannot be read', async () => {
+    const chat = { id: '19:unknown-class@thread.v2', conversationType: 'groupChat', isGroup: true };
+    stack.connector.clear();
+    await stack.post(message(tariq, stack.connector.url, 'quiz', chat));
+    const chooser = wellFormed(stack.connector.cards()[0] as Card);
+    const res = await stack.post(
+      cardAction(
+        tariq,
+        stack.connector.url,
+        'quiz.open',
+        { ...actionData(chooser, 'Post the quiz')['data'], quizId: 'induction', closes: '2099-07-20' },
+        chat,
+      ),
+    );
+    expect(textOf(res.body.value)).toContain('Posted: E-safety at induction');
+    const run = await stack.app.quizzes.latestIn(chat.id);
+    expect(run).toMatchObject({ closesAt: '2099-07-20T22:59:00.000Z', roster: [] });
+    const card = await waitFor(
+      () =>
+        stack.connector.calls
+          .filter((c) => c.path.includes(encodeURIComponent(chat.id)))
+          .flatMap((c) =>
+            ((c.body['attachments'] as Card[] | undefined) ?? []).map((a) => a['content'] as Card),
+          )
+          .find((c) => textOf(c).includes('Closes')),
+      'the class card in the chat',
+    );
+    expect(textOf(card)).toContain('Closes: 20 Jul, 23:59');
   });
 });
 
