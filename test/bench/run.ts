@@ -8,7 +8,7 @@
  *   race       two DSLs claiming each of 50 cases at the same moment: exactly one winner each
  *   audit      every chain re-hashed and decrypted
  *
- * Then the Graph notification pipeline (graph-notifications.ts): webhook ack latency at steady
+ * Then a class of 30 taking the induction quiz at once over HTTP (quizzes.ts), and the Graph notification pipeline (graph-notifications.ts): webhook ack latency at steady
  * rates, processing throughput, and the machine's RSA-2048 decrypt rate in the same run.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,7 @@ import { silentLogger } from '../../core/logger';
 import { startAzurite } from '../../local/storage/azurite';
 import { detectionBench } from './detection';
 import { graphNotificationBench } from './graph-notifications';
+import { quizBench } from './quizzes';
 
 const root = join(__dirname, '..', '..', '..');
 const pack = loadPolicyFile(join(root, 'policies', 'uk-fe-default.yaml'));
@@ -151,6 +152,13 @@ async function main() {
     table(
       ['detection (whole library, one core)', 'per second', 'p50 ms', 'p99 ms', 'notes'],
       detectionBench(root, pack).map((r) => [r.name, r.perSecond, r.p50, r.p99, r.notes]),
+    ) + '\n\n',
+  );
+
+  process.stdout.write(
+    table(
+      ['induction quiz over HTTP (Azurite on disk)', 'per second', 'p50 ms', 'p99 ms', 'notes'],
+      (await quizBench(root)).map((r) => [r.name, r.perSecond, r.p50, r.p99, r.notes]),
     ) + '\n\n',
   );
 
