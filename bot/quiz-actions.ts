@@ -158,7 +158,7 @@ export async function quizCommand(
 async function assignCommand(deps: BotDeps, actor: QuizActor, [quizId, group]: readonly string[]) {
   if (!quizId || !group)
     return messageCard('Which quiz, and for whom?', [
-      `Type **quiz assign <quiz> <group>**, e.g. **quiz assign ${deps.quizzes.quizzes('staff')[0]?.id ?? 'staff-refresher'} tutors**. The group is one of the policy's roles (${Object.keys(deps.pack.roles).join(', ')}) or an Entra group id.`,
+      `Type **quiz assign**, the quiz and the group, e.g. **quiz assign ${deps.quizzes.quizzes('staff')[0]?.id ?? 'staff-refresher'} tutors**. The group is one of the policy's roles (${Object.keys(deps.pack.roles).join(', ')}) or an Entra group id.`,
     ]);
   try {
     const run = await deps.quizzes.assign(actor, quizId, group);

@@ -76,7 +76,7 @@ export function helpCard(pack: PolicyPack): AdaptiveCard {
       'Never promise confidentiality. If someone is in immediate danger, call 999 first.',
       'Before using a new app, platform or online tool with learners, type **assess** to risk-assess it for approval (you can stop and carry on later).',
       'Tutors: in your class team, type **@E-Safety quiz** to run the e-safety induction quiz; **quiz results** shows who has passed.',
-      'Safeguarding team members: type **cases** to see open cases you can act on; **quiz assign <quiz> <group>** sends the staff refresher.',
+      'Safeguarding team members: type **cases** to see open cases you can act on; **quiz assign staff-refresher tutors** sends the staff refresher to a group.',
     ],
     {
       actions: pack.assessment.questionnaires.map((q) => ({

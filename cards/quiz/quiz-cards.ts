@@ -132,6 +132,9 @@ function resultCard(view: QuizView): AdaptiveCard {
   });
 }
 
+/** A question cut to a line, for the tutor's list of what a learner missed. */
+const short = (text: string) => (text.length > 60 ? `${text.slice(0, 57).trimEnd()}…` : text);
+
 const stateText = {
   passed: { text: 'Passed', color: 'Good' },
   failed: { text: 'Not passed yet', color: 'Warning' },
@@ -151,7 +154,7 @@ export function classResultsCard(results: ClassResults, notice = ''): AdaptiveCa
       name: plain(names.get(r.personId) ?? 'A member not on the class list'),
       state: `${shown.text}${r.state === 'passed' || r.state === 'failed' ? score : ''}`,
       color: shown.color,
-      missed: r.missed.map((id) => plain(questionOf(quiz, id)?.text ?? id)).join(' · '),
+      missed: r.missed.map((id) => plain(short(questionOf(quiz, id)?.text ?? id))).join(' · '),
     };
   });
   return expand(resultsTemplate, {

@@ -97,8 +97,9 @@ async function main(): Promise<void> {
     await signal.scrollIntoViewIfNeeded();
     await shot(dsl, 'dsl-chat-signal');
     const assessment = await riskAssessment(browser, port);
+    const score = await inductionQuiz(browser, port);
     process.stdout.write(
-      `Scenario passed for ${reference}, a chat signal and risk assessment ${assessment}; screenshots in ${out}\n`,
+      `Scenario passed for ${reference}, a chat signal, risk assessment ${assessment} and a quiz (${score}); screenshots in ${out}\n`,
     );
   } finally {
     await browser.close();
@@ -203,6 +204,72 @@ async function riskAssessment(browser: Browser, port: (as: string) => number): P
   await told.waitFor({ timeout: 15_000 });
   await topShot(sam, told, 'assess-requester-told');
   return reference;
+}
+
+/**
+ * Tariq (a tutor) starts the induction quiz in the class team with an @mention; Lee takes it in his
+ * own Playground (the class card reaches it as it reaches every member in Teams), gets feedback
+ * after each answer and his result; Tariq's card shows who has finished, and `quiz results` lists
+ * the class. Returns Lee's score line.
+ */
+async function inductionQuiz(browser: Browser, port: (as: string) => number): Promise<string> {
+  // Lee's Playground is opened first: its channel history lives in the page.
+  const lee = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+  await lee.goto(`http://localhost:${port('learner')}`, { waitUntil: 'networkidle' });
+  await lee.getByText('General').first().click();
+  const tariq = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+  await tariq.goto(`http://localhost:${port('tutor')}`, { waitUntil: 'networkidle' });
+  await tariq.getByText('General').first().click();
+  const say = async (text: string) => {
+    // In a channel the bot hears only what @mentions it: pick E-Safety from the mention list.
+    await tariq.locator('[data-lexical-editor="true"][role="textbox"]').first().click();
+    await tariq.keyboard.type('@E-Sa');
+    await tariq.getByRole('menuitem', { name: 'E-Safety' }).click();
+    await tariq.keyboard.type(` ${text}`);
+    await tariq.getByRole('button', { name: 'Post', exact: true }).click();
+  };
+  await say('quiz start induction');
+  const posted = lee.locator('.ac-adaptiveCard', { hasText: 'Pass mark' }).last();
+  await posted.waitFor({ timeout: 15_000 });
+  await topShot(lee, posted, 'quiz-class-card');
+  await posted.hover();
+  await lee.waitForTimeout(500);
+  await posted.getByText('Take the quiz', { exact: true }).click();
+  // Lee's first answer is the first choice, the rest the second: some right, some not.
+  for (let n = 1; ; n++) {
+    const question = lee.locator('.ac-adaptiveCard', { hasText: `Question ${n} of ` }).last();
+    await question.waitFor({ timeout: 15_000 });
+    if (n === 3) await topShot(lee, question, 'quiz-question-feedback');
+    await question.hover();
+    await lee.waitForTimeout(200);
+    await question
+      .locator('input[type=radio]')
+      .nth(n === 1 ? 0 : 1)
+      .check({ force: true });
+    const finish = question.getByText('Answer and finish', { exact: true });
+    if (await finish.isVisible()) {
+      await finish.click();
+      break;
+    }
+    await question.getByText('Answer', { exact: true }).click();
+  }
+  const result = lee.locator('.ac-adaptiveCard', { hasText: 'out of' }).last();
+  await result.waitFor({ timeout: 15_000 });
+  const score = (
+    await result
+      .getByText(/out of/)
+      .first()
+      .innerText()
+  ).trim();
+  await topShot(lee, result, 'quiz-result');
+  const updated = tariq.locator('.ac-adaptiveCard', { hasText: 'Finished so far' }).last();
+  await tariq.getByText('Finished so far').last().waitFor({ timeout: 15_000 });
+  await updated.locator('text=1').first().waitFor({ timeout: 15_000 });
+  await say('quiz results');
+  const results = tariq.locator('.ac-adaptiveCard', { hasText: 'class results' }).last();
+  await results.waitFor({ timeout: 15_000 });
+  await topShot(tariq, results, 'quiz-class-results');
+  return score;
 }
 
 main().catch((err: unknown) => {
