@@ -14,7 +14,7 @@
  *
  * Card data only ever names a run and a question; the person answering is the activity's.
  */
-import { TurnContext } from 'botbuilder';
+import { TeamsInfo, TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import { messageCard } from '../cards/message/message';
@@ -194,15 +194,29 @@ async function startIn(
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
     fail('INPUT_INVALID', 'Give the closing date as YYYY-MM-DD, e.g. quiz start induction 2026-12-18.');
   const closesAt = closingTime(date);
+  const className = place.className ?? (await teamName(context));
   return deps.quizzes.start(actor, {
     quizId,
     classId: place.classId,
-    ...(place.className && { className: place.className }),
+    ...(className && { className }),
     // The class card goes into this conversation: the tutor's thread in a channel, or the chat.
     place: { reference: TurnContext.getConversationReference(context.activity) },
     conversation: place.conversation,
     ...(closesAt && { closesAt }),
   });
+}
+
+/**
+ * The team's name when the activity does not carry it (Teams sends it on some activities only):
+ * `GET /v3/teams/{id}` through the Bot Connector. A class without a name still works.
+ */
+async function teamName(context: TurnContext): Promise<string | undefined> {
+  if (context.activity.conversation.conversationType !== 'channel') return undefined;
+  try {
+    return (await TeamsInfo.getTeamDetails(context)).name || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function resultsCard(deps: BotDeps, actor: QuizActor, classId: string, id?: string) {
@@ -296,7 +310,7 @@ export async function onQuizAction(
       const run = await quizzes.run(parsed.data.runId);
       const quiz = await quizzes.quizOf(run);
       const tutor = await quizzes.mayViewClasses(actor.id);
-      return classCard(run, quiz, { now: clock.now(), tutor, tally: await quizzes.tally(run.id) });
+      return classCard(run, quiz, { now: clock.now(), ...(tutor && { tally: await quizzes.tally(run.id) }) });
     }
     case verbs.quizRemind: {
       const parsed = schemas.run.safeParse(data);

@@ -24,7 +24,7 @@ import { backOff } from 'exponential-backoff';
 import { z } from 'zod';
 import { approverCard, requesterCard } from '../cards/assessment/assessment-cards';
 import { caseCard } from '../cards/case-card/case-card';
-import { assignedQuizCard, classCard, reminderCard } from '../cards/quiz/quiz-cards';
+import { assignedQuizCard, classCard, progressCard, reminderCard } from '../cards/quiz/quiz-cards';
 import type { PersonResult, QuizRun, QuizSnapshot, Tally } from '../core/quizzes/quiz';
 import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../core/assessments/assessment';
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
@@ -153,19 +153,26 @@ export class BotConnectorSender implements TeamsSender {
     );
   }
 
-  async postQuizCard(
+  async postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<CasePost> {
+    const card = CardFactory.adaptiveCard(classCard(run, quiz, { now: new Date() }));
+    return this.postNew(parseStored(routePlaceSchema, place, 'class'), card);
+  }
+
+  async postProgressCard(
     place: ConversationRef,
     run: QuizRun,
     quiz: QuizSnapshot,
     tally: Tally,
   ): Promise<CasePost> {
-    const card = CardFactory.adaptiveCard(classCard(run, quiz, { tally, tutor: false, now: new Date() }));
-    return this.postNew(parseStored(routePlaceSchema, place, 'class'), card);
+    const card = CardFactory.adaptiveCard(progressCard(run, quiz, tally));
+    return this.postNew(
+      { reference: parseStored(conversationReferenceSchema, place, 'user conversation') },
+      card,
+    );
   }
 
-  async updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
-    const card = CardFactory.adaptiveCard(classCard(run, quiz, { tally, tutor: false, now: new Date() }));
-    await this.replace(post, card, run.id);
+  async updateProgressCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
+    await this.replace(post, CardFactory.adaptiveCard(progressCard(run, quiz, tally)), run.id);
   }
 
   async sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void> {

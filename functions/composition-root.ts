@@ -152,7 +152,10 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       }),
     clock,
     log,
-    onChange: (runId) => outbox.send({ kind: 'quiz.post', runId }),
+    onChange: async (runId, change) => {
+      if (change === 'started') await outbox.send({ kind: 'quiz.post', runId });
+      await outbox.send({ kind: 'quiz.progress', runId });
+    },
     outbox,
   });
   const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });

@@ -52,15 +52,15 @@ function withTutorRefresh(card: AdaptiveCard, run: QuizRun): AdaptiveCard {
 }
 
 /**
- * The card in the class: the quiz, how many have finished, and *Take the quiz*; for a tutor, the
- * class's figures and *Class results* too.
+ * The card in the class: the quiz and *Take the quiz*; with `tally`, the tutors' view (what Teams
+ * refreshes the card to for them) with the class's figures and *Class results*.
  */
 export function classCard(
   run: QuizRun,
   quiz: QuizSnapshot,
-  options: { readonly tally: Tally; readonly tutor: boolean; readonly now: Date },
+  options: { readonly tally?: Tally; readonly now: Date },
 ): AdaptiveCard {
-  const { tally, tutor } = options;
+  const { tally } = options;
   const card = expand(classTemplate, {
     title: plain(quiz.title),
     intro: quiz.intro ? plain(quiz.intro) : '',
@@ -69,10 +69,10 @@ export function classCard(
     closes: run.closesAt ? ukTime(run.closesAt) : '',
     closed: isClosed(run, options.now),
     startedBy: plain(run.startedByName ?? 'a tutor'),
-    tutor,
-    started: String(tally.started),
-    finished: String(tally.finished),
-    passed: String(tally.passed),
+    tutor: tally !== undefined,
+    started: String(tally?.started ?? 0),
+    finished: String(tally?.finished ?? 0),
+    passed: String(tally?.passed ?? 0),
     ofClass: run.roster.length > 0 ? ` (of ${run.roster.length} learners)` : '',
     runId: run.id,
     verbs: cardVerbs,
@@ -230,5 +230,21 @@ export function trainingRecordCard(
           const where = run.className ? `, ${plain(run.className)}` : '';
           return `**${plain(quiz.title)}**${where}, ${ukMonth(new Date(run.startedAt))}: ${recordState[result.state]}${score}`;
         }),
+  );
+}
+
+/**
+ * The tutor's own progress card, in their chat: the class's figures, updated in place as learners
+ * start and finish (it can be updated freely: nobody is answering on it), and *Class results*.
+ */
+export function progressCard(run: QuizRun, quiz: QuizSnapshot, tally: Tally): AdaptiveCard {
+  const of = run.roster.length > 0 ? ` (of ${run.roster.length} learners)` : '';
+  return messageCard(
+    `${plain(quiz.title)}${run.className ? ` in ${plain(run.className)}` : ''}: progress`,
+    [
+      `**${tally.started} started · ${tally.finished} finished · ${tally.passed} passed**${of}`,
+      `Started ${ukTime(run.startedAt)}${run.closesAt ? `; closes ${ukTime(run.closesAt)}` : ''}. This card updates as learners answer.`,
+    ],
+    { actions: [{ title: 'Class results', verb: verbs.quizResults, data: { runId: run.id } }] },
   );
 }

@@ -56,9 +56,11 @@ export interface TeamsSender {
   /** The requester's card in their chat: the decision, the approver's question, a review reminder. */
   tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void>;
   /** A quiz's class card, new in its class; where it went. */
-  postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CasePost>;
-  /** Replaces the class card with the class's figures as they are now. */
-  updateQuizCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
+  postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<CasePost>;
+  /** The tutor's progress card, new in their chat; where it went. */
+  postProgressCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CasePost>;
+  /** Replaces the tutor's progress card with the class's figures as they are now. */
+  updateProgressCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
   /** A staff quiz sent to one person, in their chat, with the button that starts it. */
   sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void>;
   /** A learner's reminder in their chat: take the quiz, or what to revisit before trying again. */

@@ -73,24 +73,37 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
       );
     }
     case 'quiz.post': {
+      // The class card is posted once and never updated for progress: an update would put the
+      // posted card back in front of every learner still answering (Teams shows a message's new
+      // card to everyone but the users it refreshes for). Tutors see the figures through refresh.
       const { quizzes } = deps;
-      // The card's version is how many have finished and passed (they only grow): it is updated
-      // when someone finishes, not when someone starts. An update puts the posted card back in
-      // front of every learner still answering (Teams shows a message's new card to all but the
-      // users it refreshes for), so it happens only when the figure everyone sees changes.
-      const get = async (id: string) => {
-        const run = await quizzes.run(id).catch(() => undefined);
-        if (!run?.place) return undefined;
-        const tally = await quizzes.tally(id);
-        const version = 1 + tally.finished + tally.passed;
-        return { run, tally, quiz: await quizzes.quizOf(run), version, route: '' };
-      };
       return showCard(deps, message.runId, {
         what: 'quiz',
-        get,
+        get: async (id) => {
+          const run = await quizzes.run(id).catch(() => undefined);
+          return run?.place && { run, quiz: await quizzes.quizOf(run), version: 1, route: '' };
+        },
         place: (s) => Promise.resolve(s.run.place),
-        post: async (place, s) => sender.postQuizCard(place, s.run, s.quiz, s.tally),
-        update: async (post, s) => sender.updateQuizCard(post, s.run, s.quiz, s.tally),
+        post: async (place, s) => sender.postQuizCard(place, s.run, s.quiz),
+        update: () => Promise.resolve(),
+      });
+    }
+    case 'quiz.progress': {
+      // The tutor's own card, in their chat, updated as learners start and finish: its version is
+      // the class's figures, which only grow.
+      const { quizzes } = deps;
+      return showCard(deps, `${message.runId}-progress`, {
+        what: 'quizProgress',
+        get: async () => {
+          const run = await quizzes.run(message.runId).catch(() => undefined);
+          if (!run || run.kind !== 'class') return undefined;
+          const tally = await quizzes.tally(run.id);
+          const version = 1 + tally.started + tally.finished + tally.passed;
+          return { run, tally, quiz: await quizzes.quizOf(run), version, route: '' };
+        },
+        place: (s) => conversations.user(s.run.startedBy),
+        post: async (place, s) => sender.postProgressCard(place, s.run, s.quiz, s.tally),
+        update: async (post, s) => sender.updateProgressCard(post, s.run, s.quiz, s.tally),
       });
     }
     case 'quiz.assigned': {

@@ -39,8 +39,10 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
     assessmentId: z.string().min(1).max(64),
     change: z.enum(requesterChanges),
   }),
-  /** Post a quiz's class card to its class, or update it in place with the class's figures. */
+  /** Post a quiz's class card to its class (once). */
   z.object({ kind: z.literal('quiz.post'), runId: z.string().regex(/^q[0-9a-f]{1,40}$/) }),
+  /** Post the tutor's progress card in their chat, or update it in place with the class's figures. */
+  z.object({ kind: z.literal('quiz.progress'), runId: z.string().regex(/^q[0-9a-f]{1,40}$/) }),
   /** Send one person a staff quiz (`quiz assign`) in their chat. */
   z.object({
     kind: z.literal('quiz.assigned'),

@@ -51,8 +51,11 @@ export interface QuizServiceDeps {
   readonly roster?: Pick<ConversationMembers, 'members' | 'forget'>;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Called after a run starts and whenever someone finishes (the class card is updated). */
-  readonly onChange?: (runId: string) => Promise<void>;
+  /**
+   * Called when a run starts (the class card is posted) and as learners start and finish (the
+   * tutor's progress card is updated).
+   */
+  readonly onChange?: (runId: string, change: 'started' | 'progress') => Promise<void>;
   /** Where reminders and assignments go to be sent (one message per person, so none is lost). */
   readonly outbox?: Outbox;
   readonly groups?: GroupMembers;
@@ -192,7 +195,7 @@ export class QuizService {
       },
       'quiz started in a class',
     );
-    await this.changed(run.id);
+    await this.deps.onChange?.(run.id, 'started');
     return run;
   }
 
@@ -299,6 +302,7 @@ export class QuizService {
         { event: 'quiz.attemptStarted', runId, personId: actor.id, attempt: attempt.number },
         'quiz attempt started',
       );
+      await this.changed(run.id);
       return this.view(run, quiz, attempt, [...attempts, attempt]);
     }
     return fail('QUIZ_CONFLICT', 'Your quiz kept changing. Try again.', { runId });
@@ -555,6 +559,6 @@ export class QuizService {
   }
 
   private async changed(runId: string): Promise<void> {
-    await this.deps.onChange?.(runId);
+    await this.deps.onChange?.(runId, 'progress');
   }
 }

@@ -209,8 +209,8 @@ async function riskAssessment(browser: Browser, port: (as: string) => number): P
 /**
  * Tariq (a tutor) starts the induction quiz in the class team with an @mention; Lee takes it in his
  * own Playground (the class card reaches it as it reaches every member in Teams), gets feedback
- * after each answer and his result; Tariq's card shows who has finished, and `quiz results` lists
- * the class. Returns Lee's score line.
+ * after each answer and his result; `quiz results` lists the class, and the progress card in
+ * Tariq's chat shows who has started and finished. Returns Lee's score line.
  */
 async function inductionQuiz(browser: Browser, port: (as: string) => number): Promise<string> {
   // Lee's Playground is opened first: its channel history lives in the page.
@@ -262,13 +262,15 @@ async function inductionQuiz(browser: Browser, port: (as: string) => number): Pr
       .innerText()
   ).trim();
   await topShot(lee, result, 'quiz-result');
-  const updated = tariq.locator('.ac-adaptiveCard', { hasText: 'Finished so far' }).last();
-  await tariq.getByText('Finished so far').last().waitFor({ timeout: 15_000 });
-  await updated.locator('text=1').first().waitFor({ timeout: 15_000 });
   await say('quiz results');
   const results = tariq.locator('.ac-adaptiveCard', { hasText: 'class results' }).last();
   await results.waitFor({ timeout: 15_000 });
   await topShot(tariq, results, 'quiz-class-results');
+  // Tariq's own progress card, in his chat, updated as Lee started and finished.
+  await tariq.getByText('Personal Chat').first().click();
+  const progress = tariq.locator('.ac-adaptiveCard', { hasText: '1 started · 1 finished' }).last();
+  await progress.waitFor({ timeout: 15_000 });
+  await topShot(tariq, progress, 'quiz-tutor-progress');
   return score;
 }
 

@@ -90,6 +90,13 @@ function questionOn(card: Card): { action: Card; question: QuizQuestion } {
 
 const wrongOf = (q: QuizQuestion) => q.options.find((o) => o.id !== q.answer)?.id ?? '';
 
+/** Cards the bot posted or updated in Tariq's own chat, newest first. */
+const tutorCards = () =>
+  stack.connector.calls
+    .filter((c) => c.path.includes(encodeURIComponent(`a:personal-${tariq.aadObjectId}`)))
+    .flatMap((c) => ((c.body['attachments'] as Card[] | undefined) ?? []).map((a) => a['content'] as Card))
+    .reverse();
+
 /** Cards the bot posted or updated in the class channel's thread, oldest first. */
 const classCards = () =>
   stack.connector.calls
@@ -113,6 +120,8 @@ describe('a tutor starts the induction quiz in a class team', () => {
   });
 
   it('posts one class card with the quiz, its length, pass mark and Take the quiz', async () => {
+    // Tariq has the app in his personal scope: his progress card goes to that chat.
+    expect((await stack.post(message(tariq, stack.connector.url, 'hello'))).status).toBe(200);
     stack.connector.clear();
     expect(await say(tariq, 'quiz start induction')).toBeUndefined(); // the class card is the answer
     classCard = await waitFor(() => classCards()[0], 'the class card');
@@ -208,12 +217,17 @@ describe('Lee takes the quiz in his own view', () => {
     expect(() => actionData(card, 'Try again')).toThrow(); // passed: the pack allows retakes until passed
   });
 
-  it('updates the class card: everyone sees 1 finished, and Tariq’s view has the figures', async () => {
-    const updated = await waitFor(
-      () => classCards().find((c) => textOf(c).includes('Finished so far: 1')),
-      'the class card updated',
+  it('shows Tariq the figures live — his progress card, and his refreshed view of the class card — and never resets the class card under learners', async () => {
+    const progress = await waitFor(
+      () => tutorCards().find((c) => textOf(c).includes('1 started · 1 finished · 1 passed (of 2 learners)')),
+      "Tariq's progress card updated",
     );
-    wellFormed(updated);
+    wellFormed(progress);
+    expect(textOf(progress)).toContain('E-safety at induction in Level 3 IT: progress');
+    const putsToClass = stack.connector.calls.filter(
+      (c) => c.method === 'PUT' && c.path.includes(encodeURIComponent(classChannel.conversation.id)),
+    );
+    expect(putsToClass).toEqual([]); // the class card itself was posted once, never updated
     const tutorView = await press(tariq, { verb: 'quiz.refresh', data: { runId } });
     expect(textOf(tutorView)).toContain('1 started · 1 finished · 1 passed (of 2 learners)');
     const learnerView = await press(lola, { verb: 'quiz.refresh', data: { runId } });
@@ -322,6 +336,10 @@ describe('a class of 30 answering at once', () => {
     });
     const tutorView = await press(tariq, { verb: 'quiz.refresh', data: { runId } });
     expect(textOf(tutorView)).toContain(`31 started · 31 finished · ${tally.passed} passed`);
+    await waitFor(
+      () => tutorCards().find((c) => textOf(c).includes(`31 started · 31 finished · ${tally.passed} passed`)),
+      "Tariq's progress card with the whole class",
+    );
   });
 
   it('lets a learner who has not passed try again, keeping every attempt and the best score', async () => {

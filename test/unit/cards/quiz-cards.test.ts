@@ -17,6 +17,7 @@ import {
   chooseQuizCard,
   classCard,
   classResultsCard,
+  progressCard,
   reminderCard,
 } from '../../../cards/quiz/quiz-cards';
 import { checkCard } from '../../support/card-validator';
@@ -59,8 +60,9 @@ describe('quiz cards', () => {
   it('all parse at 1.5 with labelled inputs', () => {
     const attempts = [answered.attempt];
     for (const card of [
-      classCard(run, quiz, { tally: tally(attempts), tutor: true, now }),
-      classCard(run, quiz, { tally: tally(attempts), tutor: false, now }),
+      classCard(run, quiz, { tally: tally(attempts), now }),
+      progressCard(run, quiz, tally(attempts)),
+      classCard(run, quiz, { now }),
       attemptCard({ run, quiz, attempt: first, mayRetake: false }),
       attemptCard(
         { run, quiz, attempt: answered.attempt, feedback: answered.feedback, mayRetake: false },
@@ -80,7 +82,7 @@ describe('quiz cards', () => {
     const card = attemptCard({ run, quiz, attempt: first, mayRetake: false });
     const data = JSON.stringify((card['actions'] as object[])[0]);
     expect(data).not.toContain('"answer"');
-    const shown = shownText(classCard(run, quiz, { tally: tally([]), tutor: false, now }));
+    const shown = shownText(classCard(run, quiz, { now }));
     expect(shown).toContain('Tariq **Tutor**');
     const results = JSON.stringify(
       classResultsCard({ run, quiz, results: [personResult(lee, [])], tally: tally([]) }),
