@@ -309,7 +309,7 @@ export async function onQuizAction(
       if (!parsed.success) return notRecognised();
       const run = await quizzes.run(parsed.data.runId);
       const quiz = await quizzes.quizOf(run);
-      const tutor = await quizzes.mayViewClasses(actor.id);
+      const tutor = await quizzes.mayView(actor.id, run);
       return classCard(run, quiz, { now: clock.now(), ...(tutor && { tally: await quizzes.tally(run.id) }) });
     }
     case verbs.quizRemind: {

@@ -131,9 +131,20 @@ export class QuizService {
     return this.isIn(userId, 'tutors');
   }
 
-  /** Tutors see their classes; DSLs see every class. */
-  async mayViewClasses(userId: string): Promise<boolean> {
-    return (await this.isTutor(userId)) || (await this.isIn(userId, 'dsl'));
+  /**
+   * Who may see a run's figures and class list: DSLs every run; a tutor the runs of their own
+   * classes (they started it, or they are a member of the class's team or chat); nobody else.
+   */
+  async mayView(userId: string, run: QuizRun): Promise<boolean> {
+    if (await this.isIn(userId, 'dsl')) return true;
+    if (run.kind !== 'class' || !(await this.isTutor(userId))) return false;
+    if (run.startedBy === userId) return true;
+    if (!run.conversation || !this.deps.roster) return false;
+    try {
+      return (await this.deps.roster.members(run.conversation)).some((m) => m.id === userId);
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -399,9 +410,9 @@ export class QuizService {
   async results(actor: QuizActor, runId: string): Promise<ClassResults> {
     const { store, log } = this.deps;
     let run = await this.run(runId);
-    if (!(await this.mayViewClasses(actor.id))) {
+    if (!(await this.mayView(actor.id, run))) {
       log.warn({ event: 'quiz.resultsRefused', runId, actorId: actor.id }, 'class results refused');
-      fail('NOT_AUTHORISED', 'Only tutors and the safeguarding team can see a class’s results.', {
+      fail('NOT_AUTHORISED', 'Only the class’s tutors and the safeguarding team can see its results.', {
         actorId: actor.id,
       });
     }

@@ -244,7 +244,7 @@ describe('Lee takes the quiz in his own view', () => {
     expect(text).toContain('Not started');
     expect(text).not.toContain('Tariq Tutor'); // tutors are not on the class list
     const refused = await say(lola, 'quiz results');
-    expect(textOf(refused)).toContain('Only tutors and the safeguarding team');
+    expect(textOf(refused)).toContain('Only the class’s tutors and the safeguarding team');
   });
 });
 
@@ -290,7 +290,7 @@ describe('Remind', () => {
 
   it('refuses Remind from a learner', async () => {
     const card = await press(lola, { verb: 'quiz.remind', data: { runId } });
-    expect(textOf(card)).toContain('Only tutors and the safeguarding team');
+    expect(textOf(card)).toContain('Only the class’s tutors and the safeguarding team');
   });
 });
 

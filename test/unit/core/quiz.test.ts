@@ -123,10 +123,11 @@ describe('the quiz engine', () => {
 
 describe('the quiz service', () => {
   const dsl = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+  const otherTutor = '55555555-5555-4555-8555-555555555556';
   const directory = {
     isMember: (user: string, group: string) =>
       Promise.resolve(
-        (user === tutor && group === defaultPack.roles['tutors']?.groupId) ||
+        ((user === tutor || user === otherTutor) && group === defaultPack.roles['tutors']?.groupId) ||
           (user === dsl && group === defaultPack.roles['dsl']?.groupId),
       ),
   };
@@ -249,5 +250,20 @@ describe('the quiz service', () => {
     expect(await overdue()).toEqual({ [tutor]: false, [lee]: true });
     clock.at = new Date('2027-12-02T09:00:00.000Z'); // past the 12-month refresh period
     expect(await overdue()).toEqual({ [tutor]: true, [lee]: true });
+  });
+
+  it('shows a class’s results to its tutors and the DSLs only: not to a tutor of another class, nor a learner', async () => {
+    const { quizzes } = service();
+    const started = await start(quizzes);
+    await expect(quizzes.results({ id: tutor }, started.id)).resolves.toMatchObject({
+      run: { id: started.id },
+    });
+    await expect(quizzes.results({ id: dsl }, started.id)).resolves.toMatchObject({
+      run: { id: started.id },
+    });
+    for (const who of [otherTutor, lee])
+      await expect(quizzes.results({ id: who }, started.id)).rejects.toMatchObject({
+        code: 'NOT_AUTHORISED',
+      });
   });
 });
