@@ -102,7 +102,23 @@ export async function quizBench(root: string, learners = 30): Promise<QuizBenchR
       const row = rows.find((r) => r.personId === p.aadObjectId);
       return row?.best === quiz.questions.length - (i % 4) && finals[i]?.includes(`${row.best} out of`);
     }).length;
-    const tally = await app.quizzes.tally(run.id);
+    const tally = await app.quizzes.tally(run.id); // before the solo learner below
+    // For comparison: one learner answering with nobody else on the system.
+    const alone: number[] = [];
+    const solo = {
+      aadObjectId: `9${'0'.repeat(7)}-0000-4000-8000-${randomBytes(6).toString('hex')}`,
+      name: 'Solo',
+    };
+    let card = (await invoke(solo, 'quiz.start', { runId: run.id }))['value'] as Json;
+    for (let n = 0; n < quiz.questions.length; n++) {
+      const data = (card['actions'] as Json[])[0]?.['data'] as Json;
+      const t = performance.now();
+      card = (await invoke(solo, 'quiz.answer', { ...data, answer: right.get(String(data['questionId'])) }))[
+        'value'
+      ] as Json;
+      alone.push(performance.now() - t);
+    }
+    alone.sort((a, b) => a - b);
     return [
       {
         name: `${learners} learners answering at once (${quiz.questions.length} each)`,
@@ -110,6 +126,13 @@ export async function quizBench(root: string, learners = 30): Promise<QuizBenchR
         p50: percentile(latencies, 50).toFixed(1),
         p99: percentile(latencies, 99).toFixed(1),
         notes: `${latencies.length} answers in ${seconds.toFixed(1)} s; ${scoresRight}/${learners} scores right; tally ${tally.finished} finished`,
+      },
+      {
+        name: 'one learner alone (17 answers)',
+        perSecond: (1000 / (alone.reduce((a, b) => a + b, 0) / alone.length)).toFixed(0),
+        p50: percentile(alone, 50).toFixed(1),
+        p99: percentile(alone, 99).toFixed(1),
+        notes: 'answer → feedback card, end to end over HTTP',
       },
     ];
   } finally {
