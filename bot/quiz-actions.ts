@@ -140,7 +140,9 @@ export async function quizCommand(
   const [sub, quizId, date] = args;
   try {
     if (sub === 'results') return await resultsCard(deps, actor, place.classId);
-    if (!(await quizzes.isTutor(actor.id))) {
+    const tutor = await quizzes.isTutor(actor.id);
+    if (!tutor && sub === undefined) return openQuizCard(deps, place.classId);
+    if (!tutor) {
       log.warn({ event: 'quiz.startRefused', actorId: actor.id }, 'quiz command refused: not a tutor');
       return messageCard('Not allowed', ['Only tutors can start a quiz in a class.'], { tone: 'attention' });
     }
@@ -204,6 +206,19 @@ async function startIn(
     conversation: place.conversation,
     ...(closesAt && { closesAt }),
   });
+}
+
+/**
+ * `quiz` typed by a learner in a class: the class's latest quiz card again (the post scrolled away,
+ * or a client lost it), so *Take the quiz* carries on where they were.
+ */
+async function openQuizCard(deps: BotDeps, classId: string): Promise<AdaptiveCard> {
+  const run = await deps.quizzes.latestIn(classId);
+  if (!run)
+    return messageCard('No quiz here yet', [
+      'Your tutor starts the e-safety quiz in this class when it is time.',
+    ]);
+  return classCard(run, await deps.quizzes.quizOf(run), { now: deps.clock.now() });
 }
 
 /**
