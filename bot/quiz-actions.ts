@@ -196,14 +196,20 @@ async function startIn(
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
     fail('INPUT_INVALID', 'Give the closing date as YYYY-MM-DD, e.g. quiz start induction 2026-12-18.');
   const closesAt = closingTime(date);
-  const className = place.className ?? (await teamName(context));
+  const team = await teamDetails(context, place);
+  const className = place.className ?? team?.name;
+  // Graph names a team by its group id; the activity carries it only sometimes.
+  const conversation =
+    place.conversation.kind === 'channel' && team?.aadGroupId
+      ? { ...place.conversation, teamId: team.aadGroupId }
+      : place.conversation;
   return deps.quizzes.start(actor, {
     quizId,
     classId: place.classId,
     ...(className && { className }),
     // The class card goes into this conversation: the tutor's thread in a channel, or the chat.
     place: { reference: TurnContext.getConversationReference(context.activity) },
-    conversation: place.conversation,
+    conversation,
     ...(closesAt && { closesAt }),
   });
 }
@@ -222,13 +228,22 @@ async function openQuizCard(deps: BotDeps, classId: string): Promise<AdaptiveCar
 }
 
 /**
- * The team's name when the activity does not carry it (Teams sends it on some activities only):
- * `GET /v3/teams/{id}` through the Bot Connector. A class without a name still works.
+ * The team's name and Entra group id when the activity does not carry them (Teams sends them on
+ * some activities only): `GET /v3/teams/{id}` through the Bot Connector. Without them the quiz
+ * still runs (no class name; the class list as Graph finds it by the team's thread id).
  */
-async function teamName(context: TurnContext): Promise<string | undefined> {
-  if (context.activity.conversation.conversationType !== 'channel') return undefined;
+async function teamDetails(
+  context: TurnContext,
+  place: NonNullable<ReturnType<typeof classOf>>,
+): Promise<{ name?: string; aadGroupId?: string } | undefined> {
+  const data = (context.activity.channelData ?? {}) as { team?: { aadGroupId?: string } };
+  if (place.conversation.kind !== 'channel' || (place.className && data.team?.aadGroupId)) return undefined;
   try {
-    return (await TeamsInfo.getTeamDetails(context)).name || undefined;
+    const details = await TeamsInfo.getTeamDetails(context);
+    return {
+      ...(details.name && { name: details.name }),
+      ...(details.aadGroupId && { aadGroupId: details.aadGroupId }),
+    };
   } catch {
     return undefined;
   }

@@ -15,6 +15,8 @@ const tenantSchema = z.strictObject({
   teams: z.array(
     z.strictObject({
       id: z.string(),
+      /** The team's Microsoft 365 group: Graph names the team by it (`/teams/{groupId}/…`). */
+      groupId: guid.optional(),
       displayName: z.string(),
       channels: z.array(
         z.strictObject({ id: z.string(), displayName: z.string(), route: z.string().optional() }),

@@ -413,8 +413,9 @@ export class SimulatedTeams {
   }
 
   private team(teamId: string, channelId: string): LocalTenant['teams'][number] {
-    const team = this.tenant.teams.find((t) => t.id === teamId);
-    const known = team && (channelId === teamId || team.channels.some((c) => c.id === channelId));
+    // Graph names a team by its group id; the local tenant also by its thread id.
+    const team = this.tenant.teams.find((t) => t.id === teamId || t.groupId === teamId);
+    const known = team && (channelId === team.id || team.channels.some((c) => c.id === channelId));
     if (!team || !known)
       throw new GraphSimulatorError(404, 'NotFound', `No channel ${channelId} in team ${teamId}.`);
     return team;

@@ -63,7 +63,7 @@ export function playgroundConfig(tenant: LocalTenant, pg: Playground): Record<st
     team: {
       id: team?.id ?? `19:team-${pg.port}@thread.tacv2`,
       name: team?.displayName ?? 'Team',
-      aadGroupId: tenant.groups[0]?.id,
+      aadGroupId: team?.groupId ?? tenant.groups[0]?.id,
       channels: (team?.channels ?? []).slice(0, 1).map((c) => ({ id: c.id, name: c.displayName })),
     },
   };
