@@ -184,6 +184,60 @@ const quizSchema = z.strictObject({
   questions: z.array(quizQuestionSchema).min(10, 'a quiz needs at least 10 questions').max(40),
 });
 
+/** Graph's `permission.link.scope` values (https://learn.microsoft.com/graph/api/resources/sharinglink). */
+export const linkScopes = ['anonymous', 'organization', 'users', 'existingAccess'] as const;
+export type LinkScope = (typeof linkScopes)[number];
+
+/** The rules a OneDrive/SharePoint permission is checked against (core/sharing/sharing-signal.ts). */
+export const sharingRuleIds = [
+  'anyoneLink',
+  'externalShare',
+  'externalEdit',
+  'orgLinkRestricted',
+  'noExpiry',
+  'labelled',
+] as const;
+export type SharingRuleId = (typeof sharingRuleIds)[number];
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?:[a-z0-9-]+\.)+[a-z]{2,}$/, 'a domain such as example-college.ac.uk');
+const sharingRule = (severity: Severity) =>
+  z
+    .strictObject({ severity: severitySchema, category: key, route: key.optional() })
+    .default({ severity, category: 'data-breach' });
+
+/**
+ * Which sharing is risky (issue 12). Every value has a default, so a pack that says nothing watches
+ * Anyone links and sharing outside its own domains, as a data breach, by the routing rules.
+ */
+const sharingSchema = z.strictObject({
+  /** The college's own e-mail domains: anyone else is outside it. */
+  collegeDomains: z.array(domain).default([]),
+  /** Partners shared with by agreement: not outside for these rules. */
+  trustedDomains: z.array(domain).default([]),
+  /** Sites or libraries (names, or words of their web address) holding learner records, safeguarding or HR files. */
+  restrictedLibraries: z.array(text).default([]),
+  /** Link scopes that must carry an expiry date. */
+  requireExpiry: z.array(z.enum(linkScopes)).default(['anonymous']),
+  /** Sensitivity labels whose items must not leave the college. */
+  labels: z.array(text).default([]),
+  /** A learner sharing from their own OneDrive (their own coursework) is not a case unless `watch`. */
+  learnerOwnDrives: z.enum(['ignore', 'watch']).default('ignore'),
+  rules: z
+    .strictObject({
+      anyoneLink: sharingRule('high'),
+      externalShare: sharingRule('high'),
+      externalEdit: sharingRule('high'),
+      orgLinkRestricted: sharingRule('medium'),
+      noExpiry: sharingRule('medium'),
+      labelled: sharingRule('high'),
+    })
+    .prefault({}),
+});
+
 /** One entry of the safeguarding library (core/detection/safeguarding-library.ts explains matching). */
 const libraryEntrySchema = z.strictObject({
   /** Stable id: flags, statistics and a college's `disable`/`adjust` name entries by it. */
@@ -363,6 +417,7 @@ export const policyPackSchema = z.strictObject({
     .default({}),
   assessment: assessmentSchema,
   quizzes: z.array(quizSchema).min(1),
+  sharing: sharingSchema.prefault({}),
   retention: retentionSchema,
   responseTargets: z.strictObject({
     /** Minutes from a case opening to a DSL claiming it, per severity. */
@@ -380,6 +435,7 @@ export type PolicyPack = z.output<typeof policyPackSchema>;
 export type TaxonomyItem = z.output<typeof taxonomyItemSchema>;
 export type RetentionRule = z.output<typeof retentionRuleSchema>;
 export type Quiz = z.output<typeof quizSchema>;
+export type SharingPolicy = z.output<typeof sharingSchema>;
 export type QuizQuestion = z.output<typeof quizQuestionSchema>;
 export type RoleKey = string;
 
@@ -478,6 +534,13 @@ export function crossReferenceIssues(pack: PolicyPack): PolicyIssue[] {
       }
     });
   });
+  for (const rule of sharingRuleIds) {
+    const r = pack.sharing.rules[rule];
+    if (!categories.has(r.category))
+      issue(['sharing', 'rules', rule, 'category'], `unknown category "${r.category}"`);
+    if (r.route !== undefined && !routes.has(r.route))
+      issue(['sharing', 'rules', rule, 'route'], `route "${r.route}" is not defined under routes`);
+  }
   for (const audience of ['learners', 'staff'] as const) {
     if (!pack.quizzes.some((q) => q.audience === audience))
       issue(

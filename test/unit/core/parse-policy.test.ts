@@ -150,6 +150,22 @@ describe('policy packs', () => {
       'quizzes',
     ],
     [
+      'a sharing rule with an unknown category',
+      (p: any) => (p.sharing.rules = { anyoneLink: { severity: 'high', category: 'nope' } }),
+      'sharing.rules.anyoneLink.category',
+    ],
+    [
+      'a sharing rule to an undefined route',
+      (p: any) =>
+        (p.sharing.rules = { noExpiry: { severity: 'low', category: 'data-breach', route: 'nowhere' } }),
+      'sharing.rules.noExpiry.route',
+    ],
+    [
+      'a college domain that is not a domain',
+      (p: any) => (p.sharing.collegeDomains = ['not a domain']),
+      'sharing.collegeDomains[0]',
+    ],
+    [
       'an option id used twice in a question',
       (p: any) => (p.quizzes[0].questions[0].options[1].id = p.quizzes[0].questions[0].options[0].id),
       'quizzes[0].questions[0].options',
