@@ -8,7 +8,7 @@ import type { Severity } from '../policy/policy-pack';
 import { severityRank } from '../policy/routing';
 
 /** What a source observed: a new source (sharing links, third-party alerts) adds its kinds here. */
-export type SignalKind = 'externalContact' | 'phrase' | 'dlp' | 'pattern' | 'classifier';
+export type SignalKind = 'externalContact' | 'phrase' | 'dlp' | 'pattern' | 'classifier' | 'sharing';
 
 export interface Signal {
   readonly kind: SignalKind;

@@ -64,6 +64,7 @@ const kindText: Record<Signal['kind'], string> = {
   dlp: 'a DLP flag',
   pattern: 'a conversation pattern',
   classifier: 'a machine-learning rating',
+  sharing: 'risky sharing',
 };
 
 const harmText: Record<ClassifierCategory, string> = {
@@ -285,6 +286,8 @@ export class ChatMonitor {
         return `Machine-learning rating (${category}).`;
       case 'dlp':
         return `Microsoft Purview DLP flagged a message (${message.dlpAction ?? 'policy violation'}).`;
+      case 'sharing': // raised by the sharing monitor, never by a chat message
+        return `Risky sharing (${category}).`;
     }
   }
 
