@@ -5,10 +5,11 @@
  * with the ETag read for every later one.
  */
 import type { TableClient } from '@azure/data-tables';
-import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } from '../core/conversations';
+import type { CardPost, CardPostRecord, ConversationRef, ConversationStore } from '../core/conversations';
 import { fail } from '../core/errors';
 import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
+import { readRow } from './table-rows';
 
 interface PostRow {
   readonly ref?: string;
@@ -41,11 +42,11 @@ export class TableConversationStore implements ConversationStore {
     return parse((await this.get('route', route))?.['ref']);
   }
 
-  async casePost(caseId: string): Promise<{ record: CasePostRecord; token: string } | undefined> {
+  async cardPost(caseId: string): Promise<{ record: CardPostRecord; token: string } | undefined> {
     const row = (await this.get('post', caseId)) as (PostRow & { etag: string }) | undefined;
     if (!row) return undefined;
     const conversation = parse(row.ref);
-    const record: CasePostRecord = {
+    const record: CardPostRecord = {
       ...(conversation && row.activityId
         ? { post: { conversation, activityId: row.activityId, ...copiesOf(row.copies) } }
         : {}),
@@ -57,7 +58,7 @@ export class TableConversationStore implements ConversationStore {
     return { record, token: row.etag };
   }
 
-  async putCasePost(caseId: string, record: CasePostRecord, token?: string): Promise<string | undefined> {
+  async putCardPost(caseId: string, record: CardPostRecord, token?: string): Promise<string | undefined> {
     await this.ensureTable();
     const entity = {
       partitionKey: 'post',
@@ -93,12 +94,7 @@ export class TableConversationStore implements ConversationStore {
 
   private async get(kind: string, key: string): Promise<Record<string, unknown> | undefined> {
     await this.ensureTable();
-    try {
-      return await this.table.getEntity(kind, key);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      return storageFailure(err, `read ${kind}`);
-    }
+    return readRow(this.table, kind, key, `read ${kind}`);
   }
 }
 
@@ -110,9 +106,9 @@ function parse(value: unknown): ConversationRef | undefined {
     : undefined;
 }
 
-/** The card's copies in other local clients, as `putCasePost` wrote them (see CasePost). */
-function copiesOf(text: unknown): Pick<CasePost, 'copies'> {
+/** The card's copies in other local clients, as `putCardPost` wrote them (see CardPost). */
+function copiesOf(text: unknown): Pick<CardPost, 'copies'> {
   if (typeof text !== 'string') return {};
-  const copies = JSON.parse(text) as NonNullable<CasePost['copies']>;
+  const copies = JSON.parse(text) as NonNullable<CardPost['copies']>;
   return Array.isArray(copies) ? { copies } : {};
 }

@@ -17,6 +17,7 @@ import type { FieldCipher } from './field-cipher';
 import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 import { openColumn, parseStoredJson, sealColumn } from './table-event-log';
+import { readRow } from './table-rows';
 
 export interface TableDraftStoreOptions extends StorageTables {
   readonly cipher: FieldCipher;
@@ -58,13 +59,8 @@ export class TableDraftStore implements DraftStore {
   async get(userId: string, key: string): Promise<{ draft: Draft; token: string } | undefined> {
     await this.ensureTable();
     const [pk, rk] = [tableKey(userId, 'owner'), tableKey(key, 'key')];
-    let row: Record<string, unknown> & { etag: string };
-    try {
-      row = await this.table.getEntity<Record<string, unknown>>(pk, rk);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      return storageFailure(err, 'read draft');
-    }
+    const row = await readRow(this.table, pk, rk, 'read draft');
+    if (!row) return undefined;
     const where = { userId, key };
     const text = openColumn(this.cipher, row, 'draft', `${pk}|${rk}`, where);
     const parsed = draftSchema.safeParse(

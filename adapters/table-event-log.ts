@@ -27,10 +27,10 @@ import {
 import { fail } from '../core/errors';
 import type { FieldCipher } from './field-cipher';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
+import { listRows, readRow, type StoredRow } from './table-rows';
 
 export type Entity = TableEntity<Record<string, unknown>>;
-/** A stored row as read back: its keys, its ETag and every property. */
-export type StoredRow = Record<string, unknown> & { readonly etag: string };
+export type { StoredRow } from './table-rows';
 
 export const headRow = 'head';
 export const eventRow = (seq: number): string => `e${String(seq).padStart(10, '0')}`;
@@ -95,12 +95,7 @@ export class TableEventLog {
 
   async head(id: string): Promise<StoredRow | undefined> {
     await this.ensureTable();
-    try {
-      return await this.table.getEntity<Record<string, unknown>>(id, headRow);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      return storageFailure(err, `read ${this.what}`);
-    }
+    return readRow(this.table, id, headRow, `read ${this.what}`);
   }
 
   /** The aggregate's event rows, in RowKey (= sequence) order. */
@@ -124,16 +119,8 @@ export class TableEventLog {
     return [...new Set(rows.map((r) => r['partitionKey']).filter((k) => typeof k === 'string'))].sort();
   }
 
-  private async query(operation: string, queryOptions: { filter?: string; select?: string[] }) {
-    const out: StoredRow[] = [];
-    try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions })) {
-        out.push(row);
-      }
-    } catch (err) {
-      return storageFailure(err, operation);
-    }
-    return out.sort((a, b) => compareKeys(a, b));
+  private query(operation: string, queryOptions: { filter?: string; select?: string[] }) {
+    return listRows(this.table, operation, queryOptions);
   }
 
   /**
@@ -147,12 +134,6 @@ export class TableEventLog {
       head?.etag ?? fail('STORAGE_FAILED', `Table Storage answered a ${this.what} write without an ETag.`)
     );
   }
-}
-
-function compareKeys(a: Record<string, unknown>, b: Record<string, unknown>): number {
-  const key = (r: Record<string, unknown>) => `${String(r['partitionKey'])}\u0000${String(r['rowKey'])}`;
-  const [x, y] = [key(a), key(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** `plain` encrypted, bound to `aad`, as the properties `name`, `name2`, `name3`… */

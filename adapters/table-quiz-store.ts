@@ -20,12 +20,11 @@ import type { FieldCipher } from './field-cipher';
 import type { StorageTables } from './storage-clients';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
 import { openColumn, parseStoredJson, sealColumn, stripUndefined } from './table-event-log';
+import { listRows, readRow, type StoredRow } from './table-rows';
 
 export interface TableQuizStoreOptions extends StorageTables {
   readonly cipher: FieldCipher;
 }
-
-type Row = Record<string, unknown> & { readonly etag: string };
 
 const attemptSchema = z.object({
   runId: z.string(),
@@ -109,7 +108,7 @@ export class TableQuizStore implements QuizStore {
   async quiz(quizId: string, version: string): Promise<QuizSnapshot | undefined> {
     await this.ensureTables();
     const [pk, rk] = [safeKey(quizId, 'quiz id'), safeKey(version, 'quiz version')];
-    const row = await this.get(this.quizzes, pk, rk, 'read quiz');
+    const row = await readRow(this.quizzes, pk, rk, 'read quiz');
     if (!row) return undefined;
     const where = { quizId, version };
     const text = openColumn(this.cipher, row, 'quiz', `${pk}|${rk}`, where);
@@ -143,7 +142,7 @@ export class TableQuizStore implements QuizStore {
   async run(runId: string): Promise<QuizRun | undefined> {
     await this.ensureTables();
     if (!/^[A-Za-z0-9]{1,64}$/.test(runId)) return undefined;
-    const row = await this.get(this.runsTable, runPartition, runId, 'read quiz run');
+    const row = await readRow(this.runsTable, runPartition, runId, 'read quiz run');
     return row && this.runOf(row);
   }
 
@@ -152,7 +151,7 @@ export class TableQuizStore implements QuizStore {
     let query = odata`PartitionKey eq ${runPartition}`;
     if (filter.classId !== undefined) query += ` and ${odata`classId eq ${filter.classId}`}`;
     if (filter.quizId !== undefined) query += ` and ${odata`quizId eq ${filter.quizId}`}`;
-    const rows = await this.list(this.runsTable, query, 'list quiz runs');
+    const rows = await listRows(this.runsTable, 'list quiz runs', { filter: query });
     return rows
       .map((r) => this.runOf(r))
       .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
@@ -164,7 +163,7 @@ export class TableQuizStore implements QuizStore {
       personId === undefined
         ? odata`PartitionKey eq ${runId}`
         : odata`PartitionKey eq ${runId} and RowKey ge ${`${personId}:`} and RowKey lt ${`${personId};`}`;
-    const rows = await this.list(this.attemptsTable, filter, 'read quiz attempts');
+    const rows = await listRows(this.attemptsTable, 'read quiz attempts', { filter });
     return rows.map((row) => ({ attempt: this.attemptOf(row), token: row.etag }));
   }
 
@@ -198,11 +197,13 @@ export class TableQuizStore implements QuizStore {
 
   async attemptsOf(personId: string): Promise<Attempt[]> {
     await this.ensureTables();
-    const rows = await this.list(this.attemptsTable, odata`personId eq ${personId}`, 'read training record');
+    const rows = await listRows(this.attemptsTable, 'read training record', {
+      filter: odata`personId eq ${personId}`,
+    });
     return rows.map((row) => this.attemptOf(row));
   }
 
-  private runOf(row: Row): QuizRun {
+  private runOf(row: StoredRow): QuizRun {
     const rk = String(row['rowKey']);
     const where = { runId: rk };
     const text = openColumn(this.cipher, row, 'run', `${runPartition}|${rk}`, where);
@@ -214,7 +215,7 @@ export class TableQuizStore implements QuizStore {
     return parsed.data;
   }
 
-  private attemptOf(row: Row): Attempt {
+  private attemptOf(row: StoredRow): Attempt {
     const where = { runId: row['partitionKey'], row: row['rowKey'] };
     const text = row['attempt'];
     const parsed = attemptSchema.safeParse(
@@ -223,32 +224,5 @@ export class TableQuizStore implements QuizStore {
     if (!parsed.success || parsed.data.runId !== row['partitionKey'])
       return fail('STORAGE_FAILED', 'stored quiz attempt is malformed', where);
     return parsed.data;
-  }
-
-  private async get(table: TableClient, pk: string, rk: string, operation: string): Promise<Row | undefined> {
-    try {
-      return await table.getEntity<Record<string, unknown>>(pk, rk);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      return storageFailure(err, operation);
-    }
-  }
-
-  private async list(table: TableClient, filter: string, operation: string): Promise<Row[]> {
-    const out: Row[] = [];
-    try {
-      for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-        out.push(row);
-      }
-    } catch (err) {
-      return storageFailure(err, operation);
-    }
-    return out.sort((a, b) => {
-      const [x, y] = [
-        `${String(a['partitionKey'])}|${String(a['rowKey'])}`,
-        `${String(b['partitionKey'])}|${String(b['rowKey'])}`,
-      ];
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
   }
 }

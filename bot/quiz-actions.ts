@@ -67,6 +67,9 @@ const schemas = {
   }),
 };
 
+const notTutor = () =>
+  messageCard('Not allowed', ['Only tutors can start a quiz in a class.'], { tone: 'attention' });
+
 /** The actor with their Teams user id, which card refresh needs. */
 export function quizActor(context: TurnContext): QuizActor | undefined {
   const actor = actorOf(context);
@@ -144,7 +147,7 @@ export async function quizCommand(
     if (!tutor && sub === undefined) return openQuizCard(deps, place.classId);
     if (!tutor) {
       log.warn({ event: 'quiz.startRefused', actorId: actor.id }, 'quiz command refused: not a tutor');
-      return messageCard('Not allowed', ['Only tutors can start a quiz in a class.'], { tone: 'attention' });
+      return notTutor();
     }
     if (sub !== 'start' || !quizId) return chooseQuizCard(quizzes.quizzes('learners'));
     await startIn(context, deps, actor, place, quizId, date);
@@ -277,10 +280,7 @@ export async function onQuizAction(
       const place = classOf(context);
       const parsed = schemas.open.safeParse(data);
       if (!place) return notRecognised();
-      if (!(await quizzes.isTutor(actor.id)))
-        return messageCard('Not allowed', ['Only tutors can start a quiz in a class.'], {
-          tone: 'attention',
-        });
+      if (!(await quizzes.isTutor(actor.id))) return notTutor();
       if (!parsed.success)
         return chooseQuizCard(
           quizzes.quizzes('learners'),

@@ -1,5 +1,5 @@
 /**
- * Teams, as the outbox sends to it (core/outbox/case-cards.ts `TeamsSender`): proactive posts
+ * Teams, as the outbox sends to it (core/outbox/cards.ts `TeamsSender`): proactive posts
  * through the Bot Connector — the case card as a new thread in a route's channel (or a message in
  * a registered chat), updates of that card in place, operator notices, and short notices to a
  * reporter. Which card is posted when, and that there is only ever one per case, is decided in
@@ -30,12 +30,13 @@ import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../c
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
 import type { CaseEvent } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
-import type { CasePost, ConversationRef } from '../core/conversations';
+import type { CardPost, ConversationRef } from '../core/conversations';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
-import type { TeamsSender } from '../core/outbox/case-cards';
+import type { TeamsSender } from '../core/outbox/cards';
 import type { OpsNotice, RequesterChange } from '../core/outbox/outbox';
 import type { PolicyPack } from '../core/policy/policy-pack';
+import type { AdaptiveCard } from '../cards/adaptive-card';
 import { httpFailure } from './http-failure';
 
 export interface TeamsSenderDeps {
@@ -95,16 +96,16 @@ export class BotConnectorSender implements TeamsSender {
     place: ConversationRef,
     state: CaseState,
     events: readonly CaseEvent[],
-  ): Promise<CasePost> {
+  ): Promise<CardPost> {
     const card = CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack));
     return this.postNew(parseStored(routePlaceSchema, place, 'route channel'), card);
   }
 
-  async updateCaseCard(post: CasePost, state: CaseState, events: readonly CaseEvent[]): Promise<void> {
+  async updateCaseCard(post: CardPost, state: CaseState, events: readonly CaseEvent[]): Promise<void> {
     await this.replace(post, CardFactory.adaptiveCard(caseCard(state, events, this.deps.pack)), state.id);
   }
 
-  async retireCaseCard(post: CasePost, caseReference: string): Promise<void> {
+  async retireCaseCard(post: CardPost, caseReference: string): Promise<void> {
     await this.replace(post, CardFactory.adaptiveCard(retiredCaseCard(caseReference)), caseReference);
   }
 
@@ -116,19 +117,14 @@ export class BotConnectorSender implements TeamsSender {
   }
 
   async tellReporter(user: ConversationRef, state: CaseState, change: 'claimed' | 'closed'): Promise<void> {
-    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
-    await this.send(ref.conversation?.id ?? state.reporterId, () =>
-      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.sendActivity(reporterNotice(state.reference, change));
-      }),
-    );
+    await this.toPerson(user, state.reporterId, reporterNotice(state.reference, change));
   }
 
   async postAssessmentCard(
     place: ConversationRef,
     state: AssessmentState,
     events: readonly AssessmentEvent[],
-  ): Promise<CasePost> {
+  ): Promise<CardPost> {
     return this.postNew(
       parseStored(routePlaceSchema, place, 'route channel'),
       this.assessmentCard(state, events),
@@ -136,7 +132,7 @@ export class BotConnectorSender implements TeamsSender {
   }
 
   async updateAssessmentCard(
-    post: CasePost,
+    post: CardPost,
     state: AssessmentState,
     events: readonly AssessmentEvent[],
   ): Promise<void> {
@@ -144,16 +140,10 @@ export class BotConnectorSender implements TeamsSender {
   }
 
   async tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void> {
-    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
-    const card = CardFactory.adaptiveCard(requesterCard(state, this.deps.pack, change));
-    await this.send(ref.conversation?.id ?? state.requesterId, () =>
-      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.sendActivity(MessageFactory.attachment(card));
-      }),
-    );
+    await this.toPerson(user, state.requesterId, requesterCard(state, this.deps.pack, change));
   }
 
-  async postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<CasePost> {
+  async postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<CardPost> {
     const card = CardFactory.adaptiveCard(classCard(run, quiz, { now: new Date() }));
     return this.postNew(parseStored(routePlaceSchema, place, 'class'), card);
   }
@@ -163,7 +153,7 @@ export class BotConnectorSender implements TeamsSender {
     run: QuizRun,
     quiz: QuizSnapshot,
     tally: Tally,
-  ): Promise<CasePost> {
+  ): Promise<CardPost> {
     const card = CardFactory.adaptiveCard(progressCard(run, quiz, tally));
     return this.postNew(
       { reference: parseStored(conversationReferenceSchema, place, 'user conversation') },
@@ -171,18 +161,12 @@ export class BotConnectorSender implements TeamsSender {
     );
   }
 
-  async updateProgressCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
+  async updateProgressCard(post: CardPost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void> {
     await this.replace(post, CardFactory.adaptiveCard(progressCard(run, quiz, tally)), run.id);
   }
 
   async sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void> {
-    const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
-    const card = CardFactory.adaptiveCard(assignedQuizCard(run, quiz));
-    await this.send(ref.conversation?.id ?? run.id, () =>
-      this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.sendActivity(MessageFactory.attachment(card));
-      }),
-    );
+    await this.toPerson(user, run.id, assignedQuizCard(run, quiz));
   }
 
   async remindLearner(
@@ -191,11 +175,20 @@ export class BotConnectorSender implements TeamsSender {
     quiz: QuizSnapshot,
     result: PersonResult,
   ): Promise<void> {
+    await this.toPerson(user, result.personId, reminderCard(run, quiz, result));
+  }
+
+  /**
+   * A message (text, or a card) in a person's own chat with the bot; `fallbackLane` paces it when
+   * the stored reference names no conversation.
+   */
+  private async toPerson(user: ConversationRef, fallbackLane: string, content: string | AdaptiveCard) {
     const ref = reference(parseStored(conversationReferenceSchema, user, 'user conversation'));
-    const card = CardFactory.adaptiveCard(reminderCard(run, quiz, result));
-    await this.send(ref.conversation?.id ?? result.personId, () =>
+    const activity =
+      typeof content === 'string' ? content : MessageFactory.attachment(CardFactory.adaptiveCard(content));
+    await this.send(ref.conversation?.id ?? fallbackLane, () =>
       this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
-        await ctx.sendActivity(MessageFactory.attachment(card));
+        await ctx.sendActivity(activity);
       }),
     );
   }
@@ -204,7 +197,7 @@ export class BotConnectorSender implements TeamsSender {
    * Replaces the card of an earlier post in place (and of its copies in other local clients);
    * `fallbackLane` paces it when the post names no conversation.
    */
-  private async replace(post: CasePost, card: Attachment, fallbackLane: string): Promise<void> {
+  private async replace(post: CardPost, card: Attachment, fallbackLane: string): Promise<void> {
     await this.replaceOne(post, card, fallbackLane);
     for (const copy of post.copies ?? []) {
       await this.replaceOne(copy, card, fallbackLane).catch((err: unknown) =>
@@ -216,7 +209,7 @@ export class BotConnectorSender implements TeamsSender {
     }
   }
 
-  private async replaceOne(post: CasePost, card: Attachment, fallbackLane: string): Promise<void> {
+  private async replaceOne(post: CardPost, card: Attachment, fallbackLane: string): Promise<void> {
     const ref = reference(parseStored(conversationReferenceSchema, post.conversation, 'card post'));
     await this.send(ref.conversation?.id ?? fallbackLane, () =>
       this.deps.adapter.continueConversationAsync(this.deps.appId, ref, async (ctx) => {
@@ -235,9 +228,9 @@ export class BotConnectorSender implements TeamsSender {
   }
 
   /** Posts a new message to a place and to its mirrors (see TeamsSenderDeps.mirrors). */
-  private async postNew(place: RoutePlace, card: Attachment): Promise<CasePost> {
+  private async postNew(place: RoutePlace, card: Attachment): Promise<CardPost> {
     const posted = await this.postOne(place, card);
-    const copies: { conversation: CasePost['conversation']; activityId: string }[] = [];
+    const copies: { conversation: CardPost['conversation']; activityId: string }[] = [];
     for (const mirror of this.deps.mirrors?.(place) ?? []) {
       await this.postOne(mirror, card).then(
         (copy) => copies.push({ conversation: copy.conversation, activityId: copy.activityId }),
@@ -255,10 +248,10 @@ export class BotConnectorSender implements TeamsSender {
    * Posts a new message to a route's place: a new thread in a Teams channel, or a message in the
    * chat that was registered. Returns where it went, so it can be updated later.
    */
-  private async postOne(place: RoutePlace, card: Attachment): Promise<CasePost> {
+  private async postOne(place: RoutePlace, card: Attachment): Promise<CardPost> {
     const { adapter, appId } = this.deps;
     const ref = reference(place.reference);
-    let posted: CasePost | undefined;
+    let posted: CardPost | undefined;
     const channelId = place.channelId;
     if (!channelId) {
       await this.send(ref.conversation?.id ?? 'route', () =>

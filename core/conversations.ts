@@ -5,8 +5,8 @@
  */
 export type ConversationRef = Readonly<Record<string, unknown>>;
 
-/** The channel message that shows a case's card, so it can be updated in place. */
-export interface CasePost {
+/** The message that shows a card (a case's, an assessment's, a quiz's), so it can be updated in place. */
+export interface CardPost {
   readonly conversation: ConversationRef;
   readonly activityId: string;
   /**
@@ -18,12 +18,12 @@ export interface CasePost {
 
 /**
  * A case's card record: where the card is and which version of the case it shows, and — while a
- * worker is posting or updating it — that worker's lease. One record per case; it is only ever
- * written by compare-and-swap, so there is never a second card (core/outbox/case-cards.ts).
+ * worker is posting or updating it — that worker's lease. One record per card; it is only ever
+ * written by compare-and-swap, so there is never a second card (core/outbox/cards.ts).
  */
-export interface CasePostRecord {
+export interface CardPostRecord {
   /** Absent until Teams has accepted the first post. */
-  readonly post?: CasePost;
+  readonly post?: CardPost;
   /** The case version the card shows (0: nothing posted yet). */
   readonly version: number;
   /** A worker is posting or updating the card until `until` (ISO time). */
@@ -36,11 +36,11 @@ export interface ConversationStore {
   /** The channel a route's cases are posted to (`register <route>` or the pack's channel ids). */
   saveRoute(route: string, ref: ConversationRef): Promise<void>;
   route(route: string): Promise<ConversationRef | undefined>;
-  /** The case's card record and its concurrency token. */
-  casePost(caseId: string): Promise<{ record: CasePostRecord; token: string } | undefined>;
+  /** A card's record (keyed by what it shows: a case, assessment or quiz id) and its concurrency token. */
+  cardPost(cardId: string): Promise<{ record: CardPostRecord; token: string } | undefined>;
   /**
    * Writes the card record only if it is still the one `token` names (without a token: only if the
-   * case has no record yet). Returns the new token, or undefined when someone else wrote first.
+   * card has no record yet). Returns the new token, or undefined when someone else wrote first.
    */
-  putCasePost(caseId: string, record: CasePostRecord, token?: string): Promise<string | undefined>;
+  putCardPost(cardId: string, record: CardPostRecord, token?: string): Promise<string | undefined>;
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { PolicyPack } from '../policy/policy-pack';
 import type { AssessmentService } from '../assessments/assessment-service';
 import type { QuizService } from '../quizzes/quiz-service';
-import { showCard, showCaseCard, type TeamsSender } from './case-cards';
+import { showCard, showCaseCard, type TeamsSender } from './cards';
 import type { OutboxMessage } from './outbox';
 
 export interface OutboxWorkerDeps {
@@ -29,7 +29,7 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
     case 'case.post':
       return showCaseCard(deps, message.caseId);
     case 'case.retired': {
-      const post = (await conversations.casePost(message.caseId))?.record.post;
+      const post = (await conversations.cardPost(message.caseId))?.record.post;
       if (!post) return log.info({ caseId: message.caseId, event: 'retire.noCard' }, 'no card to retire');
       await sender.retireCaseCard(post, message.reference);
       return log.info({ caseId: message.caseId, event: 'retire.done' }, 'card of a purged case retired');

@@ -1,6 +1,7 @@
 /**
- * Work that must happen after a case changes, outside the request that changed it: posting or
- * updating the case card in its route's channel, telling the reporter the case moved. Messages go
+ * Work that must happen after a change, outside the request that made it: posting or updating the
+ * card of a case (or a risk assessment, a quiz) where it belongs, telling the reporter, requester or
+ * learner what moved, sending a staff quiz. Messages go
  * on a durable queue first; a queue-triggered function does the work, retried and finally
  * poisoned, never dropped (docs/architecture.md, "After a change").
  */

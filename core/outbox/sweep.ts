@@ -39,7 +39,7 @@ export async function sweepCasePosts(
       routesWithChannel.set(route, !!(await deps.conversations.route(route)));
     return routesWithChannel.get(route) ?? false;
   };
-  const shownVersion = async (id: string) => (await deps.conversations.casePost(id))?.record.version ?? 0;
+  const shownVersion = async (id: string) => (await deps.conversations.cardPost(id))?.record.version ?? 0;
   let queued = 0;
   for (const summary of await deps.cases.list({ status: 'all' })) {
     if (!(await watched(summary.route, summary.status === 'closed', summary.updatedAt))) continue;

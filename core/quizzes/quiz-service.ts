@@ -167,30 +167,17 @@ export class QuizService {
       log.warn({ event: 'quiz.startRefused', actorId: actor.id }, 'quiz start refused: not a tutor');
       fail('NOT_AUTHORISED', 'Only tutors can start a quiz in a class.', { actorId: actor.id });
     }
-    const quiz = this.quizzes('learners').find((q) => q.id === input.quizId);
-    if (!quiz) {
-      const ids = this.quizzes('learners').map((q) => q.id);
-      fail('QUIZ_NOT_FOUND', `There is no class quiz called "${input.quizId}". Try: ${ids.join(', ')}.`, {
-        quizId: input.quizId.slice(0, 64),
-      });
-    }
+    const quiz = this.packQuiz('learners', input.quizId);
     const now = clock.now();
     if (input.closesAt && input.closesAt.getTime() <= now.getTime())
       fail('INPUT_INVALID', 'The closing date has passed. Give a date from today on.');
-    const snapshot = quizSnapshot(quiz);
-    await store.saveQuiz(snapshot);
     const run: QuizRun = {
-      id: `q${randomBytes(9).toString('hex')}`,
-      quizId: quiz.id,
-      version: snapshot.version,
+      ...(await this.pin(quiz, actor, now)),
       kind: 'class',
       classId: input.classId,
       ...(input.className !== undefined && { className: input.className }),
       place: input.place,
-      startedBy: actor.id,
-      ...(actor.name !== undefined && { startedByName: actor.name }),
       tutorMris: actor.mri ? [actor.mri] : [],
-      startedAt: now.toISOString(),
       ...(input.closesAt && { closesAt: input.closesAt.toISOString() }),
       ...(input.conversation && { conversation: input.conversation }),
       roster: await this.learnersIn(input.conversation),
@@ -223,13 +210,7 @@ export class QuizService {
         actorId: actor.id,
       });
     }
-    const quiz = this.quizzes('staff').find((q) => q.id === quizId);
-    if (!quiz) {
-      const ids = this.quizzes('staff').map((q) => q.id);
-      fail('QUIZ_NOT_FOUND', `There is no staff quiz called "${quizId}". Try: ${ids.join(', ')}.`, {
-        quizId: quizId.slice(0, 64),
-      });
-    }
+    const quiz = this.packQuiz('staff', quizId);
     const role = Object.entries(pack.roles).find(([key]) => key.toLowerCase() === group.toLowerCase());
     const groupId = role?.[1].groupId ?? (/^[0-9a-f-]{36}$/i.test(group) ? group.toLowerCase() : undefined);
     if (!groupId)
@@ -241,19 +222,12 @@ export class QuizService {
       fail('NOT_CONFIGURED', 'Microsoft Graph is not configured, so group members cannot be read.');
     const members = await groups.members(groupId);
     const now = clock.now();
-    const snapshot = quizSnapshot(quiz);
-    await store.saveQuiz(snapshot);
     const run: QuizRun = {
-      id: `q${randomBytes(9).toString('hex')}`,
-      quizId: quiz.id,
-      version: snapshot.version,
+      ...(await this.pin(quiz, actor, now)),
       kind: 'assignment',
       classId: `group:${groupId}`,
       className: role?.[1].displayName ?? `Group ${groupId}`,
-      startedBy: actor.id,
-      ...(actor.name !== undefined && { startedByName: actor.name }),
       tutorMris: [],
-      startedAt: now.toISOString(),
       dueAt: new Date(now.getTime() + quiz.dueDays * 24 * 60 * 60 * 1000).toISOString(),
       roster: members,
     };
@@ -264,6 +238,33 @@ export class QuizService {
       'staff quiz sent',
     );
     return run;
+  }
+
+  /** The pack's quiz of this audience and id, or QUIZ_NOT_FOUND naming the ones there are. */
+  private packQuiz(audience: Quiz['audience'], quizId: string): Quiz {
+    const quizzes = this.quizzes(audience);
+    return (
+      quizzes.find((q) => q.id === quizId) ??
+      fail(
+        'QUIZ_NOT_FOUND',
+        `There is no ${audience === 'learners' ? 'class' : 'staff'} quiz called "${quizId}". Try: ${quizzes.map((q) => q.id).join(', ')}.`,
+        { quizId: quizId.slice(0, 64) },
+      )
+    );
+  }
+
+  /** What every run starts with: a new id, and the quiz pinned at its current version (kept). */
+  private async pin(quiz: Quiz, actor: QuizActor, now: Date) {
+    const snapshot = quizSnapshot(quiz);
+    await this.deps.store.saveQuiz(snapshot);
+    return {
+      id: `q${randomBytes(9).toString('hex')}`,
+      quizId: quiz.id,
+      version: snapshot.version,
+      startedBy: actor.id,
+      ...(actor.name !== undefined && { startedByName: actor.name }),
+      startedAt: now.toISOString(),
+    };
   }
 
   async run(runId: string): Promise<QuizRun> {

@@ -74,7 +74,7 @@ async function simulate(name: string): Promise<number> {
     }
     const c = found[0] as CaseSummary;
     const openedMs = performance.now() - started;
-    const post = await poll(async () => (await app.conversations.casePost(c.id))?.record.post, 10_000);
+    const post = await poll(async () => (await app.conversations.cardPost(c.id))?.record.post, 10_000);
     const postedMs = performance.now() - started;
     say(
       `Result: case ${c.reference} (${c.category}, ${c.severity}, route ${c.route}) opened ${ms(openedMs)} after the first step.`,

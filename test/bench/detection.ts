@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafeguardingLibrary } from '../../core/detection/safeguarding-library';
 import type { PolicyPack } from '../../core/policy/policy-pack';
+import { percentile } from './percentile';
 
 export interface DetectionBenchRow {
   readonly name: string;
@@ -14,10 +15,6 @@ export interface DetectionBenchRow {
   readonly p50: string;
   readonly p99: string;
   readonly notes: string;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 export function detectionBench(root: string, pack: PolicyPack): DetectionBenchRow[] {

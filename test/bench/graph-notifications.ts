@@ -29,6 +29,7 @@ import { queueName } from '../../functions/config';
 import { encryptResource } from '../../local/graph-simulator/simulated-subscriptions';
 import { startLocalSystem } from '../../local/local-system';
 import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios/scenarios';
+import { percentile } from './percentile';
 
 export interface GraphBenchRow {
   readonly name: string;
@@ -40,10 +41,6 @@ export interface GraphBenchRow {
 
 const lee = '66666666-6666-4666-8666-666666666661';
 const tariq = '55555555-5555-4555-8555-555555555555';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 export async function graphNotificationBench(
   root: string,

@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fail } from '../../core/errors';
 import { silentLogger } from '../../core/logger';
 import { startLocalSystem } from '../../local/local-system';
+import { percentile } from './percentile';
 
 export interface QuizBenchRow {
   readonly name: string;
@@ -27,10 +28,6 @@ const channelData = {
   channel: { id: classId },
   tenant: { id: tenantId },
 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- Bot Framework JSON
 

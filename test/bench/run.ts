@@ -27,14 +27,11 @@ import { startAzurite } from '../../local/storage/azurite';
 import { detectionBench } from './detection';
 import { graphNotificationBench } from './graph-notifications';
 import { quizBench } from './quizzes';
+import { percentile } from './percentile';
 
 const root = join(__dirname, '..', '..', '..');
 const pack = loadPolicyFile(join(root, 'policies', 'uk-fe-default.yaml'));
 const actor = { id: '11111111-1111-4111-8111-111111111111', name: 'Bench Staff' };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function timed<T>(n: number, fn: (i: number) => Promise<T>) {
   const latencies: number[] = [];

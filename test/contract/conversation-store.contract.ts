@@ -15,7 +15,7 @@ export function describeConversationStoreContract(name: string, make: () => Conv
       const store = make();
       expect(await store.user('u-none')).toBeUndefined();
       expect(await store.route('none')).toBeUndefined();
-      expect(await store.casePost('c-none')).toBeUndefined();
+      expect(await store.cardPost('c-none')).toBeUndefined();
     });
 
     it('keeps the latest reference per user and route', async () => {
@@ -29,23 +29,23 @@ export function describeConversationStoreContract(name: string, make: () => Conv
 
     it('creates a case card record only once: the second first-write is refused', async () => {
       const store = make();
-      const first = await store.putCasePost('c1', { version: 0, lease });
+      const first = await store.putCardPost('c1', { version: 0, lease });
       expect(first).toEqual(expect.any(String));
       expect(
-        await store.putCasePost('c1', { version: 0, lease: { ...lease, holder: 'worker-2' } }),
+        await store.putCardPost('c1', { version: 0, lease: { ...lease, holder: 'worker-2' } }),
       ).toBeUndefined();
-      expect(await store.casePost('c1')).toEqual({ record: { version: 0, lease }, token: first });
+      expect(await store.cardPost('c1')).toEqual({ record: { version: 0, lease }, token: first });
     });
 
     it('replaces a case card record only with the token it was read with', async () => {
       const store = make();
-      const first = await store.putCasePost('c2', { version: 0, lease });
-      const second = await store.putCasePost('c2', { post, version: 3 }, first);
+      const first = await store.putCardPost('c2', { version: 0, lease });
+      const second = await store.putCardPost('c2', { post, version: 3 }, first);
       expect(second).toEqual(expect.any(String));
       expect(second).not.toBe(first);
       // A worker still holding the first token lost the race: nothing is written.
-      expect(await store.putCasePost('c2', { version: 0 }, first)).toBeUndefined();
-      expect(await store.casePost('c2')).toEqual({ record: { post, version: 3 }, token: second });
+      expect(await store.putCardPost('c2', { version: 0 }, first)).toBeUndefined();
+      expect(await store.cardPost('c2')).toEqual({ record: { post, version: 3 }, token: second });
     });
 
     it('keeps the copies of a card in other local clients with its post', async () => {
@@ -57,15 +57,15 @@ export function describeConversationStoreContract(name: string, make: () => Conv
           { conversation: { id: '19:class@thread.tacv2;messageid=9', serviceUrl: 'x' }, activityId: '9' },
         ],
       };
-      await store.putCasePost('qcopies', { post, version: 2 });
-      expect((await store.casePost('qcopies'))?.record).toEqual({ post, version: 2 });
+      await store.putCardPost('qcopies', { post, version: 2 });
+      expect((await store.cardPost('qcopies'))?.record).toEqual({ post, version: 2 });
     });
 
     it('lets exactly one of many concurrent first writers win', async () => {
       const store = make();
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          store.putCasePost('c3', { version: 0, lease: { ...lease, holder: `w${i}` } }),
+          store.putCardPost('c3', { version: 0, lease: { ...lease, holder: `w${i}` } }),
         ),
       );
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);

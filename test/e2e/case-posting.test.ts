@@ -98,7 +98,7 @@ describe('case cards in channels', () => {
         ),
       'the channel card updated in place',
     );
-    const posted = await app.conversations.casePost(state.id);
+    const posted = await app.conversations.cardPost(state.id);
     expect(update.path).toContain(`/activities/${posted?.record.post?.activityId}`);
     await waitFor(
       () => connector.texts().find((t) => t.includes(`${state.reference} has been picked up`)),
@@ -134,7 +134,7 @@ describe('case cards in channels', () => {
     await waitFor(() => attempts().some((c) => c.answered === undefined), 'an accepted post', 20_000);
     expect(attempts().map((c) => c.answered ?? 200)).toEqual([429, 429, 200]);
     await waitFor(
-      async () => (await app.conversations.casePost(state.id))?.record.post?.activityId,
+      async () => (await app.conversations.cardPost(state.id))?.record.post?.activityId,
       'the post recorded',
     );
   });
@@ -205,7 +205,7 @@ describe('case cards in channels', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(threads()).toHaveLength(1);
     expect(shows(finalCard()?.body)).toBe(true);
-    const recorded = await app.conversations.casePost(state.id);
+    const recorded = await app.conversations.cardPost(state.id);
     expect(recorded?.record).toMatchObject({ version: 21 });
     expect(recorded?.record.lease).toBeUndefined();
   }, 40_000);
@@ -219,7 +219,7 @@ describe('case cards in channels', () => {
       description: 'Betting on the college wifi.',
     });
     const posted = await waitFor(
-      async () => (await app.conversations.casePost(state.id))?.record.post,
+      async () => (await app.conversations.cardPost(state.id))?.record.post,
       'the card posted',
     );
     await post(

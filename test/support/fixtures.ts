@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock';
 import type { OpenCaseInput } from '../../core/cases/case-service';
 import type { Actor } from '../../core/cases/case-events';
 import { fail } from '../../core/errors';
+import { quizSnapshot, type QuizRun } from '../../core/quizzes/quiz';
 
 export const repoRoot = join(__dirname, '..', '..');
 export const policyPath = (name: string) => join(repoRoot, 'policies', `${name}.yaml`);
@@ -37,6 +38,25 @@ export function steppingClock(start = '2026-11-23T09:00:00.000Z'): Clock {
       t += 1000;
       return new Date(t);
     },
+  };
+}
+
+/** The default pack's induction quiz, pinned, and a class run of it (Tariq's class, Lee and Lola). */
+export const inductionQuiz = quizSnapshot(
+  defaultPack.quizzes.find((q) => q.id === 'induction') ?? fail('UNEXPECTED', 'no induction quiz'),
+);
+export function classRun(overrides: Partial<QuizRun> = {}): QuizRun {
+  return {
+    id: 'q0123456789abcdef',
+    quizId: inductionQuiz.id,
+    version: inductionQuiz.version,
+    kind: 'class',
+    classId: '19:class@thread.tacv2',
+    startedBy: '55555555-5555-4555-8555-555555555555',
+    tutorMris: [],
+    startedAt: '2026-12-01T09:00:00.000Z',
+    roster: [{ id: '66666666-6666-4666-8666-666666666661' }, { id: '66666666-6666-4666-8666-666666666662' }],
+    ...overrides,
   };
 }
 

@@ -1,11 +1,11 @@
 /** In-memory ConversationStore for unit tests; passes the same contract as the Table adapter. */
-import type { CasePostRecord, ConversationRef, ConversationStore } from '../../core/conversations';
+import type { CardPostRecord, ConversationRef, ConversationStore } from '../../core/conversations';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class MemoryConversationStore implements ConversationStore {
   private readonly refs = new Map<string, ConversationRef>();
-  private readonly posts = new Map<string, { record: CasePostRecord; token: string }>();
+  private readonly posts = new Map<string, { record: CardPostRecord; token: string }>();
   private tokens = 0;
 
   saveUser = (id: string, ref: ConversationRef) => this.set(`user/${id}`, ref);
@@ -13,12 +13,12 @@ export class MemoryConversationStore implements ConversationStore {
   saveRoute = (route: string, ref: ConversationRef) => this.set(`route/${route}`, ref);
   route = (route: string) => this.get(`route/${route}`);
 
-  async casePost(caseId: string) {
+  async cardPost(caseId: string) {
     await tick();
     return structuredClone(this.posts.get(caseId));
   }
 
-  async putCasePost(caseId: string, record: CasePostRecord, token?: string) {
+  async putCardPost(caseId: string, record: CardPostRecord, token?: string) {
     await tick();
     if (this.posts.get(caseId)?.token !== token) return undefined;
     const next = `t${++this.tokens}`;

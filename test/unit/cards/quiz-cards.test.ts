@@ -3,15 +3,7 @@
  * input, no unexpanded template text, and text from people made inert; the right answer is on no
  * card a learner answers from; a reminder after a fail carries what to revisit.
  */
-import type { Quiz } from '../../../core/policy/policy-pack';
-import {
-  answerQuestion,
-  newAttempt,
-  personResult,
-  quizSnapshot,
-  tally,
-  type QuizRun,
-} from '../../../core/quizzes/quiz';
+import { answerQuestion, newAttempt, personResult, tally } from '../../../core/quizzes/quiz';
 import {
   attemptCard,
   chooseQuizCard,
@@ -22,25 +14,18 @@ import {
 } from '../../../cards/quiz/quiz-cards';
 import { checkCard } from '../../support/card-validator';
 import { shownText } from '../../support/card-text';
-import { defaultPack } from '../../support/fixtures';
+import { classRun, defaultPack, inductionQuiz } from '../../support/fixtures';
 
-const quiz = quizSnapshot(defaultPack.quizzes.find((q) => q.id === 'induction') as Quiz);
+const quiz = inductionQuiz;
 const now = new Date('2026-12-01T09:00:00.000Z');
 const lee = '66666666-6666-4666-8666-666666666661';
-const run: QuizRun = {
-  id: 'q0123456789abcdef',
-  quizId: quiz.id,
-  version: quiz.version,
-  kind: 'class',
-  classId: '19:class@thread.tacv2',
+const run = classRun({
   className: 'Level 3 [IT](https://evil.example.com)',
-  startedBy: '55555555-5555-4555-8555-555555555555',
   startedByName: 'Tariq **Tutor**',
   tutorMris: ['29:tariq'],
-  startedAt: now.toISOString(),
   closesAt: '2026-12-18T23:59:00.000Z',
   roster: [{ id: lee, name: 'Lee <b>Learner</b>' }, { id: '66666666-6666-4666-8666-666666666662' }],
-};
+});
 
 function clean(card: object) {
   const problems = checkCard(card);

@@ -1,8 +1,8 @@
 import { CaseService } from '../../../core/cases/case-service';
 import type { CaseState } from '../../../core/cases/case-state';
-import type { CasePost, ConversationRef } from '../../../core/conversations';
+import type { CardPost, ConversationRef } from '../../../core/conversations';
 import { silentLogger } from '../../../core/logger';
-import { showCaseCard, type TeamsSender } from '../../../core/outbox/case-cards';
+import { showCaseCard, type TeamsSender } from '../../../core/outbox/cards';
 import { defaultPack, dslA, report, staff } from '../../support/fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';
@@ -19,13 +19,13 @@ class RecordingTeams implements Pick<
   failNext = 0;
   private n = 0;
 
-  async postCaseCard(_place: ConversationRef, state: CaseState): Promise<CasePost> {
+  async postCaseCard(_place: ConversationRef, state: CaseState): Promise<CardPost> {
     await this.io();
     const activityId = `a${++this.n}`;
     this.threads.set(activityId, state.version);
     return { conversation: { id: 'channel' }, activityId };
   }
-  async updateCaseCard(post: CasePost, state: CaseState): Promise<void> {
+  async updateCaseCard(post: CardPost, state: CaseState): Promise<void> {
     await this.io();
     this.threads.set(post.activityId, state.version);
   }
@@ -82,7 +82,7 @@ describe('case cards', () => {
     const { teams, deps, caseId, conversations } = await setup();
     teams.failNext = 1;
     await expect(showCaseCard(deps, caseId)).rejects.toThrow('Bad Gateway');
-    expect((await conversations.casePost(caseId))?.record.lease).toBeUndefined();
+    expect((await conversations.cardPost(caseId))?.record.lease).toBeUndefined();
     await showCaseCard(deps, caseId);
     expect([...teams.threads.values()]).toEqual([1]);
   });
@@ -90,7 +90,7 @@ describe('case cards', () => {
   it('leaves a card to the worker holding its lease, and takes over only once the lease has expired', async () => {
     const { teams, deps, caseId, conversations, advance } = await setup();
     // A worker took the lease and died before Teams answered (or after: it cannot be told apart).
-    await conversations.putCasePost(caseId, {
+    await conversations.putCardPost(caseId, {
       version: 0,
       lease: { holder: 'dead-worker', until: '2026-11-23T09:02:00.000Z' },
     });
@@ -99,7 +99,7 @@ describe('case cards', () => {
     advance(3 * 60_000);
     await showCaseCard(deps, caseId);
     expect(teams.threads.size).toBe(1);
-    expect((await conversations.casePost(caseId))?.record).toMatchObject({
+    expect((await conversations.cardPost(caseId))?.record).toMatchObject({
       version: 1,
       post: { activityId: 'a1' },
     });
@@ -107,10 +107,10 @@ describe('case cards', () => {
 
   it('documents the one window: a crash between Teams accepting a thread and the record write makes a second thread, after the lease', async () => {
     const { teams, deps, caseId, conversations, advance } = await setup();
-    const put = conversations.putCasePost.bind(conversations);
+    const put = conversations.putCardPost.bind(conversations);
     // The process dies right after Teams accepted the thread: every record write fails from then on.
     jest
-      .spyOn(conversations, 'putCasePost')
+      .spyOn(conversations, 'putCardPost')
       .mockImplementationOnce(put)
       .mockRejectedValue(Object.assign(new Error('process killed'), { statusCode: undefined }));
     await expect(showCaseCard(deps, caseId)).rejects.toThrow('process killed');
@@ -134,6 +134,6 @@ describe('case cards', () => {
     );
     await showCaseCard(deps, state.id);
     expect(teams.threads.size).toBe(0);
-    expect(await conversations.casePost(state.id)).toBeUndefined();
+    expect(await conversations.cardPost(state.id)).toBeUndefined();
   });
 });

@@ -31,10 +31,10 @@ describe('case card sweep', () => {
     const { cases, conversations, sent, deps } = await setup();
     const unposted = (await cases.open(report(), staff, 'a')).state;
     const stale = (await cases.open(report(), staff, 'b')).state;
-    await conversations.putCasePost(stale.id, { post: { conversation: {}, activityId: '1' }, version: 1 });
+    await conversations.putCardPost(stale.id, { post: { conversation: {}, activityId: '1' }, version: 1 });
     await cases.act(stale.id, dslA, { kind: 'claim' });
     const current = (await cases.open(report(), staff, 'c')).state;
-    await conversations.putCasePost(current.id, {
+    await conversations.putCardPost(current.id, {
       post: { conversation: {}, activityId: '2' },
       version: current.version,
     });

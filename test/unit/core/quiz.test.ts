@@ -16,31 +16,19 @@ import {
   shuffled,
   tally,
   type Attempt,
-  type QuizRun,
 } from '../../../core/quizzes/quiz';
 import { QuizService } from '../../../core/quizzes/quiz-service';
 import { toEsafetyError } from '../../../core/errors';
-import { defaultPack } from '../../support/fixtures';
+import { classRun, defaultPack, inductionQuiz } from '../../support/fixtures';
 import { MemoryQuizStore } from '../../support/memory-quiz-store';
 
 const induction = defaultPack.quizzes.find((q) => q.id === 'induction') as Quiz;
-const quiz = quizSnapshot(induction);
+const quiz = inductionQuiz;
 const tutor = '55555555-5555-4555-8555-555555555555';
 const lee = '66666666-6666-4666-8666-666666666661';
 const lola = '66666666-6666-4666-8666-666666666662';
 const now = new Date('2026-12-01T09:00:00.000Z');
-
-const run: QuizRun = {
-  id: 'q0123456789abcdef',
-  quizId: quiz.id,
-  version: quiz.version,
-  kind: 'class',
-  classId: '19:class@thread.tacv2',
-  startedBy: tutor,
-  tutorMris: [],
-  startedAt: now.toISOString(),
-  roster: [{ id: lee }, { id: lola }],
-};
+const run = classRun();
 
 const reason = (f: () => unknown) => {
   try {

@@ -1,6 +1,7 @@
 /**
- * One card per case, however many workers post at once. The card record (ConversationStore
- * `casePost`) is only written by compare-and-swap, and only by the worker holding its lease:
+ * One card per case (and per risk assessment, quiz class card and tutor's progress card), however
+ * many workers post at once. The card record (ConversationStore
+ * `cardPost`) is only written by compare-and-swap, and only by the worker holding its lease:
  *
  * 1. A worker takes the lease (a short-lived claim written into the record) before it calls Teams.
  *    A worker that finds the lease held by someone else leaves the card to them and stops: the
@@ -23,7 +24,7 @@ import type { CaseEvent } from '../cases/case-events';
 import type { CaseService } from '../cases/case-service';
 import type { CaseState } from '../cases/case-state';
 import type { Clock } from '../clock';
-import type { CasePost, CasePostRecord, ConversationRef, ConversationStore } from '../conversations';
+import type { CardPost, CardPostRecord, ConversationRef, ConversationStore } from '../conversations';
 import { fail, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
@@ -33,11 +34,11 @@ import type { OpsNotice, RequesterChange } from './outbox';
 /** Teams, as the outbox needs it (bot/teams-sender.ts): it renders the cards and paces the sends. */
 export interface TeamsSender {
   /** A new thread (or message, in a chat) with the case card in a route's place; where it went. */
-  postCaseCard(place: ConversationRef, state: CaseState, events: readonly CaseEvent[]): Promise<CasePost>;
+  postCaseCard(place: ConversationRef, state: CaseState, events: readonly CaseEvent[]): Promise<CardPost>;
   /** Replaces the card of an earlier post with the case as it is now. */
-  updateCaseCard(post: CasePost, state: CaseState, events: readonly CaseEvent[]): Promise<void>;
+  updateCaseCard(post: CardPost, state: CaseState, events: readonly CaseEvent[]): Promise<void>;
   /** Replaces a purged case's card with a notice that its record was deleted. */
-  retireCaseCard(post: CasePost, reference: string): Promise<void>;
+  retireCaseCard(post: CardPost, reference: string): Promise<void>;
   /** An operator notice in its own thread, in fixed wording. */
   postNotice(place: ConversationRef, notice: OpsNotice): Promise<void>;
   /** A short message to a reporter that their concern moved (no detail). */
@@ -47,27 +48,27 @@ export interface TeamsSender {
     place: ConversationRef,
     state: AssessmentState,
     events: readonly AssessmentEvent[],
-  ): Promise<CasePost>;
+  ): Promise<CardPost>;
   updateAssessmentCard(
-    post: CasePost,
+    post: CardPost,
     state: AssessmentState,
     events: readonly AssessmentEvent[],
   ): Promise<void>;
   /** The requester's card in their chat: the decision, the approver's question, a review reminder. */
   tellRequester(user: ConversationRef, state: AssessmentState, change: RequesterChange): Promise<void>;
   /** A quiz's class card, new in its class; where it went. */
-  postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<CasePost>;
+  postQuizCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<CardPost>;
   /** The tutor's progress card, new in their chat; where it went. */
-  postProgressCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CasePost>;
+  postProgressCard(place: ConversationRef, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<CardPost>;
   /** Replaces the tutor's progress card with the class's figures as they are now. */
-  updateProgressCard(post: CasePost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
+  updateProgressCard(post: CardPost, run: QuizRun, quiz: QuizSnapshot, tally: Tally): Promise<void>;
   /** A staff quiz sent to one person, in their chat, with the button that starts it. */
   sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void>;
   /** A learner's reminder in their chat: take the quiz, or what to revisit before trying again. */
   remindLearner(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot, result: PersonResult): Promise<void>;
 }
 
-export interface CaseCardsDeps {
+export interface CardsDeps {
   readonly cases: Pick<CaseService, 'get' | 'chronology'>;
   readonly conversations: ConversationStore;
   readonly sender: Pick<TeamsSender, 'postCaseCard' | 'updateCaseCard'>;
@@ -94,13 +95,13 @@ export interface CardSubject<S extends Shown> {
   /** Where its card goes when that is not its route's registered place (a quiz: its class). */
   place?(state: S): Promise<ConversationRef | undefined>;
   /** A new post in the route's place; where it went. */
-  post(place: ConversationRef, state: S): Promise<CasePost>;
+  post(place: ConversationRef, state: S): Promise<CardPost>;
   /** Replaces an earlier post's card with the state as it is now. */
-  update(post: CasePost, state: S): Promise<void>;
+  update(post: CardPost, state: S): Promise<void>;
 }
 
 /** Posts or updates a case's card so that its route's channel shows the case as it is now. */
-export function showCaseCard(deps: CaseCardsDeps, caseId: string): Promise<void> {
+export function showCaseCard(deps: CardsDeps, caseId: string): Promise<void> {
   const { cases, sender } = deps;
   return showCard(deps, caseId, {
     what: 'case',
@@ -116,16 +117,16 @@ export function showCaseCard(deps: CaseCardsDeps, caseId: string): Promise<void>
  * never collide: `c…` and `a…`).
  */
 export async function showCard<S extends Shown>(
-  deps: Pick<CaseCardsDeps, 'conversations' | 'clock' | 'log' | 'leaseMs'>,
+  deps: Pick<CardsDeps, 'conversations' | 'clock' | 'log' | 'leaseMs'>,
   id: string,
   subject: CardSubject<S>,
 ): Promise<void> {
   const { conversations, clock } = deps;
-  const log = deps.log.child({ component: 'case-cards', [`${subject.what}Id`]: id });
+  const log = deps.log.child({ component: 'cards', [`${subject.what}Id`]: id });
   const leaseMs = deps.leaseMs ?? defaultLeaseMs;
   for (let round = 0; round < maxRounds; round++) {
-    const current = await conversations.casePost(id);
-    const record: CasePostRecord = current?.record ?? { version: 0 };
+    const current = await conversations.cardPost(id);
+    const record: CardPostRecord = current?.record ?? { version: 0 };
     const now = clock.now().getTime();
     if (record.lease && Date.parse(record.lease.until) > now) {
       // The holder shows the latest version once it is done (step 3): nothing is left undone.
@@ -146,7 +147,7 @@ export async function showCard<S extends Shown>(
       return log.warn({ route: state.route, event: 'post.routeUnregistered' }, 'no channel for route');
     }
     const lease = { holder: randomUUID(), until: new Date(now + leaseMs).toISOString() };
-    const leaseToken = await conversations.putCasePost(id, { ...record, lease }, current?.token);
+    const leaseToken = await conversations.putCardPost(id, { ...record, lease }, current?.token);
     if (leaseToken === undefined) continue; // another worker wrote first: look again
     if (record.lease && !record.post) {
       log.warn({ event: 'post.retakenAfterCrash' }, 'an expired lease left no post: posting again');
@@ -166,15 +167,15 @@ export async function showCard<S extends Shown>(
 
 /** Shows the state (read now, under the lease) and records the post; undefined if the lease was lost. */
 async function showUnderLease<S extends Shown>(
-  deps: Pick<CaseCardsDeps, 'conversations'>,
+  deps: Pick<CardsDeps, 'conversations'>,
   id: string,
   subject: CardSubject<S>,
-  record: CasePostRecord,
+  record: CardPostRecord,
   place: ConversationRef | undefined,
   leaseToken: string,
 ): Promise<{ version: number } | undefined> {
   const { conversations } = deps;
-  let post: CasePost;
+  let post: CardPost;
   let state: S;
   try {
     state = (await subject.get(id)) ?? fail('UNEXPECTED', `The ${subject.what} disappeared.`, { id });
@@ -187,12 +188,12 @@ async function showUnderLease<S extends Shown>(
   } catch (err) {
     // Nothing new was shown: give the lease back so the retry (or another worker) goes at once.
     const { lease: _released, ...released } = record;
-    await conversations.putCasePost(id, released, leaseToken).catch(() => undefined);
+    await conversations.putCardPost(id, released, leaseToken).catch(() => undefined);
     throw err;
   }
   // Teams accepted: record it now. A storage blip here must not strand a posted thread, so retry.
   const saved = await backOff(
-    () => conversations.putCasePost(id, { post, version: state.version }, leaseToken),
+    () => conversations.putCardPost(id, { post, version: state.version }, leaseToken),
     {
       numOfAttempts: 5,
       startingDelay: 100,
