@@ -21,6 +21,24 @@ export class GraphSubscriptions implements SubscriptionGateway {
 
   create(request: NewSubscription): Promise<Subscription> {
     const { clientState, certificate } = this.options;
+    if (isDriveResource(request.resource))
+      // A drive: no resource data, and permission changes notify only with security webhooks
+      // (https://learn.microsoft.com/graph/api/resources/driveitem#subscriptions,
+      // https://learn.microsoft.com/graph/change-notifications-overview#notifications-for-permission-changes).
+      return graphCall(
+        () =>
+          this.graph
+            .api('/subscriptions')
+            .version('v1.0')
+            .header('Prefer', 'includesecuritywebhooks')
+            .post({
+              changeType: 'updated',
+              ...request,
+              clientState,
+              latestSupportedTlsVersion: 'v1_2',
+            }) as Promise<Subscription>,
+        'create a drive subscription',
+      );
     return graphCall(
       () =>
         this.graph
@@ -71,4 +89,9 @@ export class GraphSubscriptions implements SubscriptionGateway {
       'delete a subscription',
     );
   }
+}
+
+/** `/drives/{id}/root`: a drive watched for sharing changes. */
+export function isDriveResource(resource: string): boolean {
+  return /^\/?drives\/[^/]+\/root$/i.test(resource);
 }

@@ -16,6 +16,8 @@
  *   esafety index rebuild
  *   esafety subscriptions list [--json]
  *   esafety subscriptions renew [--json]
+ *   esafety sharing status [--json]
+ *   esafety sharing sweep [--since <time>] [--json]
  *
  * Locally, while `npm start` runs, the CLI finds Microsoft Graph (the tenant simulator) through
  * `<data dir>/local-runtime.json`, which `npm start` writes; in Azure it uses the app settings.
@@ -590,6 +592,75 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             `Created ${report.created.length}, renewed ${report.renewed.length + report.kept.length}, removed ${report.removed.length}.`,
             describeSubscriptions(list),
           ].join('\n'),
+      );
+    });
+
+  const sharingApp = () =>
+    getApp().sharing ??
+    fail(
+      'CONFIG_INVALID',
+      'Sharing is not watched: set ESAFETY_GRAPH_* (locally, start the system with npm start first).',
+    );
+  const sharing = program
+    .command('sharing')
+    .description('The watch on OneDrive and SharePoint sharing: the audit sweep and the watched drives.');
+  sharing
+    .command('status')
+    .description("The audit sweep's watermark, the watched drives' subscriptions and delta links.")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const s = sharingApp();
+      const app = getApp();
+      const [sweep, links] = await Promise.all([s.state.lastSweep(), s.state.deltaLinks()]);
+      const drives = app.pack.sharing.sensitiveDrives;
+      const subs = app.monitoring ? await app.monitoring.subscriptions.list() : [];
+      const rows = drives.map((d) => {
+        const sub = subs.find(
+          (x) => x.resource.replace(/^\//, '').toLowerCase() === `drives/${d.id}/root`.toLowerCase(),
+        );
+        return {
+          driveId: d.id,
+          name: d.name,
+          subscription: sub ? { id: sub.id, expires: sub.expirationDateTime } : undefined,
+          deltaSavedAt: links.find((l) => l.driveId === d.id)?.savedAt,
+        };
+      });
+      print(!!opts.json, { sweep, drives: rows }, () =>
+        [
+          sweep
+            ? `Audit sweep: watermark ${shortTime(sweep.until)} (last ran ${shortTime(sweep.ranAt)}: ${sweep.records} records in ${sweep.windows} ${sweep.windows === 1 ? 'query' : 'queries'}, ${sweep.items} files, ${sweep.risky} risky shares, ${sweep.dropped} not risky).`
+            : 'Audit sweep: not run yet.',
+          rows.length === 0
+            ? 'No drives are watched through the fast path (sharing.sensitiveDrives in the policy pack).'
+            : formatTable(
+                ['Drive', 'Name', 'Subscription expires', 'Delta link saved'],
+                rows.map((r) => [
+                  r.driveId,
+                  r.name,
+                  r.subscription
+                    ? shortTime(r.subscription.expires)
+                    : 'none (run esafety subscriptions renew)',
+                  r.deltaSavedAt ? shortTime(r.deltaSavedAt) : 'not yet',
+                ]),
+              ),
+        ].join('\n'),
+      );
+    });
+  sharing
+    .command('sweep')
+    .description('Sweep the audit log for risky sharing now.')
+    .option('--since <time>', 'start of the window (ISO 8601); default: the watermark less the overlap')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { since?: string; json?: boolean }) => {
+      const since = opts.since === undefined ? undefined : new Date(opts.since);
+      if (since && Number.isNaN(since.getTime()))
+        fail('INPUT_INVALID', `--since must be a time such as 2026-12-03T09:00:00Z, not "${opts.since}".`);
+      const record = await sharingApp().watch.sweep(silentLogger, since ? { since } : {});
+      print(
+        !!opts.json,
+        record,
+        () =>
+          `Swept ${shortTime(record.from)} to ${shortTime(record.until)}: ${record.records} records, ${record.items} files, ${record.risky} risky shares, ${record.dropped} not risky.`,
       );
     });
 

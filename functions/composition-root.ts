@@ -50,6 +50,10 @@ import {
 import type { TextClassifier } from '../core/detection/text-classifier';
 import { ContentSafetyClassifier } from '../adapters/content-safety';
 import { queueName, type AppConfig } from './config';
+import { fail } from '../core/errors';
+import { GraphSharing } from '../adapters/graph-sharing';
+import { TableSharingState } from '../adapters/table-sharing-state';
+import { SharingWatch, type SharingGraph, type SharingState } from '../core/sharing/sharing-watch';
 
 export interface App {
   readonly config: AppConfig;
@@ -69,6 +73,8 @@ export interface App {
   readonly healthChecks: readonly StorageCheck[];
   /** Microsoft Graph chat monitoring; absent when not configured (see AppConfig.monitoring). */
   readonly monitoring?: Monitoring;
+  /** OneDrive and SharePoint sharing (the audit sweep and the watched drives); absent without Graph. */
+  readonly sharing?: Sharing;
   /**
    * Azure AI Content Safety text analysis (the optional ML layer); absent when not configured
    * (see AppConfig.contentSafety).
@@ -87,6 +93,12 @@ export interface Monitoring {
   readonly subscriptions: SubscriptionGateway;
   readonly plan: SubscriptionPlan;
   readonly clock: Clock;
+}
+
+export interface Sharing {
+  readonly watch: SharingWatch;
+  readonly state: SharingState;
+  readonly graph: SharingGraph;
 }
 
 export interface ComposeOverrides {
@@ -159,6 +171,14 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     outbox,
   });
   const classifier = config.contentSafety && new ContentSafetyClassifier(config.contentSafety, { log });
+  const ledger =
+    graph &&
+    new TableSignalLedger({
+      ...tables,
+      cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
+    });
+  const sharing =
+    graph && ledger && composeSharing({ config, tables, graph, pack, cases, ledger, directory, clock, log });
   const monitoring =
     graph && config.graph && config.monitoring
       ? composeMonitoring({
@@ -172,6 +192,8 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
           directory,
           clock,
           log,
+          ledger: ledger ?? fail('UNEXPECTED', 'No signal ledger.'),
+          sharing,
           graphCa: overrides.graphCa,
           instrumentMonitor: overrides.instrumentMonitor,
           classifier,
@@ -200,6 +222,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
       queues: [queueName(config.storage, 'case-posts'), queueName(config.storage, 'graph-notifications')],
     }),
     ...(monitoring && { monitoring }),
+    ...(sharing && { sharing }),
     ...(classifier && { classifier }),
   };
 }
@@ -218,13 +241,11 @@ function composeMonitoring(deps: {
   graphCa: string | undefined;
   instrumentMonitor: ComposeOverrides['instrumentMonitor'];
   classifier: TextClassifier | undefined;
+  ledger: TableSignalLedger;
+  sharing: Sharing | undefined;
 }): Monitoring {
-  const { config, tables, settings, watch, graph, pack, cases, directory, clock, log } = deps;
+  const { config, tables, settings, watch, graph, pack, cases, directory, clock, log, ledger } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
-  const ledger = new TableSignalLedger({
-    ...tables,
-    cipher: new FieldCipher(config.fieldKeys.current, config.fieldKeys.previous),
-  });
   const protectedRole = pack.detection.externalContact.protectedRole;
   const queue = new StorageQueue<GraphQueueMessage>(
     tables.clients.queue(queueName(config.storage, 'graph-notifications')),
@@ -258,6 +279,10 @@ function composeMonitoring(deps: {
       plan,
       queue,
       protectedGroupId: pack.roles[protectedRole]?.groupId ?? '',
+      ...(deps.sharing && {
+        drives: deps.sharing.watch,
+        driveIds: pack.sharing.sensitiveDrives.map((d) => d.id),
+      }),
       clock,
     }),
     ledger,
@@ -265,4 +290,34 @@ function composeMonitoring(deps: {
     plan,
     clock,
   };
+}
+
+function composeSharing(deps: {
+  config: AppConfig;
+  tables: StorageTables;
+  graph: Client;
+  pack: PolicyPack;
+  cases: CaseService;
+  ledger: SignalLedger;
+  directory: Directory;
+  clock: Clock;
+  log: Logger;
+}): Sharing {
+  const { config, tables, pack, cases, ledger, directory, clock, log } = deps;
+  // Locally the simulator answers audit queries in a moment; in Azure they take minutes.
+  const graph = new GraphSharing(
+    deps.graph,
+    config.mode === 'local' ? { firstPollMs: 100, maxPollMs: 1_000 } : {},
+  );
+  const state = new TableSharingState(tables);
+  const watch = new SharingWatch({
+    graph,
+    state,
+    intake: new SignalIntake({ pack, cases, ledger, clock, log }),
+    ledger,
+    directory,
+    pack,
+    clock,
+  });
+  return { watch, state, graph };
 }

@@ -53,6 +53,23 @@ export function subscriptionTimer(
   };
 }
 
+/**
+ * Every quarter of an hour in Azure (audit records take a while to arrive, and each window reaches
+ * back over the last); every minute locally, and once at start-up, so a share made while the system
+ * was down is found as soon as it is back.
+ */
+export function sharingSweepTimer(app: App, local: boolean): TimerRegistration {
+  const sharing = app.sharing;
+  return {
+    name: 'sharingSweep',
+    schedule: local ? '0 * * * * *' : '0 */15 * * * *',
+    runOnStartup: local,
+    handler: timerFunction(async () => {
+      await sharing?.watch.sweep(app.log.child({ component: 'sharing-sweep' }));
+    }),
+  };
+}
+
 export interface HttpRegistration {
   readonly name: string;
   /** Route below `/api/` (host.json keeps the default prefix). */
@@ -148,6 +165,8 @@ export function registrations(
     timers: [
       // Every half hour: one subscription per watched resource, renewed with half a day to spare.
       ...(app.monitoring ? [subscriptionTimer(app.monitoring, log, config.mode === 'local')] : []),
+      // The audit-log sweep for risky sharing across the tenant (core/sharing/sharing-watch.ts).
+      ...(app.sharing ? [sharingSweepTimer(app, config.mode === 'local')] : []),
       // Every night: delete closed cases whose retention period has run, unless a DSL holds them.
       {
         name: 'retentionPurge',

@@ -44,6 +44,8 @@ export interface OpenCaseInput {
   readonly signal?: SignalData;
   readonly excerpt?: string;
   readonly link?: string;
+  /** A route the source's rule names (a sharing rule's); the pack's routing rules otherwise. */
+  readonly route?: string;
   /**
    * The key of the signal recorded as the opening one, when it differs from the idempotency key
    * (a signal opening the case of an aggregation window another signal claimed).
@@ -237,7 +239,10 @@ export class CaseService {
       data: {
         reference,
         source: input.source,
-        route: routeFor(pack, { subjectType: input.subjectType, category: item.id, severity }),
+        route:
+          input.route !== undefined && pack.routes[input.route]
+            ? input.route
+            : routeFor(pack, { subjectType: input.subjectType, category: item.id, severity }),
         area: item.area,
         category: item.id,
         severity,

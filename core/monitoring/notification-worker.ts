@@ -51,6 +51,10 @@ export interface NotificationWorkerDeps {
   readonly queue: { send(message: GraphQueueMessage): Promise<void> };
   /** The Entra group whose members' chats are watched (the pack's protected role). */
   readonly protectedGroupId: string;
+  /** The sharing watch, told when a watched drive changed (core/sharing/sharing-watch.ts). */
+  readonly drives?: { driveChanged(driveId: string, log: Logger): Promise<unknown> };
+  /** The drives watched through subscriptions: all re-read after a lifecycle event. */
+  readonly driveIds?: readonly string[];
   readonly clock: Clock;
 }
 
@@ -62,11 +66,23 @@ export class NotificationWorker {
 
   async process(message: GraphQueueMessage, log: Logger): Promise<void> {
     if (message.kind === 'lifecycle') return this.lifecycle(message.item, log);
-    await Promise.all(
-      byConversation(message.items).map(async (items) => {
+    // A drive notification says only "something changed": its delta says what, once per drive.
+    const drives = new Set(message.items.map((i) => driveOf(i.resource)).filter((d) => d !== undefined));
+    const messages = message.items.filter((i) => driveOf(i.resource) === undefined);
+    await Promise.all([
+      ...[...drives].map((driveId) => this.driveChanged(driveId, log)),
+      ...byConversation(messages).map(async (items) => {
         for (const item of items) await this.notification(item, log);
       }),
-    );
+    ]);
+  }
+
+  private async driveChanged(driveId: string, log: Logger): Promise<void> {
+    if (!this.deps.drives) {
+      log.warn({ event: 'graph.driveUnwatched' }, 'drive notification but sharing is not watched');
+      return;
+    }
+    await this.deps.drives.driveChanged(driveId, log);
   }
 
   private async notification(item: ChangeNotification, log: Logger): Promise<void> {
@@ -117,6 +133,8 @@ export class NotificationWorker {
     }
     if (lifecycleEvent !== 'missed') await reconcileSubscriptions(subscriptions, plan, clock, log);
     await this.backfill(log);
+    // Whatever was missed in the watched drives, their delta links still hold it.
+    for (const driveId of this.deps.driveIds ?? []) await this.driveChanged(driveId, log);
   }
 
   /** Queues every protected person's chat message of the last `backfillHours`, by reference. */
@@ -139,4 +157,10 @@ function byConversation(items: readonly ChangeNotification[]): ChangeNotificatio
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
   return [...groups.values()];
+}
+
+/** The drive a notification is about (`drives/{id}/root`), if it is about one. */
+function driveOf(resource: string): string | undefined {
+  const id = /^\/?drives\/([^/]+)\/root$/i.exec(resource)?.[1];
+  return id === undefined ? undefined : decodeURIComponent(id);
 }

@@ -54,7 +54,11 @@ export function subscriptionPlan(pack: PolicyPack, publicUrl: string): Subscript
   return {
     notificationUrl: `${base}/api/graph/notify`,
     lifecycleNotificationUrl: `${base}/api/graph/lifecycle`,
-    resources: pack.detection.watch.map((w) => resourceFor[w]),
+    resources: [
+      ...pack.detection.watch.map((w) => resourceFor[w]),
+      // The libraries watched for sharing through the fast path (core/sharing/sharing-watch.ts).
+      ...pack.sharing.sensitiveDrives.map((d) => `/drives/${d.id}/root`),
+    ],
   };
 }
 

@@ -226,6 +226,18 @@ const sharingSchema = z.strictObject({
   labels: z.array(text).default([]),
   /** A learner sharing from their own OneDrive (their own coursework) is not a case unless `watch`. */
   learnerOwnDrives: z.enum(['ignore', 'watch']).default('ignore'),
+  /**
+   * Libraries watched through the fast path (a Graph subscription and `delta` per drive): learner
+   * records, safeguarding, HR. Everything else is found by the audit-log sweep.
+   */
+  sensitiveDrives: z.array(z.strictObject({ id: z.string().trim().min(1), name: text })).default([]),
+  /** Whether the case card offers "Remove the link / access" (the app then needs write access to files). */
+  removeAccess: z.boolean().default(false),
+  /**
+   * How far each audit-log sweep reaches back before the last one ended: Microsoft 365 audit records
+   * can arrive late, and overlapping windows find them (the same share twice is one signal).
+   */
+  auditOverlapMinutes: z.int().min(0).max(24 * 60).default(120),
   rules: z
     .strictObject({
       anyoneLink: sharingRule('high'),

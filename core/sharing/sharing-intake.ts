@@ -54,6 +54,7 @@ export function sharingObservation(
     signals,
     opening: (lead): OpenCaseInput => ({
       source: 'sharingSignal',
+      ...routeOf(findings, lead),
       subjectType: sharer.type,
       subjectPart: 'acted',
       ...(share.sharedBy && { subjectId: share.sharedBy.id }),
@@ -92,4 +93,10 @@ function describe(
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+/** The route the leading finding's rule names, if it names one. */
+function routeOf(findings: readonly SharingFinding[], lead: Signal): { route?: string } {
+  const route = findings.find((f) => `sharing.${f.rule}` === lead.entry)?.route;
+  return route === undefined ? {} : { route };
 }

@@ -1,0 +1,367 @@
+/**
+ * OneDrive and SharePoint sharing through Microsoft Graph (the SharingGraph port of
+ * core/sharing/sharing-watch.ts), on the Graph gateway (retries with Retry-After, paging):
+ *
+ * - an item's sharing: the driveItem (its `shared` facet says who shared it and when), its drive
+ *   (library, site, or whose OneDrive) and its permissions
+ *   (https://learn.microsoft.com/graph/api/driveitem-list-permissions). Inherited permissions are
+ *   left to the item they are set on: a folder shared with an Anyone link is one share, not one per
+ *   file. Grantees come from `grantedToV2` / `grantedToIdentitiesV2` (`user`, or `siteUser` for a
+ *   guest, whose login name carries `#ext#`) and `invitation.email`
+ *   (https://learn.microsoft.com/graph/api/resources/permission);
+ * - a drive's `delta` with the sharing preferences (`deltashowsharingchanges` marks items whose
+ *   permissions changed with `@microsoft.graph.sharedChanged`), following `@odata.nextLink` to the
+ *   `@odata.deltaLink`; a `410 Gone` for an expired link starts the enumeration again
+ *   (https://learn.microsoft.com/graph/api/driveitem-delta, "Scanning permissions hierarchies");
+ * - the audit log's sharing operations: an asynchronous query, polled to completion, its records
+ *   paged; each record names the item by URL, resolved through the shares API
+ *   (https://learn.microsoft.com/graph/api/security-auditcoreroot-post-auditlogqueries,
+ *   https://learn.microsoft.com/graph/api/shares-get);
+ * - removing a permission (`DELETE …/permissions/{id}`; already gone is not a failure).
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { z } from 'zod';
+import { fail, httpStatusOf } from '../core/errors';
+import type { SharingSignal, Grantee } from '../core/sharing/sharing-signal';
+import type {
+  AuditWindow,
+  DriveChanges,
+  ItemRef,
+  PermissionRef,
+  SharingGraph,
+} from '../core/sharing/sharing-watch';
+import { linkScopes } from '../core/policy/policy-pack';
+import { allPages, graphCall } from './graph-gateway';
+
+const identity = z
+  .object({ id: z.string().optional(), displayName: z.string().optional(), email: z.string().optional() })
+  .loose();
+const siteUser = identity.extend({ loginName: z.string().optional() });
+const identitySet = z
+  .object({ user: identity.optional(), siteUser: siteUser.optional(), group: identity.optional() })
+  .loose();
+
+const permissionSchema = z
+  .object({
+    id: z.string(),
+    roles: z.array(z.string()).default([]),
+    link: z.object({ scope: z.string().optional(), type: z.string().optional() }).loose().optional(),
+    expirationDateTime: z.string().optional(),
+    grantedToV2: identitySet.optional(),
+    grantedToIdentitiesV2: z.array(identitySet).optional(),
+    invitation: z
+      .object({ email: z.string().optional(), invitedBy: identitySet.optional() })
+      .loose()
+      .optional(),
+    inheritedFrom: z.object({}).loose().optional(),
+  })
+  .loose();
+type Permission = z.output<typeof permissionSchema>;
+
+const driveItemSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().default(''),
+    webUrl: z.string().optional(),
+    lastModifiedDateTime: z.string().optional(),
+    parentReference: z.object({ driveId: z.string().optional() }).loose().optional(),
+    shared: z
+      .object({ sharedBy: identitySet.optional(), sharedDateTime: z.string().optional() })
+      .loose()
+      .optional(),
+    sensitivityLabel: z.object({ displayName: z.string().optional() }).loose().optional(),
+    root: z.object({}).loose().optional(),
+    deleted: z.object({}).loose().optional(),
+    '@microsoft.graph.sharedChanged': z.union([z.string(), z.boolean()]).optional(),
+  })
+  .loose();
+type DriveItem = z.output<typeof driveItemSchema>;
+
+const driveSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    driveType: z.string().optional(),
+    webUrl: z.string().optional(),
+    owner: identitySet.optional(),
+  })
+  .loose();
+type Drive = z.output<typeof driveSchema>;
+
+const querySchema = z
+  .object({
+    id: z.string(),
+    status: z.string().optional(),
+    isRecordCountLimitExceeded: z.boolean().optional(),
+  })
+  .loose();
+
+const auditRecordSchema = z
+  .object({
+    id: z.string(),
+    objectId: z.string().optional(),
+    auditData: z.object({ ObjectId: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+
+/** The sharing operations the sweep asks for (Microsoft Purview's names for them). */
+export const sharingOperations = [
+  'AnonymousLinkCreated',
+  'AnonymousLinkUpdated',
+  'SharingInvitationCreated',
+  'SecureLinkCreated',
+  'SecureLinkUpdated',
+  'AddedToSecureLink',
+  'CompanyLinkCreated',
+  'SharingSet',
+] as const;
+
+const deltaPreferences =
+  'deltashowremovedasdeleted, deltatraversepermissiongaps, deltashowsharingchanges, hierarchicalsharing';
+
+export interface GraphSharingOptions {
+  /** First wait between polls of an audit query, doubling up to `maxPollMs` (defaults 2 s, 30 s). */
+  readonly firstPollMs?: number;
+  readonly maxPollMs?: number;
+  /** How long a query may take before the sweep gives up and retries later (default 20 min). */
+  readonly queryTimeoutMs?: number;
+}
+
+export class GraphSharing implements SharingGraph {
+  private readonly drives = new Map<string, Promise<Drive | undefined>>();
+
+  constructor(
+    private readonly graph: Client,
+    private readonly options: GraphSharingOptions = {},
+  ) {}
+
+  async sharesOf(ref: ItemRef, source: SharingSignal['source']): Promise<SharingSignal[] | undefined> {
+    const path = `/drives/${encodeURIComponent(ref.driveId)}/items/${encodeURIComponent(ref.itemId)}`;
+    const item = await this.readOrGone(path, driveItemSchema, 'read a file');
+    if (!item) return undefined;
+    const drive = await this.drive(ref.driveId);
+    const permissions = await graphCall(
+      () => allPages<unknown>(this.graph, `${path}/permissions`),
+      'list the permissions on a file',
+    );
+    return permissions
+      .map((p) => permissionSchema.parse(p))
+      .filter((p) => p.inheritedFrom === undefined)
+      .map((p) => toSignal(ref, item, drive, p, source));
+  }
+
+  async driveChanges(driveId: string, deltaLink: string | undefined): Promise<DriveChanges> {
+    const start = `/drives/${encodeURIComponent(driveId)}/root/delta`;
+    try {
+      return await this.readDelta(deltaLink ?? start, deltaLink === undefined, false);
+    } catch (err) {
+      // The kept link expired or the drive was reset: enumerate it again from the start.
+      if (httpStatusOf(err) !== 410 && !isCoded410(err)) throw err;
+      return this.readDelta(start, true, true);
+    }
+  }
+
+  async auditWindow(from: Date, to: Date): Promise<AuditWindow> {
+    const created = querySchema.parse(
+      await graphCall(
+        () =>
+          this.graph
+            .api('/security/auditLog/queries')
+            .version('v1.0')
+            .post({
+              displayName: `E-Safety sharing sweep ${from.toISOString()}`,
+              filterStartDateTime: from.toISOString(),
+              filterEndDateTime: to.toISOString(),
+              recordTypeFilters: ['sharePointSharingOperation'],
+              operationFilters: [...sharingOperations],
+            }) as Promise<unknown>,
+        'start an audit log query',
+      ),
+    );
+    const done = await this.completed(created.id);
+    const records = await graphCall(
+      () =>
+        allPages<unknown>(this.graph, `/security/auditLog/queries/${encodeURIComponent(done.id)}/records`),
+      'read audit log records',
+    );
+    const urls = new Set<string>();
+    for (const r of records) {
+      const record = auditRecordSchema.safeParse(r);
+      const url = record.success ? (record.data.auditData?.ObjectId ?? record.data.objectId) : undefined;
+      if (url) urls.add(url);
+    }
+    const items = new Map<string, ItemRef>();
+    let unresolved = 0;
+    for (const url of urls) {
+      const item = await this.itemAt(url);
+      if (item) items.set(`${item.driveId}/${item.itemId}`, item);
+      else unresolved++;
+    }
+    return {
+      items: [...items.values()],
+      records: records.length,
+      unresolved,
+      limitExceeded: done.isRecordCountLimitExceeded === true,
+    };
+  }
+
+  async removePermission(ref: PermissionRef): Promise<'removed' | 'gone'> {
+    const path = `/drives/${encodeURIComponent(ref.driveId)}/items/${encodeURIComponent(ref.itemId)}/permissions/${encodeURIComponent(ref.permissionId)}`;
+    try {
+      await this.graph.api(path).version('v1.0').delete();
+      return 'removed';
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return 'gone';
+      return graphCall(() => Promise.reject(err as Error), 'remove a permission');
+    }
+  }
+
+  private async readDelta(first: string, full: boolean, resynced: boolean): Promise<DriveChanges> {
+    const items: ItemRef[] = [];
+    let url = first;
+    for (;;) {
+      const page = (await this.graph.api(url).version('v1.0').header('Prefer', deltaPreferences).get()) as {
+        value?: unknown[];
+        '@odata.nextLink'?: string;
+        '@odata.deltaLink'?: string;
+      };
+      for (const raw of page.value ?? []) {
+        const parsed = driveItemSchema.safeParse(raw);
+        if (!parsed.success) continue;
+        const it = parsed.data;
+        if (it.root || it.deleted) continue;
+        const changed = String(it['@microsoft.graph.sharedChanged'] ?? '').toLowerCase() === 'true';
+        if (changed || (full && it.shared)) {
+          const driveId = it.parentReference?.driveId;
+          if (driveId) items.push({ driveId, itemId: it.id });
+        }
+      }
+      if (page['@odata.nextLink']) url = page['@odata.nextLink'];
+      else if (page['@odata.deltaLink']) return { items, deltaLink: page['@odata.deltaLink'], resynced };
+      else return fail('UPSTREAM_UNAVAILABLE', 'A delta page had neither a next link nor a delta link.');
+    }
+  }
+
+  private async completed(id: string): Promise<z.output<typeof querySchema>> {
+    const first = this.options.firstPollMs ?? 2_000;
+    const max = this.options.maxPollMs ?? 30_000;
+    const deadline = Date.now() + (this.options.queryTimeoutMs ?? 20 * 60_000);
+    for (let wait = first; ; wait = Math.min(wait * 2, max)) {
+      const query = querySchema.parse(
+        await graphCall(
+          () =>
+            this.graph
+              .api(`/security/auditLog/queries/${encodeURIComponent(id)}`)
+              .version('v1.0')
+              .get() as Promise<unknown>,
+          'read an audit log query',
+        ),
+      );
+      if (query.status === 'succeeded') return query;
+      if (query.status === 'failed' || query.status === 'cancelled')
+        return fail('UPSTREAM_UNAVAILABLE', `The audit log query ${query.status}.`, { status: query.status });
+      if (Date.now() + wait > deadline)
+        return fail('UPSTREAM_UNAVAILABLE', 'The audit log query did not finish in time.');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** The item a URL names (`GET /shares/u!{base64url}/driveItem`); undefined when it is gone. */
+  private async itemAt(url: string): Promise<ItemRef | undefined> {
+    const shareId = `u!${Buffer.from(url, 'utf8').toString('base64url')}`;
+    const item = await this.readOrGone(`/shares/${shareId}/driveItem`, driveItemSchema, 'find a shared file');
+    const driveId = item?.parentReference?.driveId;
+    return item && driveId ? { driveId, itemId: item.id } : undefined;
+  }
+
+  private drive(driveId: string): Promise<Drive | undefined> {
+    let drive = this.drives.get(driveId);
+    if (!drive) {
+      drive = this.readOrGone(`/drives/${encodeURIComponent(driveId)}`, driveSchema, 'read a drive');
+      drive.catch(() => this.drives.delete(driveId));
+      this.drives.set(driveId, drive);
+    }
+    return drive;
+  }
+
+  private async readOrGone<T extends z.ZodType>(
+    path: string,
+    schema: T,
+    operation: string,
+  ): Promise<z.output<T> | undefined> {
+    try {
+      return schema.parse(await this.graph.api(path).version('v1.0').get());
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      if (err instanceof z.ZodError)
+        return fail('UPSTREAM_UNAVAILABLE', `Microsoft Graph answered ${operation} oddly.`);
+      return graphCall(() => Promise.reject(err as Error), operation);
+    }
+  }
+}
+
+function isCoded410(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^resync/i.test(code);
+}
+
+function toSignal(
+  ref: ItemRef,
+  item: DriveItem,
+  drive: Drive | undefined,
+  p: Permission,
+  source: SharingSignal['source'],
+): SharingSignal {
+  const grantees: Grantee[] = [];
+  for (const set of [p.grantedToV2, ...(p.grantedToIdentitiesV2 ?? [])]) {
+    const who = set?.user ?? set?.siteUser;
+    if (!who) continue;
+    const login = set?.siteUser?.loginName ?? '';
+    grantees.push({
+      ...(who.id !== undefined && { id: who.id }),
+      ...(who.email !== undefined && { email: who.email }),
+      ...(/#ext#/i.test(login) && { guest: true }),
+    });
+  }
+  if (p.invitation?.email && !grantees.some((g) => g.email === p.invitation?.email))
+    grantees.push({ email: p.invitation.email });
+  const scope = p.link?.scope;
+  const sharer = item.shared?.sharedBy?.user ?? p.invitation?.invitedBy?.user;
+  const personalOwner =
+    drive && (drive.driveType === 'business' || drive.driveType === 'personal')
+      ? drive.owner?.user?.id
+      : undefined;
+  return {
+    driveId: ref.driveId,
+    itemId: ref.itemId,
+    permissionId: p.id,
+    source,
+    ...(p.link && {
+      link: {
+        // A link without a scope is treated as one for named people: its grantees are checked.
+        scope: linkScopes.find((s) => s === scope) ?? 'users',
+        type: p.link.type ?? 'view',
+      },
+    }),
+    roles: p.roles,
+    ...(p.expirationDateTime !== undefined && { expiresAt: p.expirationDateTime }),
+    grantees,
+    ...(sharer?.id !== undefined && {
+      sharedBy: { id: sharer.id, ...(sharer.displayName !== undefined && { name: sharer.displayName }) },
+    }),
+    sharedAt: item.shared?.sharedDateTime ?? item.lastModifiedDateTime ?? new Date().toISOString(),
+    site: {
+      ...((drive?.owner?.group?.displayName ?? drive?.owner?.siteUser?.displayName) !== undefined && {
+        name: drive?.owner?.group?.displayName ?? drive?.owner?.siteUser?.displayName,
+      }),
+      ...(drive?.webUrl !== undefined && { url: drive.webUrl }),
+    },
+    ...(drive?.name !== undefined && personalOwner === undefined && { library: drive.name }),
+    ...(personalOwner !== undefined && { personalDrive: { ownerId: personalOwner } }),
+    itemName: item.name,
+    ...(item.webUrl !== undefined && { itemUrl: item.webUrl }),
+    ...(item.sensitivityLabel?.displayName !== undefined && {
+      sensitivityLabel: item.sensitivityLabel.displayName,
+    }),
+  };
+}
