@@ -8,27 +8,24 @@
  * logged with ids.
  */
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
-import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import { caseActions, isCaseVerb, type CaseVerb } from '../cards/case-card/case-actions';
-import { caseCard, type CaseCardOptions } from '../cards/case-card/case-card';
 import { messageCard, plainLines } from '../cards/message/message';
 import { receiptCard } from '../cards/receipt/receipt';
 import { reportFormCard } from '../cards/report-form/report-form';
 import { verbs } from '../cards/verbs';
-import { assertMayActOnRoute } from '../core/auth/authorise';
 import type { Actor } from '../core/cases/case-events';
-import type { CaseCommand, CaseState } from '../core/cases/case-state';
+import type { CaseCommand } from '../core/cases/case-state';
 import { fail, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { parseReport } from '../core/reports/report-form';
 import { isAssessmentVerb, onAssessmentAction } from './assessment-actions';
 import { isQuizVerb, onQuizAction } from './quiz-actions';
+import { authorisedCase, renderCase } from './case-turn';
+import { isSharingVerb, onSharingAction } from './sharing-actions';
 import { actorOf, type BotDeps } from './turn';
 
 const cardType = 'application/vnd.microsoft.card.adaptive';
-
-const caseIdSchema = z.object({ caseId: z.string().regex(/^[a-z0-9-]{1,64}$/i, 'not a case id') });
 
 type Data = Record<string, unknown>;
 
@@ -60,6 +57,7 @@ export async function onCardAction(
     if (isCaseVerb(verb)) return respond(await actOnCase(deps, log, actor, verb, data));
     if (isAssessmentVerb(verb)) return respond(await onAssessmentAction(deps, log, actor, verb, data));
     if (isQuizVerb(verb)) return respond(await onQuizAction(context, deps, log, verb, data));
+    if (isSharingVerb(verb)) return respond(await onSharingAction(deps, log, actor, verb, data));
     log.warn({ event: 'card.unknownVerb' }, 'unknown card verb');
     return respond(
       messageCard('That action is not recognised', ['Refresh the card and try again.'], {
@@ -95,21 +93,6 @@ export async function submitReport(
     `report:${context.activity.id ?? `${actor.id}:${clock.now().toISOString()}`}`,
   );
   return receiptCard(state, pack);
-}
-
-/** The case a card names, looked up (never trusted) and only for someone who may act on it. */
-async function authorisedCase(deps: BotDeps, actor: Actor, data: Data): Promise<CaseState> {
-  const parsed = caseIdSchema.safeParse(data);
-  if (!parsed.success) return fail('INPUT_INVALID', 'That card does not name a case.');
-  const { caseId } = parsed.data;
-  const state =
-    (await deps.cases.get(caseId)) ?? fail('CASE_NOT_FOUND', 'That case does not exist.', { caseId });
-  await assertMayActOnRoute(deps.directory, deps.pack, state.route, actor.id);
-  return state;
-}
-
-async function renderCase(deps: BotDeps, state: CaseState, options?: CaseCardOptions): Promise<AdaptiveCard> {
-  return caseCard(state, await deps.cases.chronology(state.id), deps.pack, options);
 }
 
 async function actOnCase(

@@ -28,6 +28,7 @@ import { assignedQuizCard, classCard, progressCard, reminderCard } from '../card
 import type { PersonResult, QuizRun, QuizSnapshot, Tally } from '../core/quizzes/quiz';
 import { reviewDateFrom, type AssessmentEvent, type AssessmentState } from '../core/assessments/assessment';
 import { opsNoticeCard, reporterNotice, retiredCaseCard } from '../cards/message/message';
+import { ownerCard } from '../cards/sharing/sharing-cards';
 import type { CaseEvent } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
 import type { CardPost, ConversationRef } from '../core/conversations';
@@ -176,6 +177,10 @@ export class BotConnectorSender implements TeamsSender {
     result: PersonResult,
   ): Promise<void> {
     await this.toPerson(user, result.personId, reminderCard(run, quiz, result));
+  }
+
+  async askOwner(user: ConversationRef, state: CaseState): Promise<void> {
+    await this.toPerson(user, state.id, ownerCard(state, this.deps.pack));
   }
 
   /**

@@ -3,6 +3,7 @@
  * never card data), the command text, the turn's logger (carrying the invocation id), and how to
  * answer with a card.
  */
+import type { SharingGraph, SharingState } from '../core/sharing/sharing-watch';
 import { CardFactory, MessageFactory, TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import type { Directory } from '../core/auth/authorise';
@@ -27,6 +28,11 @@ export interface BotDeps {
   readonly outbox: Outbox;
   readonly clock: Clock;
   readonly log: Logger;
+  /** OneDrive and SharePoint sharing: the permissions behind a case, and removing them. */
+  readonly sharing?: {
+    readonly state: Pick<SharingState, 'permissionsOf'>;
+    readonly graph: Pick<SharingGraph, 'removePermission'>;
+  };
 }
 
 /** The key under which the HTTP endpoint leaves the invocation's logger in a turn's state. */

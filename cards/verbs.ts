@@ -34,6 +34,15 @@ export const verbs = {
   quizRemind: 'quiz.remind',
   /** The class card's refresh: tutors get the live figures. */
   quizRefresh: 'quiz.refresh',
+  /** A sharing case: delete the risky permissions through Graph (when the pack allows it). */
+  sharingRemoveAccess: 'sharing.removeAccess',
+  /** A sharing case: ask the person who shared, in their chat. */
+  sharingAskOwner: 'sharing.askOwner',
+  /** A sharing case: the sharing is acceptable; closes with the reason. */
+  sharingAccept: 'sharing.accept',
+  /** The owner's answers on their card. */
+  sharingOwnerRemoved: 'sharing.ownerRemoved',
+  sharingOwnerNeeded: 'sharing.ownerNeeded',
 } as const;
 
 export type Verb = (typeof verbs)[keyof typeof verbs];

@@ -23,6 +23,7 @@ export const caseInputs = {
   closeNote: 'closeNote',
   dismissReason: 'dismissReason',
   dismissNote: 'dismissNote',
+  acceptReason: 'acceptReason',
 } as const;
 
 export type CaseVerb = Extract<Exclude<Verb, 'case.refresh'>, `case.${string}`>;

@@ -103,7 +103,9 @@ export function caseCard(
     notice: options.notice ? plain(options.notice.text) : '',
     noticeStyle: options.notice?.tone === 'warning' ? 'warning' : 'accent',
     summary: plain(state.narrative.summary),
-    link: teamsMessageLink(state.narrative.link) ?? '',
+    link: safeLink(state.narrative.link) ?? '',
+    linkText:
+      state.source === 'sharingSignal' ? 'Open the file in Microsoft 365' : 'Open the message in Teams',
     facts,
     recent: events
       .filter((e) => e.type !== 'opened')
@@ -127,6 +129,11 @@ export function caseCard(
     sanctions: grid?.actions.map((a) => ({ title: a.name, value: a.id })) ?? [],
     outcomes: closeOutcomes.map((o) => ({ title: outcomeText[o], value: o })),
     canDismiss: isOpen && state.source !== 'staffReport',
+    showSharing: isOpen && state.source === 'sharingSignal',
+    sharingLine: sharingLine(state, pack),
+    canRemoveAccess: pack.sharing.removeAccess,
+    canAskOwner:
+      state.subjectId !== undefined && !(state.owner?.asked === true && state.owner.answer === undefined),
     dismissChoices: dismissReasons.map((r) => ({ title: capitalise(dismissReasonText[r]), value: r })),
     holdTitle: state.retentionHold ? 'Release the hold on this record' : 'Hold this record (never delete)',
     holdNext: state.retentionHold ? 'off' : 'on',
@@ -144,6 +151,9 @@ export function caseCard(
       subjectPart: verbs.caseSubjectPart,
       hold: verbs.caseHold,
       dismiss: verbs.caseDismiss,
+      removeAccess: verbs.sharingRemoveAccess,
+      askOwner: verbs.sharingAskOwner,
+      accept: verbs.sharingAccept,
     },
   });
 }
@@ -155,11 +165,26 @@ function keptText(state: CaseState, pack: PolicyPack): string {
   return `Until ${ukMonth(due)} (${months} months after closing), unless a DSL holds it`;
 }
 
+/** Where a sharing case stands: what the owner said, and whether the app may remove the sharing. */
+function sharingLine(state: CaseState, pack: PolicyPack): string {
+  const owner = !state.owner?.asked
+    ? 'The owner has not been asked.'
+    : state.owner.answer === 'removed'
+      ? 'The owner says they have removed the sharing.'
+      : state.owner.answer === 'needed'
+        ? 'The owner says the sharing is needed (see the record).'
+        : 'The owner has been asked and has not answered yet.';
+  return pack.sharing.removeAccess
+    ? owner
+    : `${owner} Removing sharing from here is off in the policy: the owner or IT removes it.`;
+}
+
 /**
- * A link to the flagged Teams message, rebuilt from its parts: only https on teams.microsoft.com,
- * with nothing in it that could end the Markdown link early. Anything else is not rendered.
+ * A link to the flagged Teams message or shared file, rebuilt from its parts: only https on
+ * teams.microsoft.com or a SharePoint host, with nothing in it that could end the Markdown link
+ * early. Anything else is not rendered.
  */
-function teamsMessageLink(link: string | undefined): string | undefined {
+function safeLink(link: string | undefined): string | undefined {
   if (!link) return undefined;
   let url: URL;
   try {
@@ -167,7 +192,8 @@ function teamsMessageLink(link: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'https:' || url.hostname !== 'teams.microsoft.com' || url.username || url.password)
-    return undefined;
+  const host = url.hostname.toLowerCase();
+  const known = host === 'teams.microsoft.com' || host.endsWith('.sharepoint.com');
+  if (url.protocol !== 'https:' || !known || url.username || url.password) return undefined;
   return url.href.replace(/[()<> [\]]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -30,6 +30,10 @@ export type DismissReason = (typeof dismissReasons)[number];
 /** How a case ended: a DSL's close, or a monitoring flag dismissed as not a concern. */
 export type CaseOutcome = CloseOutcome | 'notAConcern';
 
+/** What the owner of a shared file said: they removed it, or it is needed (with why). */
+export const ownerAnswers = ['removed', 'needed'] as const;
+export type OwnerAnswer = (typeof ownerAnswers)[number];
+
 export type Under18 = 'yes' | 'no' | 'unknown';
 
 /**
@@ -110,6 +114,24 @@ export type CaseEventBody =
       type: 'retentionHoldSet';
       data: { held: boolean };
       narrative: { note?: string };
+    }
+  | {
+      /** Sharing removed through Microsoft Graph from the case card: how much, and what failed. */
+      type: 'accessRemoved';
+      data: { removed: number; gone: number; failed: number };
+      narrative: Record<string, never>;
+    }
+  | {
+      /** The owner of a shared file was asked to remove the sharing or say why it is needed. */
+      type: 'ownerAsked';
+      data: Record<string, never>;
+      narrative: Record<string, never>;
+    }
+  | {
+      /** The owner's answer, recorded as theirs. */
+      type: 'ownerAnswered';
+      data: { answer: OwnerAnswer };
+      narrative: { reason?: string };
     }
   | {
       /** A further automated signal in the same conversation, appended while the case is open. */

@@ -15,10 +15,11 @@ import type {
   CaseOutcome,
   CloseOutcome,
   DismissReason,
+  OwnerAnswer,
   SubjectPart,
   Under18,
 } from './case-events';
-import { closeOutcomes, dismissReasons, signalKeyHash, subjectParts } from './case-events';
+import { closeOutcomes, dismissReasons, ownerAnswers, signalKeyHash, subjectParts } from './case-events';
 
 export type CaseStatus = 'open' | 'inProgress' | 'closed';
 
@@ -48,6 +49,8 @@ export interface CaseState {
   readonly referrals: readonly string[];
   readonly parentInformed: boolean;
   readonly sanctions: readonly string[];
+  /** A sharing case: whether the owner was asked, and what they answered. */
+  readonly owner?: { readonly asked: boolean; readonly answer?: OwnerAnswer };
   /** Hashed keys of every inbound signal recorded on the case: a repeat is recognised and ignored. */
   readonly signalKeys: readonly string[];
   /** Number of events: the version the next commit must build on. */
@@ -137,6 +140,12 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return { ...state, ...base, subjectPart: event.data.to };
     case 'retentionHoldSet':
       return { ...state, ...base, retentionHold: event.data.held };
+    case 'accessRemoved':
+      return { ...state, ...base };
+    case 'ownerAsked':
+      return { ...state, ...base, owner: { ...state.owner, asked: true } };
+    case 'ownerAnswered':
+      return { ...state, ...base, owner: { asked: true, answer: event.data.answer } };
   }
 }
 
@@ -167,7 +176,10 @@ export type CaseCommand =
   | { kind: 'reopen'; note?: string }
   | { kind: 'setSubjectPart'; subjectPart: SubjectPart; note?: string }
   | { kind: 'setRetentionHold'; held: boolean; note?: string }
-  | { kind: 'dismiss'; reason: DismissReason; note?: string };
+  | { kind: 'dismiss'; reason: DismissReason; note?: string }
+  | { kind: 'recordAccessRemoval'; removed: number; gone: number; failed: number }
+  | { kind: 'askOwner' }
+  | { kind: 'answerAsOwner'; answer: OwnerAnswer; reason?: string };
 
 /**
  * Decides the event a command produces on the current state, or refuses it with a coded error.
@@ -187,6 +199,9 @@ export function decide(
       fail('CASE_CLOSED', `Case ${state.reference} is closed; reopen it first.`, { caseId: state.id });
   };
   const none = {} as Record<string, never>;
+  const sharingCase = () => {
+    if (state.source !== 'sharingSignal') refuse('notSharing', 'That is only for a case about sharing.');
+  };
 
   switch (command.kind) {
     case 'claim':
@@ -279,6 +294,34 @@ export function decide(
         type: 'dismissed',
         data: { reason: command.reason },
         narrative: optional({ note: command.note }),
+      };
+    case 'recordAccessRemoval':
+      notClosed();
+      sharingCase();
+      return {
+        type: 'accessRemoved',
+        data: { removed: command.removed, gone: command.gone, failed: command.failed },
+        narrative: none,
+      };
+    case 'askOwner':
+      notClosed();
+      sharingCase();
+      if (state.subjectId === undefined)
+        refuse('noOwner', 'Microsoft 365 did not say who shared the file, so there is no one to ask.');
+      if (state.owner?.asked && state.owner.answer === undefined)
+        refuse('alreadyAsked', 'The owner has been asked already and has not answered yet.');
+      return { type: 'ownerAsked', data: none, narrative: none };
+    case 'answerAsOwner':
+      // Allowed on a closed case too: the owner's word belongs on the record whenever it comes.
+      sharingCase();
+      if (actor.id !== state.subjectId) refuse('notOwner', 'Only the person who shared the file can answer.');
+      if (!state.owner?.asked) refuse('notAsked', 'You have not been asked about this file.');
+      if (!ownerAnswers.includes(command.answer))
+        refuse('unknownAnswer', `Unknown answer "${command.answer}".`);
+      return {
+        type: 'ownerAnswered',
+        data: { answer: command.answer },
+        narrative: optional({ reason: command.reason }),
       };
     case 'setRetentionHold':
       // Allowed on a closed case too: that is when a hold matters.

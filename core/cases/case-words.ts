@@ -85,6 +85,23 @@ export function describeEvent(e: CaseEvent, names: ReturnType<typeof packNames>,
       return e.data.held
         ? `${who} put the record on hold: it will not be deleted`
         : `${who} took the record off hold`;
+    case 'accessRemoved': {
+      const { removed, gone, failed } = e.data;
+      const parts = [
+        `${who} removed the sharing (${removed} ${removed === 1 ? 'link or grant' : 'links or grants'})`,
+        ...(gone > 0 ? [`${gone} already gone`] : []),
+        ...(failed > 0
+          ? [`${failed} could not be removed and ${failed === 1 ? 'is' : 'are'} still shared`]
+          : []),
+      ];
+      return parts.join('; ');
+    }
+    case 'ownerAsked':
+      return `${who} asked the owner to remove the sharing or say why it is needed`;
+    case 'ownerAnswered':
+      return e.data.answer === 'removed'
+        ? `${who} (the owner) says they have removed the sharing`
+        : `${who} (the owner) says the sharing is needed${e.narrative.reason ? `: ${clip(e.narrative.reason)}` : ''}`;
   }
 }
 

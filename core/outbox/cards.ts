@@ -66,6 +66,8 @@ export interface TeamsSender {
   sendQuiz(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot): Promise<void>;
   /** A learner's reminder in their chat: take the quiz, or what to revisit before trying again. */
   remindLearner(user: ConversationRef, run: QuizRun, quiz: QuizSnapshot, result: PersonResult): Promise<void>;
+  /** The owner of a shared file, in their chat: remove the sharing, or say why it is needed. */
+  askOwner(user: ConversationRef, state: CaseState): Promise<void>;
 }
 
 export interface CardsDeps {

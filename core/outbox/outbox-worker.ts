@@ -130,6 +130,15 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
       await sender.remindLearner(user, run, await quizzes.quizOf(run), result);
       return log.info({ ...where, state: result.state, event: 'remind.sent' }, 'learner reminded');
     }
+    case 'owner.ask': {
+      const state = await cases.get(message.caseId);
+      const user = state?.subjectId === undefined ? undefined : await conversations.user(state.subjectId);
+      // The card action checked for a chat before asking; it may have gone since (app removed).
+      if (!state || !user)
+        return log.warn({ caseId: message.caseId, event: 'owner.noConversation' }, 'owner cannot be asked');
+      await sender.askOwner(user, state);
+      return log.info({ caseId: state.id, event: 'owner.asked' }, 'owner asked about their sharing');
+    }
     case 'ops.notice': {
       const place = await conversations.route(message.route);
       if (!place)

@@ -56,6 +56,8 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
     runId: z.string().regex(/^q[0-9a-f]{1,40}$/),
     personId: z.guid(),
   }),
+  /** Ask the owner of a shared file, in their chat, to remove the sharing or say why it is needed. */
+  z.object({ kind: z.literal('owner.ask'), caseId: z.string().min(1).max(64) }),
   /**
    * Tell a route's channel that something needs an operator (a notification that could not be
    * processed). Fixed wording (cards/render.ts `opsNoticeCard`): never message content, names or ids.
@@ -82,6 +84,7 @@ export function followUps(state: CaseState, event: CaseEvent): OutboxMessage[] {
   if (state.source === 'staffReport' && (event.type === 'claimed' || event.type === 'closed')) {
     messages.push({ kind: 'reporter.notify', caseId: state.id, change: event.type });
   }
+  if (event.type === 'ownerAsked') messages.push({ kind: 'owner.ask', caseId: state.id });
   return messages;
 }
 
