@@ -34,26 +34,23 @@ import { linkScopes } from '../core/policy/policy-pack';
 import { allPages, graphCall } from './graph-gateway';
 
 const identity = z
-  .object({ id: z.string().optional(), displayName: z.string().optional(), email: z.string().optional() })
+  .object({ id: z.string().nullish(), displayName: z.string().nullish(), email: z.string().nullish() })
   .loose();
-const siteUser = identity.extend({ loginName: z.string().optional() });
+const siteUser = identity.extend({ loginName: z.string().nullish() });
 const identitySet = z
-  .object({ user: identity.optional(), siteUser: siteUser.optional(), group: identity.optional() })
+  .object({ user: identity.nullish(), siteUser: siteUser.nullish(), group: identity.nullish() })
   .loose();
 
 const permissionSchema = z
   .object({
     id: z.string(),
     roles: z.array(z.string()).default([]),
-    link: z.object({ scope: z.string().optional(), type: z.string().optional() }).loose().optional(),
-    expirationDateTime: z.string().optional(),
-    grantedToV2: identitySet.optional(),
-    grantedToIdentitiesV2: z.array(identitySet).optional(),
-    invitation: z
-      .object({ email: z.string().optional(), invitedBy: identitySet.optional() })
-      .loose()
-      .optional(),
-    inheritedFrom: z.object({}).loose().optional(),
+    link: z.object({ scope: z.string().nullish(), type: z.string().nullish() }).loose().nullish(),
+    expirationDateTime: z.string().nullish(),
+    grantedToV2: identitySet.nullish(),
+    grantedToIdentitiesV2: z.array(identitySet).nullish(),
+    invitation: z.object({ email: z.string().nullish(), invitedBy: identitySet.nullish() }).loose().nullish(),
+    inheritedFrom: z.object({}).loose().nullish(),
   })
   .loose();
 type Permission = z.output<typeof permissionSchema>;
@@ -62,17 +59,17 @@ const driveItemSchema = z
   .object({
     id: z.string(),
     name: z.string().default(''),
-    webUrl: z.string().optional(),
-    lastModifiedDateTime: z.string().optional(),
-    parentReference: z.object({ driveId: z.string().optional() }).loose().optional(),
+    webUrl: z.string().nullish(),
+    lastModifiedDateTime: z.string().nullish(),
+    parentReference: z.object({ driveId: z.string().nullish() }).loose().nullish(),
     shared: z
-      .object({ sharedBy: identitySet.optional(), sharedDateTime: z.string().optional() })
+      .object({ sharedBy: identitySet.nullish(), sharedDateTime: z.string().nullish() })
       .loose()
-      .optional(),
-    sensitivityLabel: z.object({ displayName: z.string().optional() }).loose().optional(),
-    root: z.object({}).loose().optional(),
-    deleted: z.object({}).loose().optional(),
-    '@microsoft.graph.sharedChanged': z.union([z.string(), z.boolean()]).optional(),
+      .nullish(),
+    sensitivityLabel: z.object({ displayName: z.string().nullish() }).loose().nullish(),
+    root: z.object({}).loose().nullish(),
+    deleted: z.object({}).loose().nullish(),
+    '@microsoft.graph.sharedChanged': z.union([z.string(), z.boolean()]).nullish(),
   })
   .loose();
 type DriveItem = z.output<typeof driveItemSchema>;
@@ -80,10 +77,10 @@ type DriveItem = z.output<typeof driveItemSchema>;
 const driveSchema = z
   .object({
     id: z.string(),
-    name: z.string().optional(),
-    driveType: z.string().optional(),
-    webUrl: z.string().optional(),
-    owner: identitySet.optional(),
+    name: z.string().nullish(),
+    driveType: z.string().nullish(),
+    webUrl: z.string().nullish(),
+    owner: identitySet.nullish(),
   })
   .loose();
 type Drive = z.output<typeof driveSchema>;
@@ -91,16 +88,16 @@ type Drive = z.output<typeof driveSchema>;
 const querySchema = z
   .object({
     id: z.string(),
-    status: z.string().optional(),
-    isRecordCountLimitExceeded: z.boolean().optional(),
+    status: z.string().nullish(),
+    isRecordCountLimitExceeded: z.boolean().nullish(),
   })
   .loose();
 
 const auditRecordSchema = z
   .object({
     id: z.string(),
-    objectId: z.string().optional(),
-    auditData: z.object({ ObjectId: z.string().optional() }).loose().optional(),
+    objectId: z.string().nullish(),
+    auditData: z.object({ ObjectId: z.string().nullish() }).loose().nullish(),
   })
   .loose();
 
@@ -305,6 +302,11 @@ function isCoded410(err: unknown): boolean {
   return typeof code === 'string' && /^resync/i.test(code);
 }
 
+/** `{ [key]: value }` when Graph gave a value (it sends `null` for what is not set), else `{}`. */
+function given<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
 function toSignal(
   ref: ItemRef,
   item: DriveItem,
@@ -318,19 +320,17 @@ function toSignal(
     if (!who) continue;
     const login = set?.siteUser?.loginName ?? '';
     grantees.push({
-      ...(who.id !== undefined && { id: who.id }),
-      ...(who.email !== undefined && { email: who.email }),
+      ...given('id', who.id),
+      ...given('email', who.email),
       ...(/#ext#/i.test(login) && { guest: true }),
     });
   }
-  if (p.invitation?.email && !grantees.some((g) => g.email === p.invitation?.email))
-    grantees.push({ email: p.invitation.email });
+  const invited = p.invitation?.email;
+  if (invited && !grantees.some((g) => g.email === invited)) grantees.push({ email: invited });
   const scope = p.link?.scope;
   const sharer = item.shared?.sharedBy?.user ?? p.invitation?.invitedBy?.user;
-  const personalOwner =
-    drive && (drive.driveType === 'business' || drive.driveType === 'personal')
-      ? drive.owner?.user?.id
-      : undefined;
+  const personal = drive?.driveType === 'business' || drive?.driveType === 'personal';
+  const ownerId = personal ? drive?.owner?.user?.id : undefined;
   return {
     driveId: ref.driveId,
     itemId: ref.itemId,
@@ -344,24 +344,18 @@ function toSignal(
       },
     }),
     roles: p.roles,
-    ...(p.expirationDateTime !== undefined && { expiresAt: p.expirationDateTime }),
+    ...given('expiresAt', p.expirationDateTime),
     grantees,
-    ...(sharer?.id !== undefined && {
-      sharedBy: { id: sharer.id, ...(sharer.displayName !== undefined && { name: sharer.displayName }) },
-    }),
+    ...(sharer?.id && { sharedBy: { id: sharer.id, ...given('name', sharer.displayName) } }),
     sharedAt: item.shared?.sharedDateTime ?? item.lastModifiedDateTime ?? new Date().toISOString(),
     site: {
-      ...((drive?.owner?.group?.displayName ?? drive?.owner?.siteUser?.displayName) !== undefined && {
-        name: drive?.owner?.group?.displayName ?? drive?.owner?.siteUser?.displayName,
-      }),
-      ...(drive?.webUrl !== undefined && { url: drive.webUrl }),
+      ...given('name', drive?.owner?.group?.displayName ?? drive?.owner?.siteUser?.displayName),
+      ...given('url', drive?.webUrl),
     },
-    ...(drive?.name !== undefined && personalOwner === undefined && { library: drive.name }),
-    ...(personalOwner !== undefined && { personalDrive: { ownerId: personalOwner } }),
+    ...(!ownerId && given('library', drive?.name)),
+    ...(ownerId && { personalDrive: { ownerId } }),
     itemName: item.name,
-    ...(item.webUrl !== undefined && { itemUrl: item.webUrl }),
-    ...(item.sensitivityLabel?.displayName !== undefined && {
-      sensitivityLabel: item.sensitivityLabel.displayName,
-    }),
+    ...given('itemUrl', item.webUrl),
+    ...given('sensitivityLabel', item.sensitivityLabel?.displayName),
   };
 }

@@ -1,10 +1,31 @@
-/** Loads local/tenant.yaml: the sample users, groups, teams and channels of the local system. */
+/**
+ * Loads local/tenant.yaml: the sample users, groups, teams and channels of the local system, and the
+ * SharePoint libraries and OneDrives whose files the tenant simulator shares.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
 const guid = z.guid();
+const driveSchema = z.strictObject({
+  /** The Graph drive id (`b!…`). */
+  id: z.string().min(1),
+  /** The library's name (`Documents`, or `OneDrive` for a personal drive). */
+  name: z.string(),
+  /** The SharePoint site's name, for a library. */
+  site: z.string().optional(),
+  webUrl: z.url(),
+  /** The user whose OneDrive this is (a personal drive, driveType business). */
+  owner: guid.optional(),
+  items: z.array(
+    z.strictObject({
+      id: z.string().min(1),
+      name: z.string().min(1),
+      sensitivityLabel: z.string().optional(),
+    }),
+  ),
+});
 const tenantSchema = z.strictObject({
   tenantId: guid,
   domain: z.string(),
@@ -45,6 +66,7 @@ const tenantSchema = z.strictObject({
       }),
     )
     .default([]),
+  drives: z.array(driveSchema).default([]),
 });
 
 export type LocalTenant = z.output<typeof tenantSchema>;

@@ -79,9 +79,10 @@ export function evaluateSharing(
   if (own && context.ownerIsLearner && policy.learnerOwnDrives === 'ignore')
     return { risky: false, reason: 'learnerOwnWork' };
   const inside = new Set([...policy.collegeDomains, ...policy.trustedDomains].map((d) => d.toLowerCase()));
+  // A guest from a trusted partner is not outside; a guest whose address is unknown is.
   const outsiders = signal.grantees.filter((g) => {
     const domain = domainOf(g.email);
-    return g.guest === true || (domain !== undefined && !inside.has(domain));
+    return domain !== undefined ? !inside.has(domain) : g.guest === true;
   });
   const externalDomains = [
     ...new Set(outsiders.map((g) => domainOf(g.email)).filter((d): d is string => d !== undefined)),

@@ -10,7 +10,12 @@
  *   resource data encrypted to the subscription's certificate (random AES-256 key, CBC with the
  *   key's first 16 bytes as IV, HMAC-SHA256 signature, key wrapped with RSA-OAEP/SHA-1) and a
  *   validation token (RS256 JWT: aud = the subscribing app, azp = the Graph publisher);
- * - failed deliveries are retried a few times, as Graph does (it retries for hours).
+ * - failed deliveries are retried a few times, as Graph does (it retries for hours);
+ * - drives can be watched too (`/drives/{id}/root`, changeType `updated`, no resource data, up to
+ *   42,300 minutes: https://learn.microsoft.com/graph/api/resources/subscription#subscription-lifetime,
+ *   https://learn.microsoft.com/graph/change-notifications-for-driveitem). A notification only says
+ *   the drive changed (the app then asks delta); a permission change notifies only subscriptions
+ *   created with the header `Prefer: includesecuritywebhooks` (the "security webhooks" of that page).
  *
  * The `/_simulator` control routes let scenarios replay a delivery, with a fault injected
  * (wrong clientState, tampered ciphertext, forged token), and fire lifecycle events.
@@ -30,9 +35,12 @@ import { SignJWT } from 'jose';
 import { graphNotificationPublisher } from '../../adapters/graph-validation-tokens';
 import { z } from 'zod';
 
-/** Teams chatMessage subscriptions may last up to 4,320 minutes. */
-const maxLifetimeMinutes = 4320;
+/** Teams chatMessage subscriptions may last up to 4,320 minutes; driveItem ones 42,300. */
+const chatLifetimeMinutes = 4320;
+const driveLifetimeMinutes = 42_300;
 const supportedResources = ['/chats/getAllMessages', '/teams/getAllMessages'];
+/** `/drives/{drive-id}/root`: the only driveItem resource Graph lets an app subscribe to. */
+const driveResource = /^\/drives\/([^/]+)\/root$/i;
 
 export const faults = ['none', 'clientState', 'ciphertext', 'signature', 'token'] as const;
 export type Fault = (typeof faults)[number];
@@ -62,6 +70,8 @@ export interface StoredSubscription {
   readonly encryptionCertificate?: string;
   readonly encryptionCertificateId?: string;
   readonly applicationId: string;
+  /** Created with `Prefer: includesecuritywebhooks`: permission changes notify it too (drives). */
+  readonly includesSecurityWebhooks?: boolean;
 }
 
 export interface Delivery {
@@ -76,11 +86,13 @@ export interface Delivery {
 
 export interface Change {
   readonly changeType: 'created' | 'updated' | 'deleted';
-  /** `/chats/getAllMessages` or `/teams/getAllMessages`. */
+  /** `/chats/getAllMessages`, `/teams/getAllMessages` or `/drives/{id}/root`. */
   readonly collection: string;
-  /** `chats('19:…')/messages('…')`. */
+  /** `chats('19:…')/messages('…')`, or `drives/{id}/root`. */
   readonly resource: string;
   readonly resourceData: Record<string, unknown>;
+  /** A sharing (permission) change: only subscriptions with security webhooks hear of it. */
+  readonly permissionChange?: boolean;
 }
 
 export class GraphSimulatorError extends Error {
@@ -98,6 +110,8 @@ export interface SubscriptionsOptions {
   readonly appId: string;
   readonly sign: (claims: Record<string, unknown>, audience: string) => Promise<string>;
   readonly onChange?: () => void;
+  /** Whether a drive exists, for `/drives/{id}/root` subscriptions (none are accepted without it). */
+  readonly driveExists?: (driveId: string) => boolean;
 }
 
 export class SimulatedSubscriptions {
@@ -110,7 +124,8 @@ export class SimulatedSubscriptions {
 
   constructor(private readonly options: SubscriptionsOptions) {}
 
-  async create(body: unknown): Promise<StoredSubscription> {
+  /** `prefer`: the create request's Prefer header (`includesecuritywebhooks` for drives). */
+  async create(body: unknown, request: { prefer?: string } = {}): Promise<StoredSubscription> {
     const parsed = newSubscriptionSchema.safeParse(body);
     if (!parsed.success)
       throw new GraphSimulatorError(
@@ -119,9 +134,13 @@ export class SimulatedSubscriptions {
         `Invalid subscription: ${parsed.error.issues[0]?.message}`,
       );
     const s = parsed.data;
-    if (!supportedResources.some((r) => r.toLowerCase() === s.resource.replace(/^\/?/, '/').toLowerCase()))
+    const drive = driveResource.exec(s.resource.replace(/^\/?/, '/'))?.[1];
+    if (drive !== undefined) this.checkDrive(decoded(drive), s);
+    else if (
+      !supportedResources.some((r) => r.toLowerCase() === s.resource.replace(/^\/?/, '/').toLowerCase())
+    )
       throw new GraphSimulatorError(400, 'InvalidRequest', `Resource ${s.resource} is not supported.`);
-    checkExpiry(s.expirationDateTime);
+    checkExpiry(s.expirationDateTime, lifetimeMinutes(s.resource));
     checkUrl(s.notificationUrl);
     if (s.includeResourceData) {
       if (!s.encryptionCertificate || !s.encryptionCertificateId)
@@ -161,10 +180,32 @@ export class SimulatedSubscriptions {
       ...(s.encryptionCertificate && { encryptionCertificate: s.encryptionCertificate }),
       ...(s.encryptionCertificateId && { encryptionCertificateId: s.encryptionCertificateId }),
       applicationId: this.options.appId,
+      ...(drive !== undefined &&
+        /(^|[\s,;])includesecuritywebhooks([\s,;=]|$)/i.test(request.prefer ?? '') && {
+          includesSecurityWebhooks: true,
+        }),
     };
     this.all.set(stored.id, stored);
     this.options.onChange?.();
     return stored;
+  }
+
+  /** driveItem subscriptions: `updated` only, no resource data, on a drive of the tenant. */
+  private checkDrive(driveId: string, s: z.output<typeof newSubscriptionSchema>): void {
+    if (!this.options.driveExists?.(driveId))
+      throw new GraphSimulatorError(404, 'itemNotFound', `The drive ${driveId} was not found.`);
+    if (s.changeType !== 'updated')
+      throw new GraphSimulatorError(
+        400,
+        'InvalidRequest',
+        'Only the updated changeType is supported for driveItem subscriptions.',
+      );
+    if (s.includeResourceData)
+      throw new GraphSimulatorError(
+        400,
+        'InvalidRequest',
+        'Rich notifications (includeResourceData) are not supported for driveItem subscriptions.',
+      );
   }
 
   renew(id: string, body: unknown): StoredSubscription {
@@ -172,7 +213,7 @@ export class SimulatedSubscriptions {
     const parsed = z.object({ expirationDateTime: z.iso.datetime({ offset: true }) }).safeParse(body);
     if (!parsed.success)
       throw new GraphSimulatorError(400, 'InvalidRequest', 'expirationDateTime is required.');
-    checkExpiry(parsed.data.expirationDateTime);
+    checkExpiry(parsed.data.expirationDateTime, lifetimeMinutes(s.resource));
     s.expirationDateTime = new Date(parsed.data.expirationDateTime).toISOString();
     this.options.onChange?.();
     return s;
@@ -193,7 +234,7 @@ export class SimulatedSubscriptions {
 
   /** Public view of a subscription (Graph never returns the certificate back). */
   view(s: StoredSubscription): Record<string, unknown> {
-    const { encryptionCertificate: _cert, ...rest } = s;
+    const { encryptionCertificate: _cert, includesSecurityWebhooks: _header, ...rest } = s;
     return { ...rest, latestSupportedTlsVersion: 'v1_2' };
   }
 
@@ -202,8 +243,9 @@ export class SimulatedSubscriptions {
     const now = Date.now();
     const targets = [...this.all.values()].filter(
       (s) =>
-        s.resource.replace(/^\/?/, '/').toLowerCase() === change.collection.toLowerCase() &&
+        sameResource(s.resource, change.collection) &&
         s.changeType.split(',').includes(change.changeType) &&
+        (!change.permissionChange || s.includesSecurityWebhooks === true) &&
         Date.parse(s.expirationDateTime) > now,
     );
     await Promise.all(targets.map((s) => this.deliver(s, change, resource)));
@@ -395,7 +437,25 @@ function flipByte(b64: string): string {
   return bytes.toString('base64');
 }
 
-function checkExpiry(iso: string): void {
+function decoded(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Resource paths compare case-insensitively, with or without the leading slash or escapes. */
+function sameResource(a: string, b: string): boolean {
+  const normal = (r: string) => decoded(r.replace(/^\/?/, '/')).toLowerCase();
+  return normal(a) === normal(b);
+}
+
+function lifetimeMinutes(resource: string): number {
+  return driveResource.test(resource.replace(/^\/?/, '/')) ? driveLifetimeMinutes : chatLifetimeMinutes;
+}
+
+function checkExpiry(iso: string, maxLifetimeMinutes: number): void {
   const at = Date.parse(iso);
   if (at <= Date.now())
     throw new GraphSimulatorError(400, 'InvalidRequest', 'expirationDateTime must be in the future.');

@@ -6,10 +6,16 @@
  * endpoint (RS256 tokens for the one registered app). Graph side: every call must carry a valid
  * bearer token for Graph; `POST /v1.0/users/{id}/checkMemberGroups` answers from tenant.yaml; chats,
  * channel and chat messages (simulated-teams.ts); subscriptions and change notifications with
- * encrypted resource data (simulated-subscriptions.ts). Collections page 20 items at a time.
+ * encrypted resource data (simulated-subscriptions.ts); OneDrive and SharePoint sharing, delta, drive
+ * subscriptions and audit log queries (simulated-drives.ts). Collections page 20 items at a time.
  * Control routes for scenarios live under `/_simulator/` (deliveries, replays with faults, forged
- * notifications, lifecycle events, an outage of member lists). Loopback only. With `dataDir`, chats and
- * subscriptions survive a restart (as they would in a real tenant).
+ * notifications, lifecycle events, an outage of member lists, files, delta resyncs, audit settings and
+ * records). Loopback only. With `dataDir`, chats, subscriptions, drives and the audit log survive a
+ * restart (as they would in a real tenant).
+ *
+ * Sharing calls (createLink, invite, removing a permission) name the person acting in the request
+ * header `x-simulator-user: <tenant user id>`: it stands in for the signed-in user of a delegated
+ * token, which the simulator's app-only tokens do not carry.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +27,7 @@ import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type KeyLike } from 'jo
 import selfsigned from 'selfsigned';
 import { SimulatedSubscriptions, GraphSimulatorError, faults, type Fault } from './simulated-subscriptions';
 import { SimulatedTeams, type Chat } from './simulated-teams';
+import { ResyncRequiredError, SimulatedDrives, type DrivesState } from './simulated-drives';
 import type { StoredSubscription } from './simulated-subscriptions';
 import type { LocalTenant } from '../tenant';
 
@@ -40,6 +47,8 @@ export interface RunningTenantSimulator {
 interface SavedState {
   readonly chats: Chat[];
   readonly subscriptions: StoredSubscription[];
+  /** Absent from state saved before drives were simulated. */
+  readonly drives?: DrivesState;
 }
 
 const graphAudience = 'https://graph.microsoft.com';
@@ -48,7 +57,7 @@ export async function startTenantSimulator(options: {
   tenant: LocalTenant;
   app: SimulatedApp;
   port?: number;
-  /** Where chats and subscriptions are kept between runs; in memory only when absent. */
+  /** Where chats, subscriptions, drives and audit records are kept between runs; in memory only when absent. */
   dataDir?: string;
 }): Promise<RunningTenantSimulator> {
   const { tenant, app } = options;
@@ -74,15 +83,35 @@ export async function startTenantSimulator(options: {
   const issuer = () => `https://sts.windows.net/${tenant.tenantId}/`;
 
   const statePath = options.dataDir && join(options.dataDir, 'tenant-simulator-state.json');
+  let saveTimer: NodeJS.Timeout | undefined;
   const save = () => {
     if (!statePath) return;
-    const state: SavedState = { chats: teams.snapshot(), subscriptions: subscriptions.snapshot() };
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    const state: SavedState = {
+      chats: teams.snapshot(),
+      subscriptions: subscriptions.snapshot(),
+      drives: drives.snapshot(),
+    };
     writeFileSync(statePath, JSON.stringify(state));
+  };
+  // Drive changes come in bursts (a bulk share, thousands of audit records): saved together shortly
+  // after, and on stop.
+  const flush = () => {
+    try {
+      save();
+    } catch {
+      // The data folder is gone (a test's scratch folder removed first): nothing left to keep.
+    }
+  };
+  const saveSoon = () => {
+    if (statePath && !saveTimer) saveTimer = setTimeout(flush, 100);
   };
   const subscriptions = new SimulatedSubscriptions({
     tenantId: tenant.tenantId,
     appId: app.clientId,
     onChange: save,
+    driveExists: (driveId): boolean => drives.hasDrive(driveId),
     sign: (claims, audience) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
@@ -99,10 +128,16 @@ export async function startTenantSimulator(options: {
     (change, resource) => subscriptions.publish(change, resource),
     save,
   );
+  const drives: SimulatedDrives = new SimulatedDrives(
+    tenant,
+    (change) => subscriptions.publish(change, undefined),
+    saveSoon,
+  );
   if (statePath && existsSync(statePath)) {
     const saved = JSON.parse(readFileSync(statePath, 'utf8')) as SavedState;
     teams.restore(saved.chats);
     subscriptions.restore(saved.subscriptions);
+    if (saved.drives) drives.restore(saved.drives);
   } else if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
 
   const server = createServer({ key: tls.private, cert: tls.cert }, (req, res) => {
@@ -206,8 +241,31 @@ export async function startTenantSimulator(options: {
       return collection(teams.userMessages(m[0] ?? '', url.searchParams.get('$filter'), skip));
     if ((m = parts(/^\/groups\/([^/]+)\/members$/)) && method === 'GET')
       return collection(teams.groupMembers(m[0] ?? '', skip));
+    if (path.startsWith('/drives/') || path.startsWith('/shares/')) return driveRoutes(req, res, url, body);
+    if (path.startsWith('/security/auditLog/')) {
+      if (drives.throttled()) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' }).end(
+          JSON.stringify({
+            error: { code: 'TooManyRequests', message: 'Too many requests. Retry after 1 second.' },
+          }),
+        );
+        return true;
+      }
+      if (path === '/security/auditLog/queries') {
+        if (method === 'POST') return created(res, drives.createAuditQuery(input()));
+        if (method === 'GET') return collection(drives.auditQueries(skip));
+      }
+      if ((m = parts(/^\/security\/auditLog\/queries\/([^/]+)$/)) && method === 'GET')
+        return ok(res, drives.auditQuery(m[0] ?? ''));
+      if ((m = parts(/^\/security\/auditLog\/queries\/([^/]+)\/records$/)) && method === 'GET')
+        return collection(drives.auditRecords(m[0] ?? '', skip));
+    }
     if (path === '/subscriptions') {
-      if (method === 'POST') return created(res, subscriptions.view(await subscriptions.create(input())));
+      if (method === 'POST')
+        return created(
+          res,
+          subscriptions.view(await subscriptions.create(input(), { prefer: header(req, 'prefer') })),
+        );
       if (method === 'GET') {
         const all = [...subscriptions.all.values()].map((s) => subscriptions.view(s));
         return collection({
@@ -226,6 +284,66 @@ export async function startTenantSimulator(options: {
       if (method === 'DELETE') {
         subscriptions.remove(m[0] ?? '');
         return noContent(res);
+      }
+    }
+    return false;
+  }
+
+  /** Drives, files, permissions, the shares API and delta: true when a route answered. */
+  function driveRoutes(req: IncomingMessage, res: ServerResponse, url: URL, body: string): boolean {
+    const path = url.pathname.replace(/^\/v1\.0/, '');
+    const method = req.method ?? 'GET';
+    const parts = (re: RegExp) => re.exec(path)?.slice(1).map(decodeURIComponent);
+    const input = () => (body ? (JSON.parse(body) as unknown) : {});
+    const actor = header(req, 'x-simulator-user');
+    let m: string[] | undefined;
+    if ((m = parts(/^\/drives\/([^/]+)$/)) && method === 'GET') return ok(res, drives.drive(m[0] ?? ''));
+    if ((m = parts(/^\/drives\/([^/]+)\/items\/([^/]+)$/)) && method === 'GET')
+      return ok(res, drives.item(m[0] ?? '', m[1] ?? ''));
+    if ((m = parts(/^\/drives\/([^/]+)\/items\/([^/]+)\/permissions$/)) && method === 'GET')
+      return ok(res, {
+        '@odata.context': `${base}/v1.0/$metadata#Collection(permission)`,
+        value: drives.permissions(m[0] ?? '', m[1] ?? ''),
+      });
+    if ((m = parts(/^\/drives\/([^/]+)\/items\/([^/]+)\/permissions\/([^/]+)$/)) && method === 'DELETE') {
+      drives.deletePermission(m[0] ?? '', m[1] ?? '', m[2] ?? '', actor);
+      return noContent(res);
+    }
+    if ((m = parts(/^\/drives\/([^/]+)\/items\/([^/]+)\/createLink$/)) && method === 'POST') {
+      const link = drives.createLink(m[0] ?? '', m[1] ?? '', input(), actor);
+      json(res, link.created ? 201 : 200, link.permission);
+      return true;
+    }
+    if ((m = parts(/^\/drives\/([^/]+)\/items\/([^/]+)\/invite$/)) && method === 'POST')
+      return ok(res, {
+        '@odata.context': `${base}/v1.0/$metadata#Collection(permission)`,
+        value: drives.invite(m[0] ?? '', m[1] ?? '', input(), actor),
+      });
+    if ((m = parts(/^\/shares\/([^/]+)\/driveItem$/)) && method === 'GET')
+      return ok(res, drives.sharedItem(m[0] ?? ''));
+    if ((m = parts(/^\/drives\/([^/]+)\/root\/delta(?:\(\))?$/)) && method === 'GET') {
+      const driveId = m[0] ?? '';
+      const link = (token?: string) =>
+        `${base}/v1.0/drives/${encodeURIComponent(driveId)}/root/delta` +
+        (token === undefined ? '' : `?token=${encodeURIComponent(token)}`);
+      const sharingChanges = /(^|[\s,;])deltashowsharingchanges([\s,;=]|$)/i.test(
+        header(req, 'prefer') ?? '',
+      );
+      try {
+        const page = drives.delta(driveId, url.searchParams.get('token'), { sharingChanges });
+        return ok(res, {
+          '@odata.context': `${base}/v1.0/$metadata#Collection(driveItem)`,
+          value: page.value,
+          ...(page.nextToken !== undefined
+            ? { '@odata.nextLink': link(page.nextToken) }
+            : { '@odata.deltaLink': link(page.deltaToken) }),
+        });
+      } catch (err) {
+        if (!(err instanceof ResyncRequiredError)) throw err;
+        res
+          .writeHead(410, { 'content-type': 'application/json', location: link() })
+          .end(JSON.stringify({ error: { code: err.code, message: err.message } }));
+        return true;
       }
     }
     return false;
@@ -270,7 +388,31 @@ export async function startTenantSimulator(options: {
         });
       return json(res, 200, { status: await subscriptions.lifecycle(lifecycle[1] ?? '', event) });
     }
+    if (driveControl(req, res, url, body)) return;
     json(res, 404, { error: `No control ${req.method} ${url.pathname}` });
+  }
+
+  /**
+   * Drive and audit controls: create files, read permissions without a token, force a delta resync,
+   * set the audit record limit or throttle the next audit requests, add synthetic audit records.
+   */
+  function driveControl(req: IncomingMessage, res: ServerResponse, url: URL, body: string): boolean {
+    const input = () => (body ? (JSON.parse(body) as unknown) : {});
+    const parts = (re: RegExp) => re.exec(url.pathname)?.slice(1).map(decodeURIComponent);
+    let m: string[] | undefined;
+    if ((m = parts(/^\/_simulator\/drives\/([^/]+)\/items$/)) && req.method === 'POST')
+      return created(res, drives.addItems(m[0] ?? '', input()));
+    if ((m = parts(/^\/_simulator\/drives\/([^/]+)\/items\/([^/]+)\/permissions$/)) && req.method === 'GET')
+      return ok(res, { value: drives.permissions(m[0] ?? '', m[1] ?? '') });
+    if ((m = parts(/^\/_simulator\/drives\/([^/]+)\/resync$/)) && req.method === 'POST') {
+      drives.resync(m[0] ?? '');
+      return ok(res, { resynced: m[0] });
+    }
+    if (url.pathname === '/_simulator/audit' && req.method === 'POST')
+      return ok(res, drives.configureAudit(input()));
+    if (url.pathname === '/_simulator/audit/records' && req.method === 'POST')
+      return ok(res, drives.addSyntheticRecords(input()));
+    return false;
   }
 
   async function token(res: ServerResponse, form: URLSearchParams, key: KeyLike): Promise<void> {
@@ -292,7 +434,14 @@ export async function startTenantSimulator(options: {
     const accessToken = await new SignJWT({
       appid: app.clientId,
       tid: tenant.tenantId,
-      roles: ['GroupMember.Read.All', 'Chat.Read.All', 'ChannelMessage.Read.All', 'ChatMember.Read.All'],
+      roles: [
+        'GroupMember.Read.All',
+        'Chat.Read.All',
+        'ChannelMessage.Read.All',
+        'ChatMember.Read.All',
+        'Files.ReadWrite.All',
+        'AuditLogsQuery-SharePoint.Read.All',
+      ],
     })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(issuer())
@@ -343,6 +492,7 @@ export async function startTenantSimulator(options: {
     ca: tls.cert,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (saveTimer) flush();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -356,6 +506,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
