@@ -237,7 +237,11 @@ const sharingSchema = z.strictObject({
    * How far each audit-log sweep reaches back before the last one ended: Microsoft 365 audit records
    * can arrive late, and overlapping windows find them (the same share twice is one signal).
    */
-  auditOverlapMinutes: z.int().min(0).max(24 * 60).default(120),
+  auditOverlapMinutes: z
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(120),
   rules: z
     .strictObject({
       anyoneLink: sharingRule('high'),
