@@ -74,6 +74,9 @@ export function caseCard(
       value: state.assigneeId ? plain(state.narrative.assigneeName ?? 'a DSL') : 'Not yet claimed',
     },
     ...(state.immediateRisk ? [{ title: 'Immediate risk', value: 'Yes' }] : []),
+    ...(state.source === 'sharingSignal'
+      ? [{ title: 'Files shared', value: String(filesShared(events)) }]
+      : []),
     ...(state.referrals.length
       ? [{ title: 'Referred to', value: state.referrals.map(names.agency).join(', ') }]
       : []),
@@ -163,6 +166,16 @@ function keptText(state: CaseState, pack: PolicyPack): string {
   if (!due) return 'On hold: it will not be deleted';
   const { months } = retentionFor(pack, state);
   return `Until ${ukMonth(due)} (${months} months after closing), unless a DSL holds it`;
+}
+
+/** How many files a sharing case's shares are on (each signal links to its file). */
+function filesShared(events: readonly CaseEvent[]): number {
+  const links = new Set<string>();
+  for (const e of events) {
+    const link = e.type === 'opened' || e.type === 'signalAdded' ? e.narrative.link : undefined;
+    if (link) links.add(link);
+  }
+  return Math.max(links.size, 1);
 }
 
 /** Where a sharing case stands: what the owner said, and whether the app may remove the sharing. */

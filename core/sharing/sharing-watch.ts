@@ -118,10 +118,40 @@ const parallelItems = 8;
 const smallestWindowMs = 60_000;
 
 export class SharingWatch {
+  /** Drives being read now: a notification arriving meanwhile asks for one more read after it. */
+  private readonly reading = new Map<string, { again: boolean; done: Promise<Tally> }>();
+
   constructor(private readonly deps: SharingWatchDeps) {}
 
-  /** A sensitive drive changed: its delta since the kept link, each item whose sharing changed. */
-  async driveChanged(driveId: string, log: Logger): Promise<Tally> {
+  /**
+   * A sensitive drive changed: its delta since the kept link, each item whose sharing changed.
+   * Notifications come in bursts (a folder shared, 200 files at once); while a drive is being read,
+   * the ones that arrive share one further read, which starts after them and so sees their change.
+   */
+  driveChanged(driveId: string, log: Logger): Promise<Tally> {
+    const running = this.reading.get(driveId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const entry = { again: false, done: Promise.resolve(newTally()) };
+    entry.done = (async () => {
+      try {
+        let tally: Tally;
+        do {
+          entry.again = false;
+          tally = await this.readDrive(driveId, log);
+        } while (entry.again);
+        return tally;
+      } finally {
+        this.reading.delete(driveId);
+      }
+    })();
+    this.reading.set(driveId, entry);
+    return entry.done;
+  }
+
+  private async readDrive(driveId: string, log: Logger): Promise<Tally> {
     const { graph, state, clock } = this.deps;
     const changes = await graph.driveChanges(driveId, await state.deltaLink(driveId));
     const tally = await this.items(changes.items, 'delta', log);
@@ -199,15 +229,26 @@ export class SharingWatch {
     return record;
   }
 
-  /** Looks at items, a few at a time. */
+  /**
+   * Looks at items, a few at a time: their permissions read side by side, then each risky share
+   * handed to the intake one person at a time (one person's shares join one case: handing them in
+   * together would only make them wait for each other).
+   */
   async items(refs: readonly ItemRef[], source: SharingSignal['source'], log: Logger): Promise<Tally> {
     const tally = newTally();
     const learners = new Map<string, Promise<boolean>>();
+    const bySharer = new Map<string, Promise<void>>();
+    const queueFor = (sharer: string, work: () => Promise<void>) => {
+      const next = (bySharer.get(sharer) ?? Promise.resolve()).then(work);
+      bySharer.set(sharer, next);
+      return next;
+    };
     for (let i = 0; i < refs.length; i += parallelItems) {
       await Promise.all(
-        refs.slice(i, i + parallelItems).map((ref) => this.item(ref, source, tally, learners)),
+        refs.slice(i, i + parallelItems).map((ref) => this.item(ref, source, tally, learners, queueFor)),
       );
     }
+    await Promise.all(bySharer.values());
     if (tally.dropped > 0)
       log.info(
         { dropped: tally.dropped, source, event: 'sharing.dropped' },
@@ -221,6 +262,7 @@ export class SharingWatch {
     source: SharingSignal['source'],
     tally: Tally,
     learners: Map<string, Promise<boolean>>,
+    queueFor: (sharer: string, work: () => Promise<void>) => Promise<void>,
   ): Promise<void> {
     const { graph, pack, intake, ledger, state } = this.deps;
     const shares = await graph.sharesOf(ref, source);
@@ -245,14 +287,16 @@ export class SharingWatch {
           : 'staff'
         : 'unknown';
       const observation = sharingObservation(share, verdict.findings, verdict.externalDomains, { type });
-      const outcome = await intake.receive(observation);
-      const caseId =
-        'caseId' in outcome ? outcome.caseId : await ledger.caseOf(observation.signals[0]?.key ?? '');
-      if (caseId === undefined) continue;
-      tally.cases.add(caseId);
-      await state.addPermissions(caseId, [
-        { driveId: share.driveId, itemId: share.itemId, permissionId: share.permissionId },
-      ]);
+      await queueFor(observation.scope, async () => {
+        const outcome = await intake.receive(observation);
+        const caseId =
+          'caseId' in outcome ? outcome.caseId : await ledger.caseOf(observation.signals[0]?.key ?? '');
+        if (caseId === undefined) return;
+        tally.cases.add(caseId);
+        await state.addPermissions(caseId, [
+          { driveId: share.driveId, itemId: share.itemId, permissionId: share.permissionId },
+        ]);
+      });
     }
   }
 

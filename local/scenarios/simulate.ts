@@ -14,6 +14,9 @@ import { compose } from '../../functions/composition-root';
 import { queueName } from '../../functions/config';
 import { connectToLocalRuntime } from '../local-runtime';
 import { casesForChat, scenarios } from './scenarios';
+import { ms, poll } from './poll';
+import { simulateSharing } from './simulate-sharing';
+import { sharingScenarios } from './sharing-scenarios';
 
 const root = resolve(__dirname, '..', '..', '..');
 
@@ -23,10 +26,13 @@ async function main(argv: readonly string[]): Promise<number> {
     .description(
       'Act out a Teams chat scenario through the local tenant simulator and watch the DSL channel.',
     )
-    .argument('<scenario>', `one of: ${Object.keys(scenarios).join(', ')}`)
+    .argument(
+      '<scenario>',
+      `one of: ${[...Object.keys(scenarios), ...Object.keys(sharingScenarios)].join(', ')}`,
+    )
     .addHelpText(
       'after',
-      `\nScenarios:\n${Object.entries(scenarios)
+      `\nScenarios:\n${Object.entries({ ...scenarios, ...sharingScenarios })
         .map(([name, s]) => `  ${name.padEnd(18)}${s.description}`)
         .join(
           '\n',
@@ -46,6 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function simulate(name: string): Promise<number> {
+  const sharing = sharingScenarios[name];
+  if (sharing) return simulateSharing(root, name, sharing);
   const scenario = scenarios[name] ?? fail('INPUT_INVALID', `No scenario "${name}". Try --help.`);
   const { config, graphCa, scenario: ctx } = connectToLocalRuntime(root);
   const app = compose(config, { root, log: silentLogger, graphCa });
@@ -113,19 +121,6 @@ async function simulate(name: string): Promise<number> {
       '        The npm start log names each refusal: graph.rejected (token, clientState) and graph.dropped (ciphertext, signature).',
     );
   return 0;
-}
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function ms(n: number): string {
-  return n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
 }
 
 main(process.argv.slice(2)).then(

@@ -56,8 +56,10 @@ class ScriptedGraph implements SharingGraph {
     if (this.failOn.has(ref.itemId)) return Promise.reject(new Error('Graph is down'));
     return Promise.resolve(this.items.get(`${ref.driveId}/${ref.itemId}`)?.map((s) => ({ ...s, source })));
   }
+  deltaReads = 0;
   driveChanges() {
-    return Promise.resolve(this.changes);
+    this.deltaReads++;
+    return new Promise<DriveChanges>((resolve) => setTimeout(() => resolve(this.changes), 5));
   }
   auditWindow(from: Date, to: Date): Promise<AuditWindow> {
     this.queries.push([from.getTime(), to.getTime()]);
@@ -131,6 +133,18 @@ describe('the fast path: a watched drive changed', () => {
     const [only] = await store.list({});
     expect((await store.list({})).length).toBe(1);
     expect((await store.load(only!.id))?.state.signalKeys.length).toBe(2); // anyoneLink and noExpiry
+  });
+
+  it('reads a drive once more for a burst of notifications that came while it was being read', async () => {
+    const { watch, graph } = setup();
+    graph.add(share(1));
+    graph.changes = { items: [ref(1)], deltaLink: 'link-2', resynced: false };
+    await Promise.all(
+      Array.from({ length: 20 }, () => watch.driveChanged('b!learner-records', silentLogger)),
+    );
+    expect(graph.deltaReads).toBe(2);
+    await watch.driveChanged('b!learner-records', silentLogger);
+    expect(graph.deltaReads).toBe(3);
   });
 });
 
