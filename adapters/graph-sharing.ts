@@ -263,10 +263,19 @@ export class GraphSharing implements SharingGraph {
     }
   }
 
-  /** The item a URL names (`GET /shares/u!{base64url}/driveItem`); undefined when it is gone. */
+  /**
+   * The item a URL names (`GET /shares/u!{base64url}/driveItem`); undefined when it is gone, or in a
+   * site the app may not read (with `Sites.Selected`, only the sites granted to it): counted as
+   * unresolved rather than failing the sweep.
+   */
   private async itemAt(url: string): Promise<ItemRef | undefined> {
     const shareId = `u!${Buffer.from(url, 'utf8').toString('base64url')}`;
-    const item = await this.readOrGone(`/shares/${shareId}/driveItem`, driveItemSchema, 'find a shared file');
+    const item = await this.readOrGone(
+      `/shares/${shareId}/driveItem`,
+      driveItemSchema,
+      'find a shared file',
+      [403],
+    );
     const driveId = item?.parentReference?.driveId;
     return item && driveId ? { driveId, itemId: item.id } : undefined;
   }
@@ -285,11 +294,13 @@ export class GraphSharing implements SharingGraph {
     path: string,
     schema: T,
     operation: string,
+    alsoGone: readonly number[] = [],
   ): Promise<z.output<T> | undefined> {
     try {
       return schema.parse(await this.graph.api(path).version('v1.0').get());
     } catch (err) {
-      if (httpStatusOf(err) === 404) return undefined;
+      const status = httpStatusOf(err);
+      if (status === 404 || (status !== undefined && alsoGone.includes(status))) return undefined;
       if (err instanceof z.ZodError)
         return fail('UPSTREAM_UNAVAILABLE', `Microsoft Graph answered ${operation} oddly.`);
       return graphCall(() => Promise.reject(err as Error), operation);

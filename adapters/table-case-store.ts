@@ -79,6 +79,8 @@ const headSchema = z.object({
   sanctions: z.string(),
   /** Absent on heads written before signals were recorded. */
   signalKeys: z.string().default('[]'),
+  /** A sharing case's owner question, as JSON; absent until the owner is asked. */
+  owner: z.string().optional(),
   version: z.number().int(),
   lastHash: z.string(),
   narrative: z.string(),
@@ -351,11 +353,12 @@ export class TableCaseStore implements CaseStore {
   }
 
   private toHeadEntity(s: CaseState): Entity {
-    const { narrative, referrals, sanctions, signalKeys, id, ...plain } = s;
+    const { narrative, referrals, sanctions, signalKeys, id, owner, ...plain } = s;
     return {
       partitionKey: id,
       rowKey: headRow,
       ...stripUndefined(plain),
+      ...(owner && { owner: JSON.stringify(owner) }),
       referrals: JSON.stringify(referrals),
       sanctions: JSON.stringify(sanctions),
       signalKeys: JSON.stringify(signalKeys),
@@ -366,11 +369,12 @@ export class TableCaseStore implements CaseStore {
   private fromHeadEntity(caseId: string, entity: Record<string, unknown>): CaseState {
     const parsed = headSchema.safeParse(entity);
     if (!parsed.success) return fail('STORAGE_FAILED', 'stored case head is malformed', { caseId });
-    const { referrals, sanctions, signalKeys, narrative, ...plain } = parsed.data;
+    const { referrals, sanctions, signalKeys, narrative, owner, ...plain } = parsed.data;
     const where = { caseId };
     return {
       id: caseId,
       ...stripUndefined(plain),
+      ...(owner !== undefined && { owner: JSON.parse(owner) as NonNullable<CaseState['owner']> }),
       referrals: JSON.parse(referrals) as string[],
       sanctions: JSON.parse(sanctions) as string[],
       signalKeys: JSON.parse(signalKeys) as string[],

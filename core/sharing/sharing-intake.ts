@@ -86,7 +86,8 @@ function describe(
   const where = [share.site.name, share.library].filter(Boolean).join(' / ') || 'a OneDrive';
   return [
     findings.map((f) => f.summary).join(' '),
-    `File: ${share.itemName} (${share.personalDrive ? 'OneDrive' : where}).`,
+    // Not "File: …": a card would read that as a file: address and defang it.
+    `"${share.itemName}" in ${share.personalDrive ? 'a OneDrive' : where}.`,
     share.link ? `Shared with ${linkWords[share.link.scope] ?? 'a link'} (${share.link.type}).` : '',
     externalDomains.length > 0 ? `Outside domains: ${externalDomains.join(', ')}.` : '',
     share.sensitivityLabel ? `Sensitivity label: ${share.sensitivityLabel}.` : '',

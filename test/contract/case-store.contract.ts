@@ -123,6 +123,22 @@ export function describeCaseStoreContract(
       expect((await store.load(c.state.id))?.state).toEqual(n2.state);
     });
 
+    it("keeps every part of the head, a sharing case's question to the owner and the owner's answer included", async () => {
+      const c = newCase();
+      const { snapshot } = await store.create(c.state, [c.event]);
+      const asked = next(c.state, { type: 'ownerAsked', data: {}, narrative: {} });
+      const after = await store.commit(c.state.id, snapshot.token, asked.state, [asked.event]);
+      expect((await store.load(c.state.id))?.state.owner).toEqual({ asked: true });
+      const answered = next(asked.state, {
+        type: 'ownerAnswered',
+        data: { answer: 'needed' },
+        narrative: { reason: 'The moderator needs it until Friday.' },
+      });
+      await store.commit(c.state.id, after.token, answered.state, [answered.event]);
+      expect((await store.load(c.state.id))?.state).toEqual(answered.state);
+      expect((await store.events(c.state.id)).at(-1)).toEqual(answered.event);
+    });
+
     it('refuses a commit built on a stale head with CASE_CONFLICT and writes nothing', async () => {
       const c = newCase();
       const { snapshot } = await store.create(c.state, [c.event]);

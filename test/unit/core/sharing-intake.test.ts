@@ -94,7 +94,7 @@ describe('risky shares into cases', () => {
     const state = await cases.get('caseId' in a ? a.caseId : '');
     expect(state?.narrative.summary).toContain('An Anyone link (view): whoever has it can open the file.');
     expect(state?.narrative.summary).toContain(
-      'File: Learner 1 support plan.docx (Learner Records / Documents).',
+      '"Learner 1 support plan.docx" in Learner Records / Documents.',
     );
     expect(state?.narrative.subjectName).toBe('Tariq Tutor');
   });
