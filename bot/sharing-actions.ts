@@ -12,7 +12,7 @@ import { caseInputs } from '../cards/case-card/case-actions';
 import { verbs } from '../cards/verbs';
 import type { Actor } from '../core/cases/case-events';
 import type { CaseState } from '../core/cases/case-state';
-import { toEsafetyError } from '../core/errors';
+import { fail, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { authorisedCase, namedCase, renderCase } from './case-turn';
 import type { BotDeps } from './turn';
@@ -77,6 +77,8 @@ async function removeAccess(
   state: CaseState,
 ): Promise<AdaptiveCard> {
   const warn = (text: string) => renderCase(deps, state, { notice: { text, tone: 'warning' } });
+  // A card sent before the case closed: nothing is removed that the record would not show.
+  if (state.status === 'closed') return warn(`Case ${state.reference} is closed; reopen it first.`);
   if (!deps.pack.sharing.removeAccess)
     return warn('Removing sharing from here is off in the policy: ask the owner, or IT, to remove it.');
   if (!deps.sharing)
@@ -133,6 +135,9 @@ async function ownerAnswer(
   data: Data,
 ): Promise<AdaptiveCard> {
   const state = await namedCase(deps, data);
+  // Before anything about the case is shown: only the person who shared may see or answer this.
+  if (state.source !== 'sharingSignal' || actor.id !== state.subjectId)
+    fail('NOT_AUTHORISED', 'Only the person who shared the file can answer.', { caseId: state.id });
   let why: string | undefined;
   if (verb === verbs.sharingOwnerNeeded) {
     const parsed = reason.safeParse(data[sharingInputs.reason]);

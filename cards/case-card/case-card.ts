@@ -135,6 +135,9 @@ export function caseCard(
     showSharing: isOpen && state.source === 'sharingSignal',
     sharingLine: sharingLine(state, pack),
     canRemoveAccess: pack.sharing.removeAccess,
+    // A card takes five actions: an unclaimed sharing case's Claim and Sharing… leave no room for
+    // Refresh (Teams refreshes the card itself, and any action on it shows it as it is now).
+    showRefresh: !(isOpen && state.source === 'sharingSignal' && state.assigneeId === undefined),
     canAskOwner:
       state.subjectId !== undefined && !(state.owner?.asked === true && state.owner.answer === undefined),
     dismissChoices: dismissReasons.map((r) => ({ title: capitalise(dismissReasonText[r]), value: r })),

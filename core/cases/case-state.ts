@@ -143,7 +143,8 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
     case 'accessRemoved':
       return { ...state, ...base };
     case 'ownerAsked':
-      return { ...state, ...base, owner: { ...state.owner, asked: true } };
+      // A new question: any earlier answer was to the earlier one.
+      return { ...state, ...base, owner: { asked: true } };
     case 'ownerAnswered':
       return { ...state, ...base, owner: { asked: true, answer: event.data.answer } };
   }

@@ -88,7 +88,11 @@ export function describeEvent(e: CaseEvent, names: ReturnType<typeof packNames>,
     case 'accessRemoved': {
       const { removed, gone, failed } = e.data;
       const parts = [
-        `${who} removed the sharing (${removed} ${removed === 1 ? 'link or grant' : 'links or grants'})`,
+        removed > 0
+          ? `${who} removed the sharing (${removed} ${removed === 1 ? 'link or grant' : 'links or grants'})`
+          : failed > 0
+            ? `${who} tried to remove the sharing`
+            : `${who} found the sharing already removed`,
         ...(gone > 0 ? [`${gone} already gone`] : []),
         ...(failed > 0
           ? [`${failed} could not be removed and ${failed === 1 ? 'is' : 'are'} still shared`]

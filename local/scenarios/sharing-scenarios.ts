@@ -5,6 +5,7 @@
  * subscription and delta, or the audit-log sweep. Used by `npm run simulate -- <scenario>` and by
  * the end-to-end tests.
  */
+import { fail } from '../../core/errors';
 import type { ScenarioContext } from './scenarios';
 
 export interface SharingRun {
@@ -72,8 +73,10 @@ export async function addFiles(ctx: ScenarioContext, driveId: string, names: rea
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const made = (await ctx.control(`/_simulator/drives/${encodeURIComponent(driveId)}/items`, {
     names: names.map((n) => n.replace(/(\.\w+)$/, ` ${stamp}$1`)),
-  })) as { value?: { id: string; name: string }[] };
-  return made.value ?? [];
+  })) as { value?: { id: string; name: string }[]; error?: { message?: string } };
+  return (
+    made.value ?? fail('UNEXPECTED', `The simulator made no files: ${made.error?.message ?? 'no answer'}.`)
+  );
 }
 
 const anyoneLink: SharingScenario = {

@@ -8,7 +8,9 @@
  *   race       two DSLs claiming each of 50 cases at the same moment: exactly one winner each
  *   audit      every chain re-hashed and decrypted
  *
- * Then a class of 30 taking the induction quiz at once over HTTP (quizzes.ts), and the Graph notification pipeline (graph-notifications.ts): webhook ack latency at steady
+ * Then a class of 30 taking the induction quiz at once over HTTP (quizzes.ts), the sharing watch
+ * (sharing.ts: share → case card through the fast path, a 10,000-record audit sweep), and the Graph
+ * notification pipeline (graph-notifications.ts): webhook ack latency at steady
  * rates, processing throughput, and the machine's RSA-2048 decrypt rate in the same run.
  */
 import { randomBytes } from 'node:crypto';
@@ -27,6 +29,7 @@ import { startAzurite } from '../../local/storage/azurite';
 import { detectionBench } from './detection';
 import { graphNotificationBench } from './graph-notifications';
 import { quizBench } from './quizzes';
+import { sharingBench } from './sharing';
 import { percentile } from './percentile';
 
 const root = join(__dirname, '..', '..', '..');
@@ -156,6 +159,13 @@ async function main() {
     table(
       ['induction quiz over HTTP (Azurite on disk)', 'per second', 'p50 ms', 'p99 ms', 'notes'],
       (await quizBench(root)).map((r) => [r.name, r.perSecond, r.p50, r.p99, r.notes]),
+    ) + '\n\n',
+  );
+
+  process.stdout.write(
+    table(
+      ['sharing watch (Azurite on disk, simulator over HTTPS)', 'per second', 'p50 ms', 'p99 ms', 'notes'],
+      (await sharingBench(root)).map((r) => [r.name, r.perSecond, r.p50, r.p99, r.notes]),
     ) + '\n\n',
   );
 
