@@ -66,6 +66,8 @@ const driveItemSchema = z
       .object({ sharedBy: identitySet.nullish(), sharedDateTime: z.string().nullish() })
       .loose()
       .nullish(),
+    // The label's name, as the tenant simulator gives it. In a real tenant v1.0 gives label ids
+    // through `extractSensitivityLabels`, mapped to names by the tenant's label list: not read yet.
     sensitivityLabel: z.object({ displayName: z.string().nullish() }).loose().nullish(),
     root: z.object({}).loose().nullish(),
     deleted: z.object({}).loose().nullish(),

@@ -6,7 +6,12 @@
  * DSL removes the link (the simulator no longer lists it), asks the owner (who answers on a card in
  * their own chat) and accepts with a reason. Every `npm run simulate` sharing scenario runs here.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
+import { runCli } from '../../cli/esafety';
+import { writeLocalRuntimeFile } from '../../functions/local-runtime-file';
 import { QueueClient } from '@azure/storage-queue';
 import { verbs } from '../../cards/verbs';
 import type { CaseSummary } from '../../core/cases/case-store';
@@ -20,7 +25,7 @@ import {
   tariq as tariqId,
 } from '../../local/scenarios/sharing-scenarios';
 import { shownText } from '../support/card-text';
-import { testStorage } from '../support/fixtures';
+import { repoRoot, testStorage } from '../support/fixtures';
 import { startStack, type LocalStack } from '../support/local-stack';
 import { RecordingLogger } from '../support/recording-logger';
 import { cardAction, message, personal } from '../support/teams-activities';
@@ -272,5 +277,44 @@ describe('risky sharing, as a DSL sees it', () => {
     const card = await waitFor(() => cardShownFor(found!.reference), 'its card');
     // Addresses are defanged on cards: the domain is named, never a link.
     expect(shownText(card.body)).toContain('Outside domains: gmail[.]com');
+  });
+});
+
+describe('esafety sharing', () => {
+  it("shows the sweep's watermark and the watched library's subscription and delta link, and sweeps on demand", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
+    const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
+    writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
+    const cli = async (...args: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(args, {
+        out: (s) => out.push(s),
+        err: (s) => out.push(s),
+        env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent' },
+        cwd: repoRoot,
+      });
+      return { code, out: out.join('\n') };
+    };
+    const status = await cli('sharing', 'status', '--json');
+    expect(status.code).toBe(0);
+    const shown = JSON.parse(status.out) as {
+      sweep: { until: string };
+      drives: { driveId: string; subscription?: { expires: string }; deltaSavedAt?: string }[];
+    };
+    expect(Date.parse(shown.sweep.until)).toBeGreaterThan(Date.now() - 10 * 60_000);
+    expect(shown.drives).toEqual([
+      expect.objectContaining({
+        driveId: learnerRecords,
+        subscription: expect.objectContaining({ expires: expect.any(String) }),
+        deltaSavedAt: expect.any(String),
+      }),
+    ]);
+    const swept = await cli('sharing', 'sweep', '--since', new Date(Date.now() - 3_600_000).toISOString());
+    expect(swept).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^Swept .* \d+ records, \d+ files, \d+ risky shares/),
+    });
+    const wrong = await cli('sharing', 'sweep', '--since', 'yesterday');
+    expect(wrong).toEqual({ code: 1, out: expect.stringContaining('--since must be a time') });
   });
 });
