@@ -2,7 +2,8 @@
  * `npm run screenshots` (with `npm start` running): drives the local Agents Playgrounds in headless
  * Chromium through the first scenario — a member of staff reports a concern, the DSL claims the
  * case card in the DSL channel, the reporter is told — then a stranger messages a learner in a
- * Teams chat (the simulator's Graph API) and the chat-signal card arrives in the DSL channel; then a
+ * Teams chat (the simulator's Graph API) and the chat-signal card arrives in the DSL channel; a tutor
+ * shares a learner record with an Anyone link and the DSL removes it from the sharing card; then a
  * technology risk assessment from `assess` to the approver's decision. It saves the README's
  * screenshots.
  * Needs Debian's chromium (`apt-get install -y chromium`); playwright-core downloads no browser.
@@ -13,6 +14,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { fail, toEsafetyError } from '../../core/errors';
 import { connectToLocalRuntime } from '../local-runtime';
 import { scenarios } from '../scenarios/scenarios';
+import { sharingScenarios } from '../scenarios/sharing-scenarios';
 import { loadTenant } from '../tenant';
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -96,14 +98,41 @@ async function main(): Promise<void> {
     await signal.waitFor({ timeout: 15_000 });
     await signal.scrollIntoViewIfNeeded();
     await shot(dsl, 'dsl-chat-signal');
+    const shared = await sharing(dsl);
     const assessment = await riskAssessment(browser, port);
     const score = await inductionQuiz(browser, port);
     process.stdout.write(
-      `Scenario passed for ${reference}, a chat signal, risk assessment ${assessment} and a quiz (${score}); screenshots in ${out}\n`,
+      `Scenario passed for ${reference}, a chat signal, sharing case ${shared}, risk assessment ${assessment} and a quiz (${score}); screenshots in ${out}\n`,
     );
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * A tutor shares a learner record with an Anyone link (the simulator's Graph API, as OneDrive
+ * would); the sharing case card arrives in the DSL channel; Dana opens Sharing… and removes the link.
+ */
+async function sharing(dsl: Page): Promise<string> {
+  const run = await sharingScenarios['anyone-link']?.run(connectToLocalRuntime(root).scenario);
+  if (!run) return fail('UNEXPECTED', 'no anyone-link scenario');
+  const card = dsl.locator('.ac-adaptiveCard', { hasText: 'Open the file in Microsoft 365' }).last();
+  await card.waitFor({ timeout: 15_000 });
+  const reference =
+    /ES-\d{4}-\d{4}/.exec(await card.innerText())?.[0] ?? fail('UNEXPECTED', 'no reference on the card');
+  // The card is updated in place as the share's second signal (no expiry) joins the case: let it
+  // settle, or the update would close Sharing… as it opens.
+  await dsl.waitForTimeout(3_000);
+  await card.hover();
+  await card.getByRole('button', { name: 'Sharing…' }).click();
+  await topShot(dsl, card, 'dsl-sharing-card');
+  await card.getByRole('button', { name: 'Remove the link / access' }).click();
+  await dsl
+    .getByText(/Removed: \d+ link/)
+    .first()
+    .waitFor({ timeout: 15_000 });
+  await shot(dsl, 'dsl-sharing-removed');
+  return reference;
 }
 
 async function shot(page: Page, name: string): Promise<void> {

@@ -70,7 +70,8 @@ export async function invite(
 
 /** New files in a library (each scenario run shares files of its own). */
 export async function addFiles(ctx: ScenarioContext, driveId: string, names: readonly string[]) {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  // File names are unique in a folder: a run's files carry the time (hhmmss.ms) they were made.
+  const stamp = new Date().toISOString().slice(11, 23).replace(/:/g, '');
   const made = (await ctx.control(`/_simulator/drives/${encodeURIComponent(driveId)}/items`, {
     names: names.map((n) => n.replace(/(\.\w+)$/, ` ${stamp}$1`)),
   })) as { value?: { id: string; name: string }[]; error?: { message?: string } };
