@@ -12,7 +12,6 @@ import { runCli } from '../../cli/esafety';
 import { QueueClient } from '@azure/storage-queue';
 import { conversationKey } from '../../core/detection/chat-signal';
 import { queueName } from '../../functions/config';
-import { writeLocalRuntimeFile } from '../../functions/local-runtime-file';
 import {
   aad,
   stranger,
@@ -25,7 +24,7 @@ import {
 } from '../../local/scenarios/scenarios';
 import { SafeguardingLibrary } from '../../core/detection/safeguarding-library';
 import { defaultPack, repoRoot, testStorage } from '../support/fixtures';
-import { startStack, type LocalStack } from '../support/local-stack';
+import { localCli, startStack, type LocalStack } from '../support/local-stack';
 import { shownText } from '../support/card-text';
 import { RecordingLogger } from '../support/recording-logger';
 import { cardAction, message } from '../support/teams-activities';
@@ -177,19 +176,7 @@ describe('the Graph webhook', () => {
 
 describe('esafety subscriptions', () => {
   it('lists and renews the subscriptions through the admin CLI, finding the local system as npm start leaves it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
-    const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
-    writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
-    const cli = async (...args: string[]) => {
-      const out: string[] = [];
-      const code = await runCli(args, {
-        out: (s) => out.push(s),
-        err: (s) => out.push(s),
-        env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent' },
-        cwd: repoRoot,
-      });
-      return { code, out: out.join('\n') };
-    };
+    const cli = localCli(stack);
     const listed = await cli('subscriptions', 'list', '--json');
     expect(listed.code === 0 ? 'listed' : listed.out).toBe('listed');
     const before = JSON.parse(listed.out) as { id: string; expirationDateTime: string }[];

@@ -6,14 +6,10 @@
  * DSL removes the link (the simulator no longer lists it), asks the owner (who answers on a card in
  * their own chat) and accepts with a reason. Every `npm run simulate` sharing scenario runs here.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
-import { runCli } from '../../cli/esafety';
-import { writeLocalRuntimeFile } from '../../functions/local-runtime-file';
 import { QueueClient } from '@azure/storage-queue';
 import { verbs } from '../../cards/verbs';
+import { silentLogger } from '../../core/logger';
 import type { CaseSummary } from '../../core/cases/case-store';
 import { queueName } from '../../functions/config';
 import { scenarioContext, type ScenarioContext } from '../../local/scenarios/scenarios';
@@ -25,8 +21,8 @@ import {
   tariq as tariqId,
 } from '../../local/scenarios/sharing-scenarios';
 import { shownText } from '../support/card-text';
-import { repoRoot, testStorage } from '../support/fixtures';
-import { startStack, type LocalStack } from '../support/local-stack';
+import { testStorage } from '../support/fixtures';
+import { localCli, startStack, type LocalStack } from '../support/local-stack';
 import { RecordingLogger } from '../support/recording-logger';
 import { cardAction, message, personal } from '../support/teams-activities';
 import { waitFor } from '../support/wait-for';
@@ -282,19 +278,14 @@ describe('risky sharing, as a DSL sees it', () => {
 
 describe('esafety sharing', () => {
   it("shows the sweep's watermark and the watched library's subscription and delta link, and sweeps on demand", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
-    const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
-    writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
-    const cli = async (...args: string[]) => {
-      const out: string[] = [];
-      const code = await runCli(args, {
-        out: (s) => out.push(s),
-        err: (s) => out.push(s),
-        env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent' },
-        cwd: repoRoot,
-      });
-      return { code, out: out.join('\n') };
-    };
+    const cli = localCli(stack);
+    // The library read once by the fast path, and a sweep run from the CLI: both show in status.
+    await stack.app.sharing!.watch.driveChanged(learnerRecords, silentLogger);
+    const swept = await cli('sharing', 'sweep', '--since', new Date(Date.now() - 3_600_000).toISOString());
+    expect(swept).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^Swept .* \d+ records, \d+ files, \d+ risky shares/),
+    });
     const status = await cli('sharing', 'status', '--json');
     expect(status.code).toBe(0);
     const shown = JSON.parse(status.out) as {
@@ -309,11 +300,6 @@ describe('esafety sharing', () => {
         deltaSavedAt: expect.any(String),
       }),
     ]);
-    const swept = await cli('sharing', 'sweep', '--since', new Date(Date.now() - 3_600_000).toISOString());
-    expect(swept).toEqual({
-      code: 0,
-      out: expect.stringMatching(/^Swept .* \d+ records, \d+ files, \d+ risky shares/),
-    });
     const wrong = await cli('sharing', 'sweep', '--since', 'yesterday');
     expect(wrong).toEqual({ code: 1, out: expect.stringContaining('--since must be a time') });
   });

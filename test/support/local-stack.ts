@@ -4,6 +4,11 @@
  * recording Bot Connector for the bot's outbound calls.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/esafety';
+import { writeLocalRuntimeFile } from '../../functions/local-runtime-file';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../../adapters/graph-gateway';
 import { fail } from '../../core/errors';
@@ -93,5 +98,25 @@ export async function startStack(
       await system.stop();
       await connector.stop();
     },
+  };
+}
+
+/**
+ * The admin CLI as someone runs it beside `npm start`: it finds the stack through the runtime file
+ * the local system leaves (Graph settings left out of its own environment, as in a fresh shell).
+ */
+export function localCli(stack: LocalStack): (...args: string[]) => Promise<{ code: number; out: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
+  const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
+  writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
+  return async (...args) => {
+    const out: string[] = [];
+    const code = await runCli(args, {
+      out: (s) => out.push(s),
+      err: (s) => out.push(s),
+      env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent' },
+      cwd: repoRoot,
+    });
+    return { code, out: out.join('\n') };
   };
 }

@@ -27,6 +27,7 @@ import type { PermissionRef } from '../../../core/sharing/sharing-watch';
 import { shownText } from '../../support/card-text';
 import { checkCard } from '../../support/card-validator';
 import { defaultPack, dslA } from '../../support/fixtures';
+import { anyoneShare } from '../../support/sharing-fixtures';
 import { MemoryAssessmentStore } from '../../support/memory-assessment-store';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';
@@ -66,24 +67,7 @@ class ScriptedGraph {
   }
 }
 
-function share(n: number, overrides: Partial<SharingSignal> = {}): SharingSignal {
-  return {
-    driveId: 'b!learner-records',
-    itemId: `item-${n}`,
-    permissionId: `perm-${n}`,
-    source: 'delta',
-    link: { scope: 'anonymous', type: 'view' },
-    roles: ['read'],
-    grantees: [],
-    sharedBy: { id: owner.id, name: owner.name ?? '' },
-    sharedAt: '2026-12-02T09:58:00.000Z',
-    site: { name: 'Learner Records', url: 'https://example.sharepoint.com/sites/LearnerRecords' },
-    library: 'Documents',
-    itemName: `Learner ${n} support plan.docx`,
-    itemUrl: `https://example.sharepoint.com/sites/LearnerRecords/Documents/item-${n}`,
-    ...overrides,
-  };
-}
+const share = anyoneShare;
 
 interface Setup {
   /** Permission id → what deleting it does; every share's permission is recorded on the case. */

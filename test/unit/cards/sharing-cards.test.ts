@@ -19,6 +19,7 @@ import { evaluateSharing, type SharingSignal } from '../../../core/sharing/shari
 import { checkCard } from '../../support/card-validator';
 import { shownLinks, shownText } from '../../support/card-text';
 import { defaultPack, dslA, report, staff, steppingClock } from '../../support/fixtures';
+import { anyoneShare } from '../../support/sharing-fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemorySignalLedger } from '../../support/memory-signal-ledger';
 
@@ -26,24 +27,7 @@ const owner = { id: '55555555-5555-4555-8555-555555555555', name: 'Tariq Tutor' 
 const fileUrl = (n: number) => `https://example.sharepoint.com/sites/LearnerRecords/Documents/item-${n}`;
 const noRemoval: PolicyPack = { ...defaultPack, sharing: { ...defaultPack.sharing, removeAccess: false } };
 
-function share(n: number, overrides: Partial<SharingSignal> = {}): SharingSignal {
-  return {
-    driveId: 'b!learner-records',
-    itemId: `item-${n}`,
-    permissionId: `perm-${n}`,
-    source: 'delta',
-    link: { scope: 'anonymous', type: 'view' },
-    roles: ['read'],
-    grantees: [],
-    sharedBy: owner,
-    sharedAt: '2026-12-02T09:58:00.000Z',
-    site: { name: 'Learner Records', url: 'https://example.sharepoint.com/sites/LearnerRecords' },
-    library: 'Documents',
-    itemName: `Learner ${n} support plan.docx`,
-    itemUrl: fileUrl(n),
-    ...overrides,
-  };
-}
+const share = anyoneShare;
 
 /** A sharing case opened from `shares` (in order, all by one sharer), then `steps` by their actors. */
 async function sharingCase(

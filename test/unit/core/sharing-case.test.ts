@@ -16,6 +16,7 @@ import { followUps, outboxMessageSchema, type OutboxMessage } from '../../../cor
 import { sharingObservation } from '../../../core/sharing/sharing-intake';
 import { evaluateSharing, type SharingSignal } from '../../../core/sharing/sharing-signal';
 import { defaultPack, dslA, dslB, steppingClock } from '../../support/fixtures';
+import { anyoneShare } from '../../support/sharing-fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 import { MemorySignalLedger } from '../../support/memory-signal-ledger';
 
@@ -346,21 +347,7 @@ describe('a real sharing case, acted on through the case service', () => {
       clock,
       log: silentLogger,
     });
-    const { sharedBy, ...full }: SharingSignal = {
-      driveId: 'b!learner-records',
-      itemId: 'item-1',
-      permissionId: 'perm-1',
-      source: 'delta',
-      link: { scope: 'anonymous', type: 'view' },
-      roles: ['read'],
-      grantees: [],
-      sharedBy: owner,
-      sharedAt: '2026-12-02T09:58:00.000Z',
-      site: { name: 'Learner Records', url: 'https://example.sharepoint.com/sites/LearnerRecords' },
-      library: 'Documents',
-      itemName: 'Learner 1 support plan.docx',
-      itemUrl: 'https://example.sharepoint.com/sites/LearnerRecords/Documents/item-1',
-    };
+    const { sharedBy, ...full }: SharingSignal = anyoneShare(1);
     const signal: SharingSignal = sharerKnown ? { ...full, sharedBy } : full;
     const verdict = evaluateSharing(signal, defaultPack.sharing, { ownerIsLearner: false });
     if (!verdict.risky) throw new Error('expected a risky share');
