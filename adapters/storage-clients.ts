@@ -32,9 +32,11 @@ export type StorageService = 'table' | 'queue';
 export interface ClientOptions {
   /**
    * `none`: one try and no retry delays, for callers that owe an answer within seconds and pass
-   * their own deadline (the health check). Default: the SDK's retries.
+   * their own deadline (the health check). `fast`: one retry soon after, each try given a second
+   * (a webhook that must answer Graph within its 3-second budget). Default: the SDK's retries
+   * (four tries, exponential from 4 s, no per-try timeout).
    */
-  readonly retries?: 'sdk' | 'none';
+  readonly retries?: 'sdk' | 'none' | 'fast';
 }
 
 export interface StorageClients {
@@ -122,9 +124,16 @@ export function storageClients(connection: StorageConnection): StorageClients {
   const tableOptions = (options: ClientOptions = {}): TableClientOptions => ({
     allowInsecureConnection: isLoopback(endpoints.table),
     ...(options.retries === 'none' && { retryOptions: { maxRetries: 0 } }),
+    ...(options.retries === 'fast' && { retryOptions: { maxRetries: 1, retryDelayInMs: 200 } }),
   });
   const queueOptions = (options: ClientOptions = {}): StoragePipelineOptions =>
-    options.retries === 'none' ? { retryOptions: { maxTries: 1 } } : {};
+    options.retries === 'none'
+      ? { retryOptions: { maxTries: 1 } }
+      : options.retries === 'fast'
+        ? {
+            retryOptions: { maxTries: 2, tryTimeoutInMs: 1_000, retryDelayInMs: 200, maxRetryDelayInMs: 200 },
+          }
+        : {};
   if (connection.kind === 'connectionString') {
     const { connectionString } = connection;
     return {

@@ -11,8 +11,15 @@ export class StorageQueue<T extends object> {
   readonly name: string;
   private ready: Promise<unknown> | undefined;
 
-  /** `queue` comes from adapters/storage-clients.ts. */
-  constructor(private readonly queue: QueueClient) {
+  /**
+   * `queue` comes from adapters/storage-clients.ts. With `deadlineMs`, a send that has not been
+   * stored by then is abandoned and fails STORAGE_UNAVAILABLE (the webhook then answers 503 and
+   * Graph retries, rather than waiting on the SDK's retries past Graph's budget).
+   */
+  constructor(
+    private readonly queue: QueueClient,
+    private readonly options: { readonly deadlineMs?: number } = {},
+  ) {
     this.name = queue.name;
   }
 
@@ -23,10 +30,12 @@ export class StorageQueue<T extends object> {
         queue: this.name,
         bytes: json.length,
       });
+    const abortSignal =
+      this.options.deadlineMs === undefined ? undefined : AbortSignal.timeout(this.options.deadlineMs);
     try {
-      this.ready ??= this.queue.createIfNotExists();
+      this.ready ??= this.queue.createIfNotExists(abortSignal && { abortSignal });
       await this.ready;
-      await this.queue.sendMessage(json.toString('base64'));
+      await this.queue.sendMessage(json.toString('base64'), abortSignal && { abortSignal });
     } catch (err) {
       this.ready = undefined;
       fail('STORAGE_UNAVAILABLE', `Could not queue a message on ${this.name}.`, { queue: this.name }, err);

@@ -33,6 +33,8 @@ export const errorCatalogue = {
   CASE_CONFLICT: { kind: 'system', status: 409 },
   CASE_TOO_LARGE: { kind: 'user', status: 413 },
   NOT_AUTHORISED: { kind: 'user', status: 403 },
+  /** A caller that did not prove who it is (the bot endpoint's Bot Framework token). */
+  NOT_AUTHENTICATED: { kind: 'user', status: 401 },
   // Technology and off-site learning risk assessments.
   ASSESSMENT_NOT_FOUND: { kind: 'user', status: 404 },
   /** An action the assessment's state does not allow (already decided, withdrawn, not asked …). */

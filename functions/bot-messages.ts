@@ -87,6 +87,11 @@ export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: Activ
       // CloudAdapter writes the internal error into the body: the caller gets fixed wording instead.
       return problemResponse(new EsafetyError('UNEXPECTED', 'bot turn failed'));
     }
+    if (response.status === 401 || response.status === 403) {
+      // Whatever the token's fault (unsigned, forged, expired, another audience), an unauthenticated
+      // caller learns only that it was refused; the log says why with the status.
+      return problemResponse(new EsafetyError('NOT_AUTHENTICATED', 'The request is not authenticated.'));
+    }
     const out = response.body;
     return {
       status: response.status,

@@ -112,6 +112,9 @@ export interface ComposeOverrides {
   readonly instrumentMonitor?: (monitor: Pick<ChatMonitor, 'handle'>) => Pick<ChatMonitor, 'handle'>;
 }
 
+/** How long the Graph webhook waits for its queue write before answering 503. */
+export const webhookQueueDeadlineMs = 2_500;
+
 const denyAll: Directory = { isMember: () => Promise.resolve(false) };
 
 export function compose(config: AppConfig, overrides: ComposeOverrides = {}): App {
@@ -247,8 +250,12 @@ function composeMonitoring(deps: {
   const { config, tables, settings, watch, graph, pack, cases, directory, clock, log, ledger } = deps;
   const certificate = notificationCertificate(watch.certificatePem, watch.privateKeyPem);
   const protectedRole = pack.detection.externalContact.protectedRole;
+  // The webhook owes Graph an answer within about 3 s: a queue write it cannot make in 2.5 s is
+  // answered 503 (Graph retries), never acknowledged
+  // (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks).
   const queue = new StorageQueue<GraphQueueMessage>(
-    tables.clients.queue(queueName(config.storage, 'graph-notifications')),
+    tables.clients.queue(queueName(config.storage, 'graph-notifications'), { retries: 'fast' }),
+    { deadlineMs: webhookQueueDeadlineMs },
   );
   const subscriptions = new GraphSubscriptions(graph, { clientState: watch.clientState, certificate });
   const plan = subscriptionPlan(pack, watch.publicUrl);

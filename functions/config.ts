@@ -10,6 +10,7 @@ import { fail, isErrorCode } from '../core/errors';
 import {
   connectionStringEndpoint,
   endpointProblem,
+  isLoopback,
   type StorageConnection,
 } from '../adapters/storage-clients';
 import { contentSafetyEndpointProblem, type ContentSafetySettings } from '../adapters/content-safety';
@@ -44,6 +45,39 @@ export function azuriteConnectionString(tablePort: number, queuePort: number, ho
  * Azure mode refuses to start with it.
  */
 const localOnlyFieldKey = 'bG9jYWwtb25seS1lc2FmZXR5LWRldi1rZXktMzJieXQ=';
+
+/** Whether a base64 key decodes to the published local-only key's bytes. */
+function isLocalOnlyKey(base64: string): boolean {
+  return Buffer.from(base64, 'base64').equals(Buffer.from(localOnlyFieldKey, 'base64'));
+}
+
+/**
+ * Why a connection string is development storage, not a college's account (azure mode refuses
+ * it): `UseDevelopmentStorage`, the emulator's well-known account or key under any account name,
+ * or an endpoint on this machine.
+ */
+function developmentStorage(connectionString: string): string | undefined {
+  const parts = new Map<string, string>();
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) parts.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  if (parts.has('usedevelopmentstorage')) return 'uses development storage (UseDevelopmentStorage)';
+  if (parts.get('accountname')?.toLowerCase() === azuriteAccount.name)
+    return 'points at the Azurite development account';
+  const key = parts.get('accountkey');
+  if (key && Buffer.from(key, 'base64').equals(Buffer.from(azuriteAccount.key, 'base64')))
+    return "carries the storage emulator's published account key";
+  for (const service of ['table', 'queue'] as const) {
+    try {
+      if (isLoopback(connectionStringEndpoint(connectionString, service)))
+        return `its ${service} endpoint is on this machine (a storage emulator), not an Azure account`;
+    } catch {
+      // An endpoint that cannot be read is reported by the endpoint check.
+    }
+  }
+  return undefined;
+}
 
 /** Local mode only: a published clientState so `npm start` needs no set-up. Azure mode refuses it. */
 export const localOnlyClientState = 'local-only-esafety-client-state';
@@ -188,13 +222,20 @@ const envSchema = z
         path: ['ESAFETY_FIELD_KEY'],
         message: 'required when ESAFETY_MODE=azure (Key Vault reference)',
       });
-    } else if (env.ESAFETY_FIELD_KEY === localOnlyFieldKey) {
+    } else if (isLocalOnlyKey(env.ESAFETY_FIELD_KEY)) {
+      // By its bytes: the same key written without padding, or with other base64 noise, is the same key.
       ctx.addIssue({
         code: 'custom',
         path: ['ESAFETY_FIELD_KEY'],
         message: 'is the published local-only key; generate your own',
       });
     }
+    if (env.ESAFETY_FIELD_KEYS_PREVIOUS.some(isLocalOnlyKey))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESAFETY_FIELD_KEYS_PREVIOUS'],
+        message: 'lists the published local-only key: records under it are readable by anyone',
+      });
   });
 
 type Env = z.output<typeof envSchema>;
@@ -229,7 +270,11 @@ function storageIssues(env: Env): [string, string][] {
       }
       if (!URL.canParse(value)) continue; // reported by its schema
       const url = new URL(value);
-      const problem = endpointProblem(url, 'identity');
+      const problem =
+        endpointProblem(url, 'identity') ??
+        (azure && isLoopback(url)
+          ? 'points at this machine (a storage emulator), not an Azure account'
+          : undefined);
       if (problem) issues.push([name, problem]);
     }
     if (!env.ESAFETY_STORAGE__credential && (azure || env.ESAFETY_STORAGE__clientId))
@@ -250,8 +295,10 @@ function storageIssues(env: Env): [string, string][] {
       }
       if (problem) issues.push(['ESAFETY_STORAGE_CONNECTION_STRING', `its ${service} endpoint ${problem}`]);
     }
-    if (azure && connectionString.includes(azuriteAccount.name))
-      issues.push(['ESAFETY_STORAGE_CONNECTION_STRING', 'points at the Azurite development account']);
+    if (azure) {
+      const problem = developmentStorage(connectionString);
+      if (problem) issues.push(['ESAFETY_STORAGE_CONNECTION_STRING', problem]);
+    }
   } else if (azure) {
     issues.push([
       'ESAFETY_STORAGE_CONNECTION_STRING',

@@ -11,6 +11,8 @@
  *              key unwrap, AES decrypt, parse, members (cached per chat), detection, cases.
  *   rsa        this machine's RSA-2048 OAEP (SHA-1) private-key decrypt rate, single thread: the
  *              unavoidable cost per notification.
+ *   outage     the webhook with its storage not answering: time to the 503 Graph retries on, and
+ *              how many were acknowledged (each would be lost: it must be none).
  */
 import {
   constants,
@@ -20,12 +22,16 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createGraphClient } from '../../adapters/graph-gateway';
 import { storageClients } from '../../adapters/storage-clients';
 import { notificationCertificate } from '../../adapters/graph-notification-crypto';
 import { fail } from '../../core/errors';
 import { silentLogger } from '../../core/logger';
-import { queueName } from '../../functions/config';
+import { compose } from '../../functions/composition-root';
+import { azuriteConnectionString, loadConfig, queueName } from '../../functions/config';
+import { registrations } from '../../functions/registrations';
+import { startDevHost } from '../../local/host/dev-host';
 import { encryptResource } from '../../local/graph-simulator/simulated-subscriptions';
 import { startLocalSystem } from '../../local/local-system';
 import { aad, casesForChat, createChat, scenarioContext } from '../../local/scenarios/scenarios';
@@ -213,8 +219,80 @@ export async function graphNotificationBench(
     notes: `pipeline throughput = ${((throughput / rsa) * 100).toFixed(1)}% of this rate`,
   });
 
+  rows.push(...(await storageOutagePhase(root, system.env, pem.clientState)));
   await system.stop();
   return rows;
+}
+
+/**
+ * The fault phase: the same webhook on an app whose storage does not answer (a port that accepts
+ * connections and never replies, as an unreachable account looks from a Function App). Graph must
+ * get a 503 well inside its ~3 s budget, and nothing may be acknowledged (an ack it could not store
+ * would be lost).
+ */
+export async function storageOutagePhase(
+  root: string,
+  env: Readonly<Record<string, string>>,
+  clientState: string,
+  posts = 40,
+): Promise<GraphBenchRow[]> {
+  const sockets = new Set<Socket>();
+  const blackhole = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+  const port = (blackhole.address() as AddressInfo).port;
+  const app = compose(
+    loadConfig({ ...env, ESAFETY_STORAGE_CONNECTION_STRING: azuriteConnectionString(port, port) }),
+    { root, log: silentLogger },
+  );
+  const host = await startDevHost({ port: 0, registrations: registrations(app).http, log: silentLogger });
+  const times: number[] = [];
+  const statuses = new Map<number, number>();
+  try {
+    for (let i = 0; i < posts; i += 4) {
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const t = performance.now();
+          const res = await fetch(`${host.url}/api/graph/notify`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              value: [
+                {
+                  subscriptionId: 'bench-outage',
+                  changeType: 'created',
+                  clientState,
+                  resource: "chats('19:outage@unq.gbl.spaces')/messages('1')",
+                },
+              ],
+            }),
+          });
+          await res.arrayBuffer();
+          times.push(performance.now() - t);
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        }),
+      );
+    }
+  } finally {
+    await host.stop();
+    for (const socket of sockets) socket.destroy();
+    blackhole.close();
+  }
+  times.sort((a, b) => a - b);
+  const acked = [...statuses]
+    .filter(([status]) => status >= 200 && status < 300)
+    .reduce((n, [, c]) => n + c, 0);
+  return [
+    {
+      name: 'webhook, storage not answering',
+      perSecond: '',
+      p50: percentile(times, 50).toFixed(0),
+      p99: percentile(times, 99).toFixed(0),
+      notes: `${posts} posts: ${[...statuses].map(([status, n]) => `${n} × ${status}`).join(', ')}; acknowledged then lost: ${acked}`,
+    },
+  ];
 }
 
 function rsaDecryptRate(certificateBase64: string, key: KeyObject): number {

@@ -46,6 +46,40 @@ describe('bot endpoint authentication', () => {
     expect((await send(host)).status).toBe(401);
   });
 
+  it('tells a caller with a missing or forged token only that it was refused, never why', async () => {
+    const host = await hostWith({
+      ESAFETY_BOT_APP_ID: '3f0c0f3a-1b2c-4d5e-8f90-123456789abc',
+      ESAFETY_BOT_APP_PASSWORD: 'not-used',
+      ESAFETY_BOT_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
+    });
+    const forged = [
+      Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'not-a-key', typ: 'JWT' })).toString('base64url'),
+      Buffer.from(JSON.stringify({ iss: 'https://api.botframework.com', aud: 'someone-else' })).toString(
+        'base64url',
+      ),
+      randomBytes(64).toString('base64url'),
+    ].join('.');
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${forged}` },
+      { authorization: 'Basic eDp5' },
+    ];
+    for (const headers of attempts) {
+      const res = await send(host, headers);
+      const body = (await res.json()) as { error: string; message: string };
+      // 401, or 503/500 when the token's signing keys could not even be fetched (no network here).
+      expect([401, 500, 503]).toContain(res.status);
+      expect(body).toEqual(
+        res.status === 401
+          ? { error: 'NOT_AUTHENTICATED', message: 'The request is not authenticated.' }
+          : {
+              error: expect.any(String),
+              message: expect.stringMatching(/^Something went wrong on our side/),
+            },
+      );
+    }
+  });
+
   it('will not run anonymous unless ESAFETY_MODE=local is set explicitly, and names the missing setting', async () => {
     const host = await hostWith({});
     const res = await send(host);

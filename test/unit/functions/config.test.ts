@@ -88,6 +88,73 @@ describe('configuration', () => {
     expect(problem(env)).toContain(name);
   });
 
+  describe('azure mode refuses what only a development machine should use', () => {
+    const localKey = loadConfig({}).fieldKeys.current;
+    const azuriteKey =
+      'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+    it.each([
+      [
+        'the local key without base64 padding',
+        'ESAFETY_FIELD_KEY',
+        { ESAFETY_FIELD_KEY: localKey.toString('base64').replace(/=+$/, '') },
+      ],
+      [
+        'the local key as base64url',
+        'ESAFETY_FIELD_KEY',
+        { ESAFETY_FIELD_KEY: localKey.toString('base64url') },
+      ],
+      [
+        'the local key among the previous keys',
+        'ESAFETY_FIELD_KEYS_PREVIOUS',
+        {
+          ESAFETY_FIELD_KEYS_PREVIOUS: `${randomBytes(32).toString('base64')},${localKey.toString('base64')}`,
+        },
+      ],
+      [
+        'UseDevelopmentStorage',
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        { ESAFETY_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' },
+      ],
+      [
+        'the emulator account in another case',
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        {
+          ESAFETY_STORAGE_CONNECTION_STRING:
+            'DefaultEndpointsProtocol=https;AccountName=DevStoreAccount1;AccountKey=abc;EndpointSuffix=core.windows.net',
+        },
+      ],
+      [
+        "the emulator's key under another account name",
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        {
+          ESAFETY_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=college;AccountKey=${azuriteKey};EndpointSuffix=core.windows.net`,
+        },
+      ],
+      [
+        'an https endpoint on this machine',
+        'ESAFETY_STORAGE_CONNECTION_STRING',
+        {
+          ESAFETY_STORAGE_CONNECTION_STRING:
+            'AccountName=college;AccountKey=abc;TableEndpoint=https://127.0.0.1:10002/college;QueueEndpoint=https://127.0.0.1:10001/college',
+        },
+      ],
+    ])('%s, naming %s', (_what, name, env) => {
+      expect(problem({ ...validAzure, ...env })).toContain(name);
+    });
+
+    it('refuses a managed-identity service URL on this machine', () => {
+      const { ESAFETY_STORAGE_CONNECTION_STRING: _secret, ...rest } = validAzure;
+      expect(
+        problem({
+          ...rest,
+          ESAFETY_STORAGE__tableServiceUri: 'https://127.0.0.1:10002/college',
+          ESAFETY_STORAGE__queueServiceUri: 'https://college.queue.core.windows.net',
+          ESAFETY_STORAGE__credential: 'managedidentity',
+        }),
+      ).toContain('ESAFETY_STORAGE__tableServiceUri');
+    });
+  });
+
   describe('storage by managed identity instead of a connection string', () => {
     const { ESAFETY_STORAGE_CONNECTION_STRING: _secret, ...azureWithoutStorage } = validAzure;
     const identity = {
