@@ -23,7 +23,8 @@ export class StorageQueue<T extends object> {
     this.name = queue.name;
   }
 
-  async send(message: T): Promise<void> {
+  /** Queues a message; with `delaySeconds` it stays invisible that long (a retry that waits). */
+  async send(message: T, options: { readonly delaySeconds?: number } = {}): Promise<void> {
     const json = Buffer.from(JSON.stringify(message), 'utf8');
     if (json.length > maxQueueJsonBytes)
       fail('QUEUE_MESSAGE_TOO_LARGE', `A message for ${this.name} is over ${maxQueueJsonBytes} bytes.`, {
@@ -35,7 +36,10 @@ export class StorageQueue<T extends object> {
     try {
       this.ready ??= this.queue.createIfNotExists(abortSignal && { abortSignal });
       await this.ready;
-      await this.queue.sendMessage(json.toString('base64'), abortSignal && { abortSignal });
+      await this.queue.sendMessage(json.toString('base64'), {
+        ...(abortSignal && { abortSignal }),
+        ...(options.delaySeconds !== undefined && { visibilityTimeout: options.delaySeconds }),
+      });
     } catch (err) {
       this.ready = undefined;
       fail('STORAGE_UNAVAILABLE', `Could not queue a message on ${this.name}.`, { queue: this.name }, err);

@@ -16,6 +16,7 @@
  *   esafety index rebuild
  *   esafety subscriptions list [--json]
  *   esafety subscriptions renew [--json]
+ *   esafety poison list|replay [--json]
  *   esafety sharing status [--json]
  *   esafety sharing sweep [--since <time>] [--json]
  *
@@ -59,6 +60,8 @@ import { parsePolicyFile } from '../adapters/policy-files';
 import { storageClients } from '../adapters/storage-clients';
 import { TableAssessmentStore } from '../adapters/table-assessment-store';
 import { compose, type App } from '../functions/composition-root';
+import { poisonedQueues } from '../functions/registrations';
+import { poisonState, replayPoison } from '../adapters/poison-queue';
 import { loadConfig } from '../functions/config';
 import { localDataDir, readLocalRuntimeFile } from '../functions/local-runtime-file';
 import { formatTable, shortTime } from './table';
@@ -592,6 +595,36 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             `Created ${report.created.length}, renewed ${report.renewed.length + report.kept.length}, removed ${report.removed.length}.`,
             describeSubscriptions(list),
           ].join('\n'),
+      );
+    });
+
+  const poison = program
+    .command('poison')
+    .description('Messages the Functions host gave up on (the `-poison` queues), and replaying them.');
+  const poisonClients = () => storageClients(getApp().config.storage.connection);
+  poison
+    .command('list')
+    .description('How many messages wait in each poison queue, and since when.')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const states = await poisonState(poisonClients(), poisonedQueues(getApp().config.storage));
+      print(!!opts.json, states, () =>
+        formatTable(
+          ['Queue', 'Waiting', 'Oldest'],
+          states.map((s) => [`${s.queue}-poison`, String(s.waiting), shortTime(s.oldest)]),
+        ),
+      );
+    });
+  poison
+    .command('replay')
+    .description(
+      'Put every poisoned message back on its queue (processing is idempotent); malformed ones, and ones replayed 3 times, stay.',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const reports = await replayPoison(poisonClients(), poisonedQueues(getApp().config.storage));
+      print(!!opts.json, reports, () =>
+        reports.map((r) => `${r.queue}: ${r.replayed} replayed, ${r.kept} kept for an operator.`).join('\n'),
       );
     });
 

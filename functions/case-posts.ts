@@ -7,10 +7,15 @@ import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { outboxMessageSchema } from '../core/outbox/outbox';
 import { deliverOutboxMessage, type OutboxWorkerDeps } from '../core/outbox/outbox-worker';
-import { queueTrigger } from './queue-trigger';
+import { queueTrigger, type QueueTriggerOptions } from './queue-trigger';
 
-export function casePostsHandler(worker: OutboxWorkerDeps | undefined, log: Logger) {
+export function casePostsHandler(
+  worker: OutboxWorkerDeps | undefined,
+  log: Logger,
+  patience: Pick<QueueTriggerOptions<unknown>, 'requeue' | 'delays'> = {},
+) {
   return queueTrigger({
+    ...patience,
     schema: outboxMessageSchema,
     log: log.child({ component: 'case-posts' }),
     handle: (message, invocationLog) =>

@@ -8,14 +8,16 @@ import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { graphQueueMessageSchema } from '../core/monitoring/graph-notification';
 import type { NotificationWorker } from '../core/monitoring/notification-worker';
-import { queueTrigger } from './queue-trigger';
+import { queueTrigger, type QueueTriggerOptions } from './queue-trigger';
 
 export function graphNotificationsHandler(
   worker: Pick<NotificationWorker, 'process'> | undefined,
   onLastTry: () => Promise<void>,
   log: Logger,
+  patience: Pick<QueueTriggerOptions<unknown>, 'requeue' | 'delays'> = {},
 ) {
   return queueTrigger({
+    ...patience,
     schema: graphQueueMessageSchema,
     log: log.child({ component: 'graph-notifications' }),
     // Not dropped when unconfigured: once monitoring is configured the retry (or a replay) works.

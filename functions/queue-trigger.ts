@@ -7,9 +7,15 @@
  *   after the host's last try it sits in `<queue>-poison` for an operator, never dropped;
  * - a user error from the handler (input proven forged, tampered or refused) is logged and the
  *   message completes: retrying cannot change the answer;
- * - any other error is thrown, so the host retries it (its visibility timeout) and after
- *   `maxDequeueCount` tries moves it to the poison queue; on that last try `onLastTry` runs first
- *   (to tell someone), and its own failure is only logged.
+ * - a failure of something we depend on (Graph or storage not answering) is waited out over
+ *   minutes, not seconds: with `requeue`, the message is queued again as a new message that stays
+ *   invisible for a growing delay (30 s, doubling, at most 15 min; about an hour in all), and this
+ *   try completes only once that copy is stored. The host's own retries are seconds apart
+ *   (host.json `visibilityTimeout`) and would poison every message in a short outage;
+ * - any other error, or a dependency still failing after that hour, is thrown, so the host retries
+ *   it (its visibility timeout) and after `maxDequeueCount` tries moves it to the poison queue; on
+ *   that last try `onLastTry` runs first (to tell someone), and its own failure is only logged.
+ *   Poisoned messages are replayed by `replayPoison` (adapters/poison-queue.ts).
  */
 import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
@@ -24,7 +30,20 @@ export interface QueueTriggerOptions<T> {
   readonly log: Logger;
   handle(message: T, log: Logger): Promise<void>;
   onLastTry?(error: EsafetyError, log: Logger): Promise<void>;
+  /** Queues the message again, invisible for `delaySeconds` (the function's own queue). */
+  requeue?(message: Record<string, unknown>, delaySeconds: number): Promise<void>;
+  /** The patient retries' delays in seconds (default `patientDelays`; tests use short ones). */
+  readonly delays?: readonly number[];
 }
+
+/** Failures of a dependency, worth waiting out (as opposed to a bug, which waiting cannot fix). */
+const dependencyFailures = new Set(['UPSTREAM_UNAVAILABLE', 'STORAGE_UNAVAILABLE']);
+
+/** Delays of the patient retries, in seconds: about an hour in all. */
+export const patientDelays = [30, 60, 120, 240, 480, 900, 900, 900] as const;
+
+/** The field a re-queued message carries: how many patient retries it has had. */
+const patienceField = 'patience';
 
 export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
   return async (message: unknown, ctx: InvocationContext): Promise<void> => {
@@ -35,8 +54,9 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
   };
 
   async function run(message: unknown, log: Logger, dequeueCount: number): Promise<void> {
+    const raw = typeof message === 'string' ? json(message) : message;
     try {
-      const parsed = options.schema.safeParse(typeof message === 'string' ? json(message) : message);
+      const parsed = options.schema.safeParse(raw);
       if (!parsed.success) {
         log.error(
           {
@@ -60,6 +80,22 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
           `message dropped: ${e.message}`,
         );
         return;
+      }
+      const patience = patienceOf(raw);
+      const delay = (options.delays ?? patientDelays)[patience];
+      if (options.requeue && dependencyFailures.has(e.code) && delay !== undefined && isRecord(raw)) {
+        // Stored before this try completes: if it cannot be, the throw below keeps the original.
+        const requeued = await options
+          .requeue({ ...raw, [patienceField]: patience + 1 }, delay)
+          .then(() => true)
+          .catch(() => false);
+        if (requeued) {
+          log.warn(
+            { event: 'queue.waiting', code: e.code, patience: patience + 1, delaySeconds: delay },
+            'a dependency failed: the message waits and tries again',
+          );
+          return;
+        }
       }
       if (dequeueCount >= maxDequeueCount) {
         log.error({ event: 'queue.lastTryFailed', code: e.code }, 'last try failed: the message is poisoned');
@@ -85,4 +121,14 @@ function json(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** How many patient retries a message has had (0 for a new one). */
+function patienceOf(raw: unknown): number {
+  const n = isRecord(raw) ? raw[patienceField] : undefined;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : 0;
 }

@@ -16,7 +16,12 @@ import { EsafetyBot } from '../bot/esafety-bot';
 import { noticeOperators } from '../core/outbox/ops-notice';
 import { sweepCasePosts } from '../core/outbox/sweep';
 import { purgeExpiredCases } from '../core/cases/retention-purge';
-import { queueName } from './config';
+import { queueName, type AppConfig } from './config';
+import { storageClients } from '../adapters/storage-clients';
+import { StorageQueue } from '../adapters/storage-queue';
+import { replayPoison, type PoisonedQueue } from '../adapters/poison-queue';
+import { outboxMessageSchema } from '../core/outbox/outbox';
+import { graphQueueMessageSchema } from '../core/monitoring/graph-notification';
 import { botMessagesHandler } from './bot-messages';
 import { casePostsHandler } from './case-posts';
 import type { App } from './composition-root';
@@ -70,6 +75,14 @@ export function sharingSweepTimer(app: App, local: boolean): TimerRegistration {
   };
 }
 
+/** The work queues whose poison queues are replayed, each with what its messages must be. */
+export function poisonedQueues(storage: AppConfig['storage']): PoisonedQueue[] {
+  return [
+    { queue: queueName(storage, 'case-posts'), schema: outboxMessageSchema },
+    { queue: queueName(storage, 'graph-notifications'), schema: graphQueueMessageSchema },
+  ];
+}
+
 export interface HttpRegistration {
   readonly name: string;
   /** Route below `/api/` (host.json keeps the default prefix). */
@@ -102,10 +115,24 @@ export interface Registrations {
 
 export function registrations(
   app: App,
-  options: { readonly mirrors?: TeamsSenderDeps['mirrors'] } = {},
+  options: {
+    readonly mirrors?: TeamsSenderDeps['mirrors'];
+    /** The patient retries' delays in seconds (functions/queue-trigger.ts); short in tests. */
+    readonly patientDelays?: readonly number[];
+  } = {},
 ): Registrations {
   const { config, log } = app;
   const bot = new EsafetyBot(app);
+  const clients = storageClients(config.storage.connection);
+  /** A function's own queue, for messages that wait out a failing dependency (queue-trigger.ts). */
+  const requeueOn = (queue: 'case-posts' | 'graph-notifications') => {
+    const again = new StorageQueue<Record<string, unknown>>(clients.queue(queueName(config.storage, queue)));
+    return {
+      requeue: (message: Record<string, unknown>, delaySeconds: number) =>
+        again.send(message, { delaySeconds }),
+      ...(options.patientDelays && { delays: options.patientDelays }),
+    };
+  };
   const adapter =
     config.bot.appId !== undefined || config.bot.anonymous ? createBotAdapter(config.bot, log) : undefined;
   const sender =
@@ -143,7 +170,11 @@ export function registrations(
       {
         name: 'casePosts',
         queueName: queueName(config.storage, 'case-posts'),
-        handler: casePostsHandler(sender && { ...app, sender }, log.child({ component: 'case-posts' })),
+        handler: casePostsHandler(
+          sender && { ...app, sender },
+          log.child({ component: 'case-posts' }),
+          requeueOn('case-posts'),
+        ),
       },
       {
         name: 'graphNotifications',
@@ -159,6 +190,7 @@ export function registrations(
             );
           },
           log,
+          requeueOn('graph-notifications'),
         ),
       },
     ],
@@ -183,6 +215,19 @@ export function registrations(
         schedule: '0 0 7 * * *',
         handler: timerFunction(async () => {
           await app.assessments.requestDueReviews();
+        }),
+      },
+      // Every quarter of an hour: what the host poisoned during an outage goes back on its queue
+      // (idempotent processing finishes it; adapters/poison-queue.ts keeps what cannot be replayed).
+      {
+        name: 'poisonReplay',
+        schedule: '0 */15 * * * *',
+        handler: timerFunction(async () => {
+          const reports = await replayPoison(clients, poisonedQueues(config.storage));
+          const replayed = reports.reduce((n, r) => n + r.replayed, 0);
+          const kept = reports.reduce((n, r) => n + r.kept, 0);
+          if (replayed + kept > 0)
+            log.warn({ replayed, kept, event: 'poison.replayed' }, 'poisoned messages replayed');
         }),
       },
       // Every five minutes: re-queue any case card that is missing or behind its case.

@@ -61,6 +61,8 @@ export interface LocalSystemOptions {
   readonly queues?: boolean;
   /** Faster polling and retries than the host's, for tests and the benchmark. */
   readonly queueRunner?: Pick<QueueRunnerOptions, 'pollMs' | 'retryDelaySeconds'>;
+  /** The queue triggers' patient retries (seconds each); the real, minutes-long ones when absent. */
+  readonly patientDelays?: readonly number[];
   /** Run the timer triggers on their schedules (default no). */
   readonly timers?: boolean;
   /** Start one Agents Playground per person in tenant.yaml (default no). */
@@ -195,7 +197,11 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await app.conversations.saveRoute(route, ref);
     // Locally each Playground keeps its own copy of a conversation: posts are mirrored to them all.
     const mirrors = options.playgrounds ? localMirrors(tenant) : undefined;
-    const regs = registrations(app, { ...(mirrors && { mirrors }) });
+    const regOptions = {
+      ...(mirrors && { mirrors }),
+      ...(options.patientDelays && { patientDelays: options.patientDelays }),
+    };
+    const regs = registrations(app, regOptions);
     host.serve(regs.http);
 
     if (dataDir) {
@@ -243,9 +249,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await running?.stop();
       },
       async startWorker() {
-        workers.push(
-          await runQueues(registrations(compose(config, overrides), { ...(mirrors && { mirrors }) }).queues),
-        );
+        workers.push(await runQueues(registrations(compose(config, overrides), regOptions).queues));
       },
       stop: stopAll,
     };

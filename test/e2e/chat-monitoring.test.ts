@@ -568,7 +568,7 @@ describe('a killed worker', () => {
 });
 
 describe('an outage that outlasts the retries', () => {
-  it('poisons the notification, tells the DSL channel, and loses nothing: replayed, it becomes the case', async () => {
+  it('waits, then poisons the notification, tells the DSL channel, and loses nothing: replayed, it becomes the case', async () => {
     const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:outage', 'X')]);
     await ctx.control('/_simulator/outage', { seconds: 120 });
     await sendMessage(ctx, chatId, '8:live:outage', '<p>are you alone?</p>');
@@ -590,12 +590,28 @@ describe('an outage that outlasts the retries', () => {
     );
     const { receivedMessageItems: poisoned } = await poison.receiveMessages({ numberOfMessages: 32 });
     expect(poisoned).toHaveLength(1);
+    // Before the host's retries, it waited out the outage (two patient retries in the tests' stack).
+    expect(log.find({ event: 'queue.waiting', code: 'UPSTREAM_UNAVAILABLE' }).length).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(await casesForChat(chatId)).toEqual([]);
+    // Made visible again for the replay (receiving it above hid it for 30 seconds).
+    await poison.updateMessage(poisoned[0]!.messageId, poisoned[0]!.popReceipt, undefined, 0);
 
-    // The runbook: end the outage, move the message back; it is processed as if nothing happened.
+    // The runbook: end the outage, replay the poison queue; it is processed as if nothing happened.
     await ctx.control('/_simulator/outage', { seconds: 0 });
-    await graphQueue().sendMessage(poisoned[0]!.messageText);
-    await poison.deleteMessage(poisoned[0]!.messageId, poisoned[0]!.popReceipt);
+    const cli = localCli(stack);
+    const listed = await cli('poison', 'list', '--json');
+    expect(JSON.parse(listed.out)).toContainEqual(
+      expect.objectContaining({
+        queue: queueName(stack.app.config.storage, 'graph-notifications'),
+        waiting: 1,
+      }),
+    );
+    expect(await cli('poison', 'replay')).toEqual({
+      code: 0,
+      out: expect.stringContaining('graph-notifications: 1 replayed, 0 kept'),
+    });
     const cases = await casesOpenedFor(chatId, 'the replayed notification to become a case');
     expect(cases).toHaveLength(1);
   }, 60_000);

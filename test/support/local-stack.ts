@@ -66,6 +66,8 @@ export async function startStack(
     },
     queues: options.queues ?? false,
     queueRunner: { pollMs: 50, retryDelaySeconds: () => 1 },
+    // Two patient retries a second apart, so an outage still ends in the poison queue within a test.
+    patientDelays: [1, 1],
     log: options.log ?? silentLogger,
     ...(options.routes && { botConnectorUrl: connector.url }),
   }).catch(async (err: unknown) => {

@@ -74,4 +74,58 @@ describe('the queue trigger skeleton', () => {
     await expect(handler({ n: 1 }, ctx(5))).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     expect(log.find({ event: 'queue.noticeFailed' })).toHaveLength(1);
   });
+
+  describe('waiting out a failing dependency', () => {
+    function patient(
+      handle: () => Promise<void>,
+      requeue = (_m: Record<string, unknown>, _d: number) => Promise.resolve(),
+    ) {
+      const log = new RecordingLogger();
+      const queued: [Record<string, unknown>, number][] = [];
+      const handler = queueTrigger({
+        schema: z.object({ n: z.number() }),
+        log,
+        handle,
+        requeue: async (m, d) => {
+          await requeue(m, d);
+          queued.push([m, d]);
+        },
+        delays: [30, 60],
+      });
+      return { handler, log, queued };
+    }
+
+    it('queues the message again with a growing delay, and completes this try, while Graph or storage is down', async () => {
+      const { handler, log, queued } = patient(() => fail('UPSTREAM_UNAVAILABLE', 'graph down'));
+      await expect(handler({ n: 1 }, ctx(1))).resolves.toBeUndefined();
+      await expect(handler({ n: 1, patience: 1 }, ctx(1))).resolves.toBeUndefined();
+      expect(queued).toEqual([
+        [{ n: 1, patience: 1 }, 30],
+        [{ n: 1, patience: 2 }, 60],
+      ]);
+      expect(log.find({ event: 'queue.waiting' }).map((e) => e.fields['patience'])).toEqual([1, 2]);
+      // Patience spent: the host's retries, and in the end the poison queue.
+      await expect(handler({ n: 1, patience: 2 }, ctx(1))).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+      });
+      expect(queued).toHaveLength(2);
+    });
+
+    it('keeps the message (throws) when the copy cannot be queued', async () => {
+      const { handler, queued } = patient(
+        () => fail('STORAGE_UNAVAILABLE', 'down'),
+        () => Promise.reject(new Error('queue down too')),
+      );
+      await expect(handler({ n: 1 }, ctx(1))).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect(queued).toEqual([]);
+    });
+
+    it('does not wait out a failure that waiting cannot fix, nor a refusal', async () => {
+      const bug = patient(() => fail('STORAGE_FAILED', 'a malformed row'));
+      await expect(bug.handler({ n: 1 }, ctx(1))).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+      const refused = patient(() => fail('NOTIFICATION_INVALID', 'tampered'));
+      await expect(refused.handler({ n: 1 }, ctx(1))).resolves.toBeUndefined();
+      expect([...bug.queued, ...refused.queued]).toEqual([]);
+    });
+  });
 });
