@@ -1,9 +1,10 @@
 /**
  * Azurite in its own process, as Storage is its own service in Azure. `npm start` and the
  * benchmark use it:
- * - killing the dev host (even with SIGKILL) does not take acknowledged queue messages with it:
- *   the child notices its parent is gone and closes Azurite cleanly, which writes its database
- *   (Azurite saves on close and otherwise only every 5 s);
+ * - killing the dev host, or npm start's whole process group (even with SIGKILL), does not take
+ *   acknowledged queue messages with it: the child runs in a process group of its own, notices its
+ *   parent is gone and closes Azurite cleanly, which writes its database (Azurite saves on close
+ *   and otherwise only every 5 s);
  * - the app's numbers measure the app, not the emulator sharing its event loop.
  * Run directly (`node azurite-process.js <location> <tablePort> <queuePort>`), it is the child.
  */
@@ -21,7 +22,10 @@ export function startAzuriteProcess(options: AzuriteOptions): Promise<RunningAzu
   const child = fork(
     __filename,
     [options.location ?? '', String(options.tablePort ?? 0), String(options.queuePort ?? 0)],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    // Its own process group: a terminal's Ctrl-C or a container runtime killing npm start's whole
+    // group (even with SIGKILL) does not reach it, so it always gets to close cleanly when its
+    // parent goes (the IPC channel closing is how it knows), writing its database first.
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
