@@ -17,6 +17,11 @@ export interface PoisonedQueue {
   readonly queue: string;
   /** What a message on it must be (the trigger's schema): anything else is never replayed. */
   readonly schema: z.ZodType;
+  /**
+   * Whether what its messages need answers again (Graph, for notifications): until it does, its
+   * poison queue is left alone rather than replayed into the same failure.
+   */
+  readonly answering?: () => Promise<boolean>;
 }
 
 export interface PoisonState {
@@ -31,6 +36,8 @@ export interface ReplayReport {
   readonly replayed: number;
   /** Malformed, or replayed too often already: left in the poison queue. */
   readonly kept: number;
+  /** Not replayed this time: what its messages need is still not answering. */
+  readonly waitingForDependency?: true;
 }
 
 const decode = (text: string): unknown => {
@@ -66,10 +73,14 @@ export async function replayPoison(
   queues: readonly PoisonedQueue[],
 ): Promise<ReplayReport[]> {
   const reports: ReplayReport[] = [];
-  for (const { queue, schema } of queues) {
+  for (const { queue, schema, answering } of queues) {
     const poison = clients.queue(`${queue}-poison`);
     if (!(await poison.exists())) {
       reports.push({ queue, replayed: 0, kept: 0 });
+      continue;
+    }
+    if (answering && !(await answering().catch(() => false))) {
+      reports.push({ queue, replayed: 0, kept: 0, waitingForDependency: true });
       continue;
     }
     reports.push({ queue, ...(await drain(poison, clients.queue(queue), schema)) });

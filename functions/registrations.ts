@@ -75,12 +75,27 @@ export function sharingSweepTimer(app: App, local: boolean): TimerRegistration {
   };
 }
 
-/** The work queues whose poison queues are replayed, each with what its messages must be. */
-export function poisonedQueues(storage: AppConfig['storage']): PoisonedQueue[] {
+/**
+ * The work queues whose poison queues are replayed, each with what its messages must be; with
+ * `graphAnswering`, notifications wait until Microsoft Graph answers again.
+ */
+export function poisonedQueues(
+  storage: AppConfig['storage'],
+  graphAnswering?: () => Promise<boolean>,
+): PoisonedQueue[] {
   return [
     { queue: queueName(storage, 'case-posts'), schema: outboxMessageSchema },
-    { queue: queueName(storage, 'graph-notifications'), schema: graphQueueMessageSchema },
+    {
+      queue: queueName(storage, 'graph-notifications'),
+      schema: graphQueueMessageSchema,
+      ...(graphAnswering && { answering: graphAnswering }),
+    },
   ];
+}
+
+/** Microsoft Graph answers: the app's subscriptions can be listed (a token, then one read). */
+function graphAnswers(monitoring: Monitoring): () => Promise<boolean> {
+  return () => monitoring.subscriptions.list().then(() => true);
 }
 
 export interface HttpRegistration {
@@ -223,7 +238,10 @@ export function registrations(
         name: 'poisonReplay',
         schedule: '0 */15 * * * *',
         handler: timerFunction(async () => {
-          const reports = await replayPoison(clients, poisonedQueues(config.storage));
+          const reports = await replayPoison(
+            clients,
+            poisonedQueues(config.storage, app.monitoring && graphAnswers(app.monitoring)),
+          );
           const replayed = reports.reduce((n, r) => n + r.replayed, 0);
           const kept = reports.reduce((n, r) => n + r.kept, 0);
           if (replayed + kept > 0)

@@ -34,6 +34,22 @@ describe('the poison queues', () => {
     expect((await poison.getProperties()).approximateMessagesCount).toBe(3);
   });
 
+  it('leaves a poison queue alone while what its messages need still does not answer', async () => {
+    const queue = `q${uniquePrefix().toLowerCase()}`;
+    const poison = new QueueClient(testStorage(), `${queue}-poison`);
+    await poison.create();
+    await poison.sendMessage(encode({ n: 1 }));
+    const schema = z.object({ n: z.number() });
+    for (const answering of [() => Promise.resolve(false), () => Promise.reject(new Error('Graph down'))])
+      expect(await replayPoison(testClients(), [{ queue, schema, answering }])).toEqual([
+        { queue, replayed: 0, kept: 0, waitingForDependency: true },
+      ]);
+    expect((await poison.getProperties()).approximateMessagesCount).toBe(1);
+    expect(
+      await replayPoison(testClients(), [{ queue, schema, answering: () => Promise.resolve(true) }]),
+    ).toEqual([{ queue, replayed: 1, kept: 0 }]);
+  });
+
   it('reports an empty state for a queue that never poisoned anything', async () => {
     const queue = `q${uniquePrefix().toLowerCase()}`;
     const queues = [{ queue, schema: z.object({}) }];
