@@ -123,7 +123,8 @@ function trustingHttpHandler(ca: string): Middleware {
   return handler;
 }
 
-function msalNetwork(ca: string): INetworkModule {
+/** msal-node's network client over node:https with an extra CA (the local tenant simulator's). */
+export function msalNetwork(ca: string): INetworkModule {
   const send = async <T>(
     method: string,
     url: string,

@@ -136,6 +136,7 @@ const envSchema = z
     ESAFETY_BOT_APP_PASSWORD: z.string().min(1).optional(),
     ESAFETY_BOT_TENANT_ID: z.guid('an Entra tenant id').optional(),
     ESAFETY_BOT_APP_TYPE: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant'),
+    ESAFETY_BOT_OPENID_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
     ESAFETY_GRAPH_TENANT_ID: z.guid('an Entra tenant id').optional(),
     ESAFETY_GRAPH_CLIENT_ID: z.guid('an Entra application (client) id').optional(),
     ESAFETY_GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
@@ -155,7 +156,7 @@ const envSchema = z
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   })
   .superRefine((env, ctx) => {
-    [...storageIssues(env), ...contentSafetyIssues(env)].forEach(([name, message]) =>
+    [...storageIssues(env), ...contentSafetyIssues(env), ...botIssuerIssues(env)].forEach(([name, message]) =>
       ctx.addIssue({ code: 'custom', path: [name], message }),
     );
     if (env.ESAFETY_MODE !== 'azure') return;
@@ -309,6 +310,25 @@ function storageIssues(env: Env): [string, string][] {
 }
 
 /**
+ * Whose keys the bot trusts for inbound tokens: the Bot Framework's own, always in Azure. Locally a
+ * run with the token check on may trust the tenant simulator's simulated channel instead
+ * (local/graph-simulator/simulated-bot-framework.ts) — on this machine only, and for an app id.
+ */
+function botIssuerIssues(env: Env): [string, string][] {
+  const url = env.ESAFETY_BOT_OPENID_METADATA_URL;
+  if (url === undefined || !URL.canParse(url)) return [];
+  const problem =
+    env.ESAFETY_MODE === 'azure'
+      ? "is for the local tenant simulator only: in Azure the bot trusts the Bot Framework's own keys; remove it"
+      : !isLoopback(new URL(url))
+        ? 'must be a loopback address (the local tenant simulator): elsewhere the Bot Framework publishes its own keys'
+        : env.ESAFETY_BOT_APP_ID === undefined
+          ? 'needs ESAFETY_BOT_APP_ID (the audience the tokens are checked for)'
+          : undefined;
+  return problem ? [['ESAFETY_BOT_OPENID_METADATA_URL', problem]] : [];
+}
+
+/**
  * Azure AI Content Safety is on when its endpoint is set: with the resource's key, or else with a
  * Microsoft Entra identity (the Function App's managed identity; a user-assigned one by client id;
  * locally, your own sign-in). Tokens and keys go over https only; plain http is accepted only to a
@@ -372,6 +392,11 @@ export interface AppConfig {
     readonly appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
     /** No Bot Framework token check: only when ESAFETY_MODE=local is set explicitly and no app id is. */
     readonly anonymous: boolean;
+    /**
+     * Local only: the simulated channel whose keys inbound tokens are checked against, and the
+     * authority the bot's own tokens come from (the tenant simulator's).
+     */
+    readonly localChannel?: { readonly openIdMetadataUrl: string; readonly authorityHost: string };
   };
   /** Microsoft Graph (app-only); absent locally unless the tenant simulator is running. */
   readonly graph?: {
@@ -459,6 +484,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
       ...(e.ESAFETY_BOT_TENANT_ID !== undefined && { tenantId: e.ESAFETY_BOT_TENANT_ID }),
       appType: e.ESAFETY_BOT_APP_TYPE,
       anonymous: present['ESAFETY_MODE'] === 'local' && e.ESAFETY_BOT_APP_ID === undefined,
+      ...(e.ESAFETY_BOT_OPENID_METADATA_URL !== undefined && {
+        localChannel: Object.freeze({
+          openIdMetadataUrl: e.ESAFETY_BOT_OPENID_METADATA_URL,
+          authorityHost: e.ESAFETY_GRAPH_AUTHORITY_HOST,
+        }),
+      }),
     }),
     ...(e.ESAFETY_GRAPH_TENANT_ID && e.ESAFETY_GRAPH_CLIENT_ID && e.ESAFETY_GRAPH_CLIENT_SECRET
       ? {

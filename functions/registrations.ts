@@ -19,6 +19,7 @@ import { purgeExpiredCases } from '../core/cases/retention-purge';
 import { queueName, type AppConfig } from './config';
 import { storageClients } from '../adapters/storage-clients';
 import { StorageQueue } from '../adapters/storage-queue';
+import { msalNetwork } from '../adapters/graph-gateway';
 import { replayPoison, type PoisonedQueue } from '../adapters/poison-queue';
 import { outboxMessageSchema } from '../core/outbox/outbox';
 import { graphQueueMessageSchema } from '../core/monitoring/graph-notification';
@@ -134,6 +135,8 @@ export function registrations(
     readonly mirrors?: TeamsSenderDeps['mirrors'];
     /** The patient retries' delays in seconds (functions/queue-trigger.ts); short in tests. */
     readonly patientDelays?: readonly number[];
+    /** A CA the bot's own token requests trust (the local tenant simulator's, with its channel). */
+    readonly botCa?: string;
   } = {},
 ): Registrations {
   const { config, log } = app;
@@ -149,7 +152,13 @@ export function registrations(
     };
   };
   const adapter =
-    config.bot.appId !== undefined || config.bot.anonymous ? createBotAdapter(config.bot, log) : undefined;
+    config.bot.appId !== undefined || config.bot.anonymous
+      ? createBotAdapter(
+          config.bot,
+          log,
+          options.botCa === undefined ? {} : { network: msalNetwork(options.botCa) },
+        )
+      : undefined;
   const sender =
     adapter &&
     new BotConnectorSender({

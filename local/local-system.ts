@@ -25,6 +25,7 @@ import {
 import {
   localGraphApp,
   simulatorSettings,
+  botTokenSettings,
   startTenantSimulator,
   type RunningTenantSimulator,
 } from './graph-simulator/tenant-simulator';
@@ -65,6 +66,11 @@ export interface LocalSystemOptions {
   readonly patientDelays?: readonly number[];
   /** Run the timer triggers on their schedules (default no). */
   readonly timers?: boolean;
+  /**
+   * Check every inbound Bot Framework token, as in Azure, against the tenant simulator's channel
+   * (default no: anonymous, as the Agents Playground, which sends no token, needs).
+   */
+  readonly botTokens?: boolean;
   /** Start one Agents Playground per person in tenant.yaml (default no). */
   readonly playgrounds?: boolean;
   /**
@@ -179,6 +185,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     // Microsoft Graph is the tenant simulator: the real Graph SDK and msal-node run against it.
     const made: Record<string, string> = {
       ...simulatorSettings(simulator, tenant),
+      ...(options.botTokens && botTokenSettings(simulator, tenant)),
       ...certificateSettings(certificate),
       ESAFETY_STORAGE_CONNECTION_STRING: storage,
       ESAFETY_PUBLIC_URL: host.url,
@@ -198,6 +205,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     // Locally each Playground keeps its own copy of a conversation: posts are mirrored to them all.
     const mirrors = options.playgrounds ? localMirrors(tenant) : undefined;
     const regOptions = {
+      botCa: simulator.ca,
       ...(mirrors && { mirrors }),
       ...(options.patientDelays && { patientDelays: options.patientDelays }),
     };

@@ -3,7 +3,9 @@
  * the real Graph SDK and msal-node code paths run unchanged against `local/tenant.yaml`.
  *
  * Entra side: OpenID metadata, JWKS (per tenant and `common`), and the client-credentials token
- * endpoint (RS256 tokens for the one registered app). Graph side: every call must carry a valid
+ * endpoint (RS256 tokens for the Graph app, and Bot Connector tokens for the bot's app). Bot Framework
+ * side (simulated-bot-framework.ts): the channel's OpenID metadata, endorsed keys and tokens, for a
+ * bot run with its token check on. Graph side: every call must carry a valid
  * bearer token for Graph; `POST /v1.0/users/{id}/checkMemberGroups` answers from tenant.yaml; chats,
  * channel and chat messages (simulated-teams.ts); subscriptions and change notifications with
  * encrypted resource data (simulated-subscriptions.ts); OneDrive and SharePoint sharing, delta, drive
@@ -30,6 +32,12 @@ import { SimulatedTeams, type Chat } from './simulated-teams';
 import { ResyncRequiredError, SimulatedDrives, type DrivesState } from './simulated-drives';
 import type { StoredSubscription } from './simulated-subscriptions';
 import type { LocalTenant } from '../tenant';
+import { json, readBody } from './http';
+import {
+  botFrameworkIssuer,
+  startBotFrameworkIdentity,
+  type RunningBotFrameworkIdentity,
+} from './simulated-bot-framework';
 
 export interface SimulatedApp {
   readonly clientId: string;
@@ -41,6 +49,8 @@ export interface RunningTenantSimulator {
   readonly url: string;
   /** PEM of the certificate to trust. */
   readonly ca: string;
+  /** The Bot Framework channel's keys and tokens, for a bot run with its token check on. */
+  readonly botFramework: RunningBotFrameworkIdentity;
   stop(): Promise<void>;
 }
 
@@ -422,7 +432,11 @@ export async function startTenantSimulator(options: {
         error_description: 'Only client_credentials is simulated.',
       });
     }
-    if (form.get('client_id') !== app.clientId || form.get('client_secret') !== app.clientSecret) {
+    // Two registrations: the Graph app, and the bot's, which gets tokens for the Bot Connector only.
+    const client = [app, localBotApp].find(
+      (a) => a.clientId === form.get('client_id') && a.clientSecret === form.get('client_secret'),
+    );
+    if (!client) {
       return json(res, 401, {
         error: 'invalid_client',
         error_description: 'AADSTS7000215: Invalid client secret provided.',
@@ -431,17 +445,25 @@ export async function startTenantSimulator(options: {
     const scope = form.get('scope') ?? '';
     if (!scope.endsWith('/.default'))
       return json(res, 400, { error: 'invalid_scope', error_description: 'Use <resource>/.default.' });
+    const bot = client === localBotApp;
+    if (bot !== (scope === `${botFrameworkIssuer}/.default`))
+      return json(res, 400, {
+        error: 'invalid_scope',
+        error_description: `AADSTS70011: ${scope} is not a scope this app may ask for.`,
+      });
     const accessToken = await new SignJWT({
-      appid: app.clientId,
+      appid: client.clientId,
       tid: tenant.tenantId,
-      roles: [
-        'GroupMember.Read.All',
-        'Chat.Read.All',
-        'ChannelMessage.Read.All',
-        'ChatMember.Read.All',
-        'Files.ReadWrite.All',
-        'AuditLogsQuery-SharePoint.Read.All',
-      ],
+      roles: bot
+        ? []
+        : [
+            'GroupMember.Read.All',
+            'Chat.Read.All',
+            'ChannelMessage.Read.All',
+            'ChatMember.Read.All',
+            'Files.ReadWrite.All',
+            'AuditLogsQuery-SharePoint.Read.All',
+          ],
     })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(issuer())
@@ -487,34 +509,25 @@ export async function startTenantSimulator(options: {
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const botFramework = await startBotFrameworkIdentity();
   return {
     url: base,
     ca: tls.cert,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    botFramework,
+    stop: async () => {
+      await botFramework.stop();
+      await new Promise<void>((resolve) => {
         if (saveTimer) flush();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 function ok(res: ServerResponse, body: unknown): true {
@@ -537,6 +550,28 @@ export const localGraphApp: SimulatedApp = {
   clientId: '7e5a0000-0000-4000-8000-0000000000a1',
   clientSecret: 'local-simulator-secret',
 };
+
+/** The bot's app registration in the simulated tenant (as localGraphApp, it opens only the simulator). */
+export const localBotApp: SimulatedApp = {
+  clientId: '7e5a0000-0000-4000-8000-0000000000b0',
+  clientSecret: 'local-bot-secret',
+};
+
+/**
+ * The bot's settings for a run with its Bot Framework token check on: its registration in the
+ * simulated tenant, trusting the simulated channel's keys (and, for its own tokens, the simulator).
+ */
+export function botTokenSettings(
+  simulator: RunningTenantSimulator,
+  tenant: LocalTenant,
+): Record<string, string> {
+  return {
+    ESAFETY_BOT_APP_ID: localBotApp.clientId,
+    ESAFETY_BOT_APP_PASSWORD: localBotApp.clientSecret,
+    ESAFETY_BOT_TENANT_ID: tenant.tenantId,
+    ESAFETY_BOT_OPENID_METADATA_URL: simulator.botFramework.metadataUrl,
+  };
+}
 
 /** The configuration that points the app's Graph settings at a running simulator. */
 export function simulatorSettings(

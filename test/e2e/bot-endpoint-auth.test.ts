@@ -1,5 +1,6 @@
 /** The bot endpoint is anonymous only when local mode is explicit; otherwise tokens are required. */
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { silentLogger } from '../../core/logger';
 import { compose } from '../../functions/composition-root';
 import { loadConfig } from '../../functions/config';
@@ -77,6 +78,43 @@ describe('bot endpoint authentication', () => {
               message: expect.stringMatching(/^Something went wrong on our side/),
             },
       );
+    }
+  });
+
+  it('answers 503, in fixed words, when the signing keys cannot be fetched in time', async () => {
+    // A key server that accepts the connection and never answers: botbuilder's fetch has no deadline.
+    const sockets = new Set<Socket>();
+    const blackhole = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const port = (blackhole.address() as AddressInfo).port;
+    try {
+      const host = await hostWith({
+        ESAFETY_MODE: 'local',
+        ESAFETY_BOT_APP_ID: '3f0c0f3a-1b2c-4d5e-8f90-123456789abc',
+        ESAFETY_BOT_APP_PASSWORD: 'not-used',
+        ESAFETY_BOT_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
+        ESAFETY_BOT_OPENID_METADATA_URL: `http://127.0.0.1:${port}/v1/.well-known/openidconfiguration`,
+      });
+      const token = [
+        Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k1', typ: 'JWT' })).toString('base64url'),
+        Buffer.from(
+          JSON.stringify({
+            iss: 'https://api.botframework.com',
+            aud: '3f0c0f3a-1b2c-4d5e-8f90-123456789abc',
+          }),
+        ).toString('base64url'),
+        randomBytes(64).toString('base64url'),
+      ].join('.');
+      const res = await send(host, { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({
+        error: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringMatching(/^Something went wrong on our side/),
+      });
+      expect(sockets.size).toBeGreaterThan(0); // the keys were asked for, and never came
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => blackhole.close(resolve));
     }
   });
 

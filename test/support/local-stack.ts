@@ -31,9 +31,12 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   /** A Graph client of the simulated tenant (the real SDK), to act as Teams users would. */
   readonly graph: Client;
-  /** POSTs an activity to /api/messages as Teams would; returns the status and parsed body. */
+  /**
+   * POSTs an activity to /api/messages as Teams would (with these headers, e.g. a token); returns
+   * the status and parsed body.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read Bot Framework JSON freely
-  post(activity: object): Promise<{ status: number; body: any }>;
+  post(activity: object, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   /** Starts the queue runner (if stopped): the dev host's queue triggers. */
   startQueues(): Promise<void>;
   /**
@@ -52,6 +55,8 @@ export async function startStack(
     log?: Logger;
     /** Save tenant.yaml's routes with the recording connector, as npm start does with the Playgrounds'. */
     routes?: boolean;
+    /** Check Bot Framework tokens against the simulator's channel, as in Azure (default: anonymous). */
+    botTokens?: boolean;
     /** The tables and field key of an earlier stack: a restart of the same system. */
     storage?: { readonly tablePrefix: string; readonly fieldKey: string };
   } = {},
@@ -68,6 +73,7 @@ export async function startStack(
     queueRunner: { pollMs: 50, retryDelaySeconds: () => 1 },
     // Two patient retries a second apart, so an outage still ends in the poison queue within a test.
     patientDelays: [1, 1],
+    ...(options.botTokens && { botTokens: true }),
     log: options.log ?? silentLogger,
     ...(options.routes && { botConnectorUrl: connector.url }),
   }).catch(async (err: unknown) => {
@@ -84,10 +90,10 @@ export async function startStack(
     simulator,
     env: system.env,
     graph: createGraphClient({ ...graph, extraCa: simulator.ca, maxRetries: 0 }),
-    async post(activity) {
+    async post(activity, headers = {}) {
       const res = await fetch(`${host.url}/api/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(activity),
       });
       const text = await res.text();

@@ -14,6 +14,8 @@ export interface RecordedCall {
   readonly method: string;
   readonly path: string;
   readonly body: Json;
+  /** The bearer token the bot sent, if any (it sends one when it has an app id). */
+  readonly bearer?: string;
   /** Set when the connector answered with a failure status instead of accepting. */
   readonly answered?: number;
 }
@@ -44,6 +46,9 @@ export class RecordingConnector {
           method: req.method ?? 'GET',
           path,
           body,
+          ...(req.headers.authorization?.startsWith('Bearer ') && {
+            bearer: req.headers.authorization.slice('Bearer '.length),
+          }),
           ...(failure && { answered: failure.status }),
         });
         if (failure) {

@@ -138,6 +138,11 @@ describe('configuration', () => {
             'AccountName=college;AccountKey=abc;TableEndpoint=https://127.0.0.1:10002/college;QueueEndpoint=https://127.0.0.1:10001/college',
         },
       ],
+      [
+        "the local tenant simulator's Bot Framework keys",
+        'ESAFETY_BOT_OPENID_METADATA_URL',
+        { ESAFETY_BOT_OPENID_METADATA_URL: 'http://127.0.0.1:7990/v1/.well-known/openidconfiguration' },
+      ],
     ])('%s, naming %s', (_what, name, env) => {
       expect(problem({ ...validAzure, ...env })).toContain(name);
     });
@@ -152,6 +157,35 @@ describe('configuration', () => {
           ESAFETY_STORAGE__credential: 'managedidentity',
         }),
       ).toContain('ESAFETY_STORAGE__tableServiceUri');
+    });
+  });
+
+  describe("the local run with the bot's token check on", () => {
+    const local = {
+      ESAFETY_MODE: 'local',
+      ESAFETY_BOT_APP_ID: '3f0c0f3a-1b2c-4d5e-8f90-123456789abc',
+      ESAFETY_BOT_APP_PASSWORD: 'local',
+      ESAFETY_BOT_TENANT_ID: '9a8b7c6d-1b2c-4d5e-8f90-123456789abc',
+      ESAFETY_BOT_OPENID_METADATA_URL: 'http://127.0.0.1:7990/v1/.well-known/openidconfiguration',
+    };
+
+    it("trusts the local channel's keys, and is not anonymous", () => {
+      const { bot } = loadConfig(local);
+      expect(bot.anonymous).toBe(false);
+      expect(bot.localChannel).toEqual({
+        openIdMetadataUrl: local.ESAFETY_BOT_OPENID_METADATA_URL,
+        authorityHost: 'https://login.microsoftonline.com',
+      });
+    });
+
+    it.each([
+      [
+        'keys published anywhere but this machine',
+        { ESAFETY_BOT_OPENID_METADATA_URL: 'https://keys.example.net/v1/.well-known/openidconfiguration' },
+      ],
+      ['no app id to check the audience for', { ESAFETY_BOT_APP_ID: '' }],
+    ])('refuses %s, naming the setting', (_what, env) => {
+      expect(problem({ ...local, ...env })).toContain('ESAFETY_BOT_OPENID_METADATA_URL');
     });
   });
 
