@@ -35,7 +35,7 @@ import type { CardPost, ConversationRef } from '../core/conversations';
 import { fail } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { TeamsSender } from '../core/outbox/cards';
-import type { OpsNotice, RequesterChange } from '../core/outbox/outbox';
+import type { NoticeView, RequesterChange } from '../core/outbox/outbox';
 import type { PolicyPack } from '../core/policy/policy-pack';
 import type { AdaptiveCard } from '../cards/adaptive-card';
 import { httpFailure } from './http-failure';
@@ -110,11 +110,15 @@ export class BotConnectorSender implements TeamsSender {
     await this.replace(post, CardFactory.adaptiveCard(retiredCaseCard(caseReference)), caseReference);
   }
 
-  async postNotice(place: ConversationRef, notice: OpsNotice): Promise<void> {
-    await this.postNew(
+  async postNotice(place: ConversationRef, notice: NoticeView): Promise<CardPost> {
+    return this.postNew(
       parseStored(routePlaceSchema, place, 'route channel'),
       CardFactory.adaptiveCard(opsNoticeCard(notice)),
     );
+  }
+
+  async updateNotice(post: CardPost, notice: NoticeView): Promise<void> {
+    await this.replace(post, CardFactory.adaptiveCard(opsNoticeCard(notice)), 'notice');
   }
 
   async tellReporter(user: ConversationRef, state: CaseState, change: 'claimed' | 'closed'): Promise<void> {

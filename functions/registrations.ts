@@ -20,7 +20,7 @@ import { queueName, type AppConfig } from './config';
 import { storageClients } from '../adapters/storage-clients';
 import { StorageQueue } from '../adapters/storage-queue';
 import { msalNetwork } from '../adapters/graph-gateway';
-import { replayPoison, type PoisonedQueue } from '../adapters/poison-queue';
+import { poisonState, replayPoison, type PoisonedQueue } from '../adapters/poison-queue';
 import { outboxMessageSchema } from '../core/outbox/outbox';
 import { graphQueueMessageSchema } from '../core/monitoring/graph-notification';
 import { botMessagesHandler } from './bot-messages';
@@ -141,6 +141,10 @@ export function registrations(
 ): Registrations {
   const { config, log } = app;
   const bot = new EsafetyBot(app);
+  const notificationQueue: PoisonedQueue = {
+    queue: queueName(config.storage, 'graph-notifications'),
+    schema: graphQueueMessageSchema,
+  };
   const clients = storageClients(config.storage.connection);
   /** A function's own queue, for messages that wait out a failing dependency (queue-trigger.ts). */
   const requeueOn = (queue: 'case-posts' | 'graph-notifications') => {
@@ -207,11 +211,13 @@ export function registrations(
           app.monitoring?.worker,
           async () => {
             if (!app.monitoring) return;
-            await noticeOperators(
-              { ...app, ledger: app.monitoring.ledger, log },
-              app.pack.routing.default,
-              'signalPoisoned',
-            );
+            // This message is about to join the ones already waiting.
+            const [waiting] = await poisonState(clients, [notificationQueue]);
+            await noticeOperators({ ...app, ledger: app.monitoring.ledger, log }, app.pack.routing.default, {
+              notice: 'signalPoisoned',
+              count: (waiting?.waiting ?? 0) + 1,
+              at: waiting?.oldest ?? app.clock.now().toISOString(),
+            });
           },
           log,
           requeueOn('graph-notifications'),
@@ -255,6 +261,26 @@ export function registrations(
           const kept = reports.reduce((n, r) => n + r.kept, 0);
           if (replayed + kept > 0)
             log.warn({ replayed, kept, event: 'poison.replayed' }, 'poisoned messages replayed');
+          // The DSL channel's notice follows: still waiting (and how many), or nothing waits now.
+          const notifications = reports.find((r) => r.queue === notificationQueue.queue);
+          const [left] = await poisonState(clients, [notificationQueue]);
+          const route = app.pack.routing.default;
+          if (left && left.waiting > 0)
+            await app.outbox.send({
+              kind: 'ops.notice',
+              route,
+              notice: 'signalPoisoned',
+              count: left.waiting,
+              ...(left.oldest && { at: left.oldest }),
+            });
+          else if (notifications && notifications.replayed > 0)
+            await app.outbox.send({
+              kind: 'ops.notice',
+              route,
+              notice: 'signalsReplayed',
+              count: notifications.replayed,
+              at: app.clock.now().toISOString(),
+            });
         }),
       },
       // Every five minutes: re-queue any case card that is missing or behind its case.

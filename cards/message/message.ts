@@ -1,7 +1,7 @@
 /** Short message cards: help, refusals and errors, operator notices; and the reporter's notice text. */
-import type { OpsNotice } from '../../core/outbox/outbox';
+import type { NoticeView } from '../../core/outbox/outbox';
 import type { PolicyPack } from '../../core/policy/policy-pack';
-import { expand, type AdaptiveCard } from '../adaptive-card';
+import { expand, ukTime, type AdaptiveCard } from '../adaptive-card';
 import { plain } from '../markdown';
 import { verbs, type Verb } from '../verbs';
 import template from './message.json';
@@ -36,21 +36,27 @@ export function plainLines(lines: readonly string[]): string[] {
   return lines.map(plain);
 }
 
-const opsNotices: Record<OpsNotice, { title: string; lines: string[] }> = {
-  signalPoisoned: {
-    title: 'A monitoring signal could not be processed',
-    lines: [
-      'One or more Microsoft Teams notifications failed five times and were set aside (the graph-notifications-poison queue).',
-      'They may hold safeguarding signals. Ask IT to follow the runbook (docs/runbook.md, "Poisoned notifications") and replay them.',
-      'While this keeps happening, this card is posted at most once an hour.',
+/**
+ * A notice for a route's channel that monitoring work waits, and the same card once it no longer
+ * does. Counts and times only: never content, names or ids.
+ */
+export function opsNoticeCard(view: NoticeView): AdaptiveCard {
+  const n = view.count ?? 1;
+  const notifications = n === 1 ? 'notification' : 'notifications';
+  if (view.notice === 'signalsReplayed')
+    return messageCard('Monitoring notifications processed: nothing is waiting', [
+      `The Microsoft Teams ${notifications} that could not be processed ${n === 1 ? 'has' : 'have'} been tried again${view.at ? ` (${ukTime(view.at)})` : ''}.`,
+      'Any case they held is now in this channel as usual. Nothing more is needed.',
+    ]);
+  return messageCard(
+    'Monitoring notifications are waiting',
+    [
+      `${n} Microsoft Teams ${notifications} could not be processed, because Microsoft Graph or storage was not answering${view.at ? `, since ${ukTime(view.at)}` : ''}. They may hold safeguarding signals.`,
+      'They are tried again automatically every 15 minutes once the service answers, and this card will say when that is done.',
+      'If it still says waiting after an hour, ask IT to follow the runbook (docs/runbook.md, "Poisoned notifications").',
     ],
-  },
-};
-
-/** A notice for a route's channel that something needs an operator. */
-export function opsNoticeCard(notice: OpsNotice): AdaptiveCard {
-  const { title, lines } = opsNotices[notice];
-  return messageCard(title, lines, { tone: 'attention' });
+    { tone: 'attention' },
+  );
 }
 
 /** What a purged case's card becomes: the reference and that the record was deleted, nothing more. */

@@ -29,7 +29,7 @@ import { fail, toEsafetyError } from '../errors';
 import type { Logger } from '../logger';
 import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
 import type { PersonResult, QuizRun, QuizSnapshot, Tally } from '../quizzes/quiz';
-import type { OpsNotice, RequesterChange } from './outbox';
+import type { NoticeView, RequesterChange } from './outbox';
 
 /** Teams, as the outbox needs it (bot/teams-sender.ts): it renders the cards and paces the sends. */
 export interface TeamsSender {
@@ -40,7 +40,9 @@ export interface TeamsSender {
   /** Replaces a purged case's card with a notice that its record was deleted. */
   retireCaseCard(post: CardPost, reference: string): Promise<void>;
   /** An operator notice in its own thread, in fixed wording. */
-  postNotice(place: ConversationRef, notice: OpsNotice): Promise<void>;
+  postNotice(place: ConversationRef, notice: NoticeView): Promise<CardPost>;
+  /** Shows the notice's new state on its card, in place. */
+  updateNotice(post: CardPost, notice: NoticeView): Promise<void>;
   /** A short message to a reporter that their concern moved (no detail). */
   tellReporter(user: ConversationRef, state: CaseState, change: 'claimed' | 'closed'): Promise<void>;
   /** A risk assessment's approver card, new in its route's place; where it went. */

@@ -12,6 +12,8 @@ import type { QuizService } from '../quizzes/quiz-service';
 import { showCard, showCaseCard, type TeamsSender } from './cards';
 import type { OutboxMessage } from './outbox';
 
+type NoticeMessage = Extract<OutboxMessage, { kind: 'ops.notice' }>;
+
 export interface OutboxWorkerDeps {
   readonly cases: Pick<CaseService, 'get' | 'chronology'>;
   readonly assessments: Pick<AssessmentService, 'get' | 'history'>;
@@ -139,18 +141,42 @@ export async function deliverOutboxMessage(deps: OutboxWorkerDeps, message: Outb
       await sender.askOwner(user, state);
       return log.info({ caseId: state.id, event: 'owner.asked' }, 'owner asked about their sharing');
     }
-    case 'ops.notice': {
-      const place = await conversations.route(message.route);
-      if (!place)
-        return log.error(
-          { route: message.route, notice: message.notice, event: 'notice.noChannel' },
-          'no channel for notice',
-        );
-      await sender.postNotice(place, message.notice);
-      return log.warn(
-        { route: message.route, notice: message.notice, event: 'notice.posted' },
-        'operator notice posted',
-      );
-    }
+    case 'ops.notice':
+      return showNotice(deps, message);
   }
+}
+
+/**
+ * One live notice card per route: the first `signalPoisoned` posts it, later ones update it, and
+ * `signalsReplayed` turns it into "processed, nothing waiting" and closes it, so the next outage
+ * gets a card of its own. The card record (`notice:<route>`) keeps the count shown (0: closed).
+ */
+async function showNotice(deps: OutboxWorkerDeps, message: NoticeMessage): Promise<void> {
+  const { conversations, sender, log } = deps;
+  const key = `notice:${message.route}`;
+  const current = await conversations.cardPost(key);
+  const open = current?.record.post && current.record.version > 0 ? current.record.post : undefined;
+  const view = {
+    notice: message.notice,
+    ...(message.count !== undefined && { count: message.count }),
+    ...(message.at !== undefined && { at: message.at }),
+  };
+  const event = { route: message.route, notice: message.notice };
+  if (message.notice === 'signalsReplayed') {
+    if (!open) return log.info({ ...event, event: 'notice.nothingOpen' }, 'no notice to clear');
+    await sender.updateNotice(open, view);
+    await conversations.putCardPost(key, { post: open, version: 0 }, current?.token);
+    return log.info({ ...event, event: 'notice.cleared' }, 'operator notice cleared');
+  }
+  const shown = Math.max(1, message.count ?? 1);
+  if (open) {
+    await sender.updateNotice(open, view);
+    await conversations.putCardPost(key, { post: open, version: shown }, current?.token);
+    return log.warn({ ...event, event: 'notice.updated' }, 'operator notice updated');
+  }
+  const place = await conversations.route(message.route);
+  if (!place) return log.error({ ...event, event: 'notice.noChannel' }, 'no channel for notice');
+  const post = await sender.postNotice(place, view);
+  await conversations.putCardPost(key, { post, version: shown }, current?.token);
+  log.warn({ ...event, event: 'notice.posted' }, 'operator notice posted');
 }

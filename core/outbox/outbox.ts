@@ -10,7 +10,11 @@ import type { CaseEvent } from '../cases/case-events';
 import type { CaseState } from '../cases/case-state';
 import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
 
-export const opsNoticeKinds = ['signalPoisoned'] as const;
+/**
+ * `signalPoisoned`: monitoring notifications could not be processed and wait in the poison queue;
+ * `signalsReplayed`: they have been replayed and nothing waits (the notice's card then says so).
+ */
+export const opsNoticeKinds = ['signalPoisoned', 'signalsReplayed'] as const;
 export type OpsNotice = (typeof opsNoticeKinds)[number];
 
 /** What a requester is told about their risk assessment. */
@@ -59,17 +63,25 @@ export const outboxMessageSchema = z.discriminatedUnion('kind', [
   /** Ask the owner of a shared file, in their chat, to remove the sharing or say why it is needed. */
   z.object({ kind: z.literal('owner.ask'), caseId: z.string().min(1).max(64) }),
   /**
-   * Tell a route's channel that something needs an operator (a notification that could not be
-   * processed). Fixed wording (cards/render.ts `opsNoticeCard`): never message content, names or ids.
+   * Tell a route's channel that monitoring work waits (a notification that could not be processed),
+   * and, on one card updated in place, when it no longer does. Fixed wording with a count and a time
+   * (cards/message/message.ts `opsNoticeCard`): never message content, names or ids.
    */
   z.object({
     kind: z.literal('ops.notice'),
     route: z.string().min(1).max(64),
     notice: z.enum(opsNoticeKinds),
+    /** How many notifications wait (signalPoisoned) or were replayed (signalsReplayed). */
+    count: z.number().int().min(0).max(1_000_000).optional(),
+    /** When: the oldest waiting, or the replay (ISO). */
+    at: z.iso.datetime().optional(),
   }),
 ]);
 
 export type OutboxMessage = z.output<typeof outboxMessageSchema>;
+
+/** What an operator notice's card shows. */
+export type NoticeView = Pick<Extract<OutboxMessage, { kind: 'ops.notice' }>, 'notice' | 'count' | 'at'>;
 
 export interface Outbox {
   send(message: OutboxMessage): Promise<void>;

@@ -11,7 +11,7 @@
  * encrypted resource data (simulated-subscriptions.ts); OneDrive and SharePoint sharing, delta, drive
  * subscriptions and audit log queries (simulated-drives.ts). Collections page 20 items at a time.
  * Control routes for scenarios live under `/_simulator/` (deliveries, replays with faults, forged
- * notifications, lifecycle events, an outage of member lists, files, delta resyncs, audit settings and
+ * notifications, lifecycle events, a Graph outage (every read 503 or 429), files, delta resyncs, audit settings and
  * records). Loopback only. With `dataDir`, chats, subscriptions, drives and the audit log survive a
  * restart (as they would in a real tenant).
  *
@@ -132,7 +132,8 @@ export async function startTenantSimulator(options: {
         .setExpirationTime('1h')
         .sign(privateKey),
   });
-  let membersOutageUntil = 0;
+  /** A Graph outage: until then every read answers this status (503, or 429 with Retry-After). */
+  let outage = { until: 0, status: 503 };
   const teams = new SimulatedTeams(
     tenant,
     (change, resource) => subscriptions.publish(change, resource),
@@ -209,10 +210,22 @@ export async function startTenantSimulator(options: {
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0) || 0;
     const parts = (re: RegExp) => re.exec(path)?.slice(1).map(decodeURIComponent);
     const input = () => (body ? (JSON.parse(body) as unknown) : {});
-    if (method === 'GET' && /\/members$/.test(path) && Date.now() < membersOutageUntil) {
+    // Reads only: people keep chatting and sharing in Teams while the app cannot read Graph.
+    if (method === 'GET' && Date.now() < outage.until) {
+      const throttled = outage.status === 429;
       res
-        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' })
-        .end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'Simulated outage.' } }));
+        .writeHead(outage.status, {
+          'content-type': 'application/json',
+          'retry-after': throttled ? '1' : '0',
+        })
+        .end(
+          JSON.stringify({
+            error: {
+              code: throttled ? 'TooManyRequests' : 'ServiceUnavailable',
+              message: 'Simulated outage.',
+            },
+          }),
+        );
       return true;
     }
     const collection = (result: { value: unknown[]; next?: number }) => {
@@ -378,9 +391,11 @@ export async function startTenantSimulator(options: {
     if (req.method === 'GET' && url.pathname === '/_simulator/validation-token')
       return json(res, 200, { token: await subscriptions.token() });
     if (req.method === 'POST' && url.pathname === '/_simulator/outage') {
-      // Member lists answer 503 for this many seconds (0 ends it): processing fails and retries.
-      membersOutageUntil = Date.now() + Number((input as { seconds?: number }).seconds ?? 0) * 1000;
-      return json(res, 200, { until: new Date(membersOutageUntil).toISOString() });
+      // Every Graph read answers 503 (or `status: 429`) for this many seconds (0 ends it).
+      const { seconds = 0, status = 503 } = input as { seconds?: number; status?: number };
+      if (status !== 503 && status !== 429) return json(res, 400, { error: 'status must be 503 or 429' });
+      outage = { until: Date.now() + Number(seconds) * 1000, status };
+      return json(res, 200, { until: new Date(outage.until).toISOString(), status });
     }
     if (req.method === 'POST' && url.pathname === '/_simulator/forge') {
       const fault = (input.fault ?? 'token') as Fault;

@@ -568,53 +568,58 @@ describe('a killed worker', () => {
 });
 
 describe('an outage that outlasts the retries', () => {
-  it('waits, then poisons the notification, tells the DSL channel, and loses nothing: replayed, it becomes the case', async () => {
+  it('waits, poisons, tells the DSL channel what waits, and once Graph answers replays it by itself: the case, and the notice cleared', async () => {
     const chatId = await createChat(ctx, 'oneOnOne', [aad(lee), stranger('8:live:outage', 'X')]);
-    await ctx.control('/_simulator/outage', { seconds: 120 });
+    await ctx.control('/_simulator/outage', { seconds: 300 });
     await sendMessage(ctx, chatId, '8:live:outage', '<p>are you alone?</p>');
-    const notice = await waitFor(
-      () =>
-        stack.connector.calls.find(
-          (c) =>
-            c.method === 'POST' &&
-            c.path === '/v3/conversations' &&
-            JSON.stringify(c.body).includes('A monitoring signal could not be processed'),
-        ),
-      'the operator notice in the DSL channel',
-      30_000,
-    );
+    const noticeThreads = () =>
+      stack.connector.calls.filter(
+        (c) =>
+          c.method === 'POST' &&
+          c.path === '/v3/conversations' &&
+          JSON.stringify(c.body).includes('Monitoring notifications are waiting'),
+      );
+    const notice = await waitFor(() => noticeThreads()[0], 'the operator notice in the DSL channel', 30_000);
     expect(JSON.stringify(notice.body)).toContain(dslChannelId);
-    const poison = new QueueClient(
-      testStorage(),
-      `${queueName(stack.app.config.storage, 'graph-notifications')}-poison`,
-    );
-    const { receivedMessageItems: poisoned } = await poison.receiveMessages({ numberOfMessages: 32 });
-    expect(poisoned).toHaveLength(1);
+    expect(shownText(notice.body)).toContain('1 Microsoft Teams notification could not be processed');
     // Before the host's retries, it waited out the outage (two patient retries in the tests' stack).
     expect(log.find({ event: 'queue.waiting', code: 'UPSTREAM_UNAVAILABLE' }).length).toBeGreaterThanOrEqual(
       2,
     );
-    expect(await casesForChat(chatId)).toEqual([]);
-    // Made visible again for the replay (receiving it above hid it for 30 seconds).
-    await poison.updateMessage(poisoned[0]!.messageId, poisoned[0]!.popReceipt, undefined, 0);
-
-    // The runbook: end the outage, replay the poison queue; it is processed as if nothing happened.
-    await ctx.control('/_simulator/outage', { seconds: 0 });
-    const cli = localCli(stack);
-    const listed = await cli('poison', 'list', '--json');
-    expect(JSON.parse(listed.out)).toContainEqual(
-      expect.objectContaining({
-        queue: queueName(stack.app.config.storage, 'graph-notifications'),
-        waiting: 1,
-      }),
+    const poisonQueue = `${queueName(stack.app.config.storage, 'graph-notifications')}-poison`;
+    const poison = new QueueClient(testStorage(), poisonQueue);
+    await waitFor(
+      async () => (await poison.getProperties()).approximateMessagesCount === 1,
+      'the notification in the poison queue',
     );
-    expect(await cli('poison', 'replay')).toEqual({
-      code: 0,
-      out: expect.stringContaining('graph-notifications: 1 replayed, 0 kept'),
-    });
+    const cli = localCli(stack);
+    expect(JSON.parse((await cli('poison', 'list', '--json')).out)).toContainEqual(
+      expect.objectContaining({ queue: poisonQueue.replace(/-poison$/, ''), waiting: 1 }),
+    );
+
+    // The replay timer while Graph still does not answer: nothing is replayed into the same failure.
+    await runTimer('poisonReplay');
+    expect((await poison.getProperties()).approximateMessagesCount).toBe(1);
+    expect(await casesForChat(chatId)).toEqual([]);
+
+    // Graph answers again; the next run of the timer (every 15 minutes) replays it. No operator step.
+    await ctx.control('/_simulator/outage', { seconds: 0 });
+    await runTimer('poisonReplay');
     const cases = await casesOpenedFor(chatId, 'the replayed notification to become a case');
     expect(cases).toHaveLength(1);
-  }, 60_000);
+    expect((await poison.getProperties()).approximateMessagesCount).toBe(0);
+    // The notice's own card now says nothing waits: updated in place, no new thread.
+    const cleared = await waitFor(
+      () =>
+        stack.connector.calls.find(
+          (c) => c.method === 'PUT' && shownText(c.body).includes('nothing is waiting'),
+        ),
+      'the notice cleared in place',
+    );
+    const posted = await stack.app.conversations.cardPost(`notice:${stack.app.pack.routing.default}`);
+    expect(cleared.path).toContain(`/activities/${posted?.record.post?.activityId}`);
+    expect(noticeThreads()).toHaveLength(1);
+  }, 90_000);
 });
 
 describe('lifecycle events', () => {

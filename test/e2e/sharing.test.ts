@@ -171,15 +171,19 @@ describe('risky sharing, as a DSL sees it', () => {
     await settled();
     const text = shownText(cardShownFor(sharingCase.reference)!.body);
     expect(Number(/Files shared: (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(201);
-  });
+  }, 180_000);
 
   it('delta-resync: after a forced 410 the drive is read again, the new share found once', async () => {
     const run = await sharingScenarios['delta-resync']!.run(ctx);
-    await waitFor(async () => (await casesHolding(run.permissionIds)).length > 0, 'the share after a resync');
+    await waitFor(
+      async () => (await casesHolding(run.permissionIds)).length > 0,
+      'the share after a resync',
+      60_000,
+    );
     await settled();
     expect(await casesHolding(run.permissionIds)).toHaveLength(1);
     expect(log.find({ event: 'sharing.resynced' }).length).toBeGreaterThan(0);
-  });
+  }, 90_000);
 
   it('refuses the sharing actions to someone outside the route, and removes nothing', async () => {
     const res = await press(sam, verbs.sharingRemoveAccess, { caseId: sharingCase.id });

@@ -98,7 +98,14 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
       ),
     ],
     ['case card, open', caseCard(open.state, open.events, defaultPack)],
-    ['operator notice', opsNoticeCard('signalPoisoned')],
+    [
+      'operator notice, waiting',
+      opsNoticeCard({ notice: 'signalPoisoned', count: 3, at: '2026-12-03T09:00:00.000Z' }),
+    ],
+    [
+      'operator notice, cleared',
+      opsNoticeCard({ notice: 'signalsReplayed', count: 3, at: '2026-12-03T09:15:00.000Z' }),
+    ],
     [
       'case card, chat signal with a further signal',
       caseCard(chatSignal.state, chatSignal.events, defaultPack),

@@ -29,7 +29,7 @@ class RecordingTeams implements Pick<
     await this.io();
     this.threads.set(post.activityId, state.version);
   }
-  postNotice = () => Promise.resolve();
+  postNotice = () => Promise.resolve({ conversation: { id: 'channel' }, activityId: 'notice' });
   retireCaseCard = () => Promise.resolve();
   tellReporter = () => Promise.resolve();
 
