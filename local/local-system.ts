@@ -61,7 +61,10 @@ export interface LocalSystemOptions {
   /** Start the queue runner now (default no; `startQueues` starts it later). */
   readonly queues?: boolean;
   /** Faster polling and retries than the host's, for tests and the benchmark. */
-  readonly queueRunner?: Pick<QueueRunnerOptions, 'pollMs' | 'retryDelaySeconds'>;
+  readonly queueRunner?: Pick<
+    QueueRunnerOptions,
+    'pollMs' | 'retryDelaySeconds' | 'visibilityTimeoutSeconds'
+  >;
   /** The queue triggers' patient retries (seconds each); the real, minutes-long ones when absent. */
   readonly patientDelays?: readonly number[];
   /** Run the timer triggers on their schedules (default no). */
@@ -98,6 +101,8 @@ export interface LocalSystem {
   /** Starts the queue runner (if stopped), for every queue or only the ones named. */
   startQueues(queueNames?: readonly string[]): Promise<void>;
   stopQueues(): Promise<void>;
+  /** Kills the queue runner mid-batch (RunningQueues.kill): what it held reappears later. */
+  killQueues(): void;
   /**
    * Starts another instance of the app on the same storage with its own queue runner, as Azure
    * scales a Function App out: the workers then take messages from the same queues.
@@ -255,6 +260,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         const running = queues;
         queues = undefined;
         await running?.stop();
+      },
+      killQueues() {
+        queues?.kill();
+        // Still awaited on stop: its handlers may be running on.
+        if (queues) workers.push(queues);
+        queues = undefined;
       },
       async startWorker() {
         workers.push(await runQueues(registrations(compose(config, overrides), regOptions).queues));

@@ -81,8 +81,18 @@ export interface Delivery {
   readonly at: string;
   /** The notification collection as first sent (before any fault). */
   readonly body: { value: Record<string, unknown>[]; validationTokens?: string[] };
+  /** The endpoint's last answer (0 before the first). */
   status: number;
+  /** Every answer, in order: Graph tries again after a 5xx or no answer. */
+  readonly statuses: number[];
 }
+
+/**
+ * Seconds between Graph's tries of a failing endpoint. Graph keeps retrying with exponential
+ * back-off for up to 4 hours (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks);
+ * here about two minutes, enough for any outage a local run stages.
+ */
+const retryDelaysSeconds = [1, 2, 4, 8, 16, 32, 60];
 
 export interface Change {
   readonly changeType: 'created' | 'updated' | 'deleted';
@@ -119,6 +129,8 @@ export class SimulatedSubscriptions {
   /** Removed subscriptions, still addressable by lifecycle events about their removal. */
   private readonly removed = new Map<string, StoredSubscription>();
   private readonly deliveries: Delivery[] = [];
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private stopped = false;
   /** A key the identity platform never published: tokens signed with it are forgeries. */
   private readonly forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
@@ -274,16 +286,30 @@ export class SimulatedSubscriptions {
       at: new Date().toISOString(),
       body,
       status: 0,
+      statuses: [],
     };
     this.deliveries.push(delivery);
     if (this.deliveries.length > 500) this.deliveries.shift();
-    // Graph retries a failing endpoint with back-off; three tries a second apart here.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // The first try is awaited (the change's author sees it delivered); the retries go on behind.
+    const tryOnce = async (attempt: number): Promise<void> => {
       delivery.status = await post(s.notificationUrl, body);
-      if (delivery.status >= 200 && delivery.status < 300) return;
-      if (delivery.status >= 400 && delivery.status < 500) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+      delivery.statuses.push(delivery.status);
+      const delay = retryDelaysSeconds[attempt];
+      if ((delivery.status > 0 && delivery.status < 500) || delay === undefined || this.stopped) return;
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        void tryOnce(attempt + 1);
+      }, delay * 1000);
+      this.retries.add(timer);
+    };
+    await tryOnce(0);
+  }
+
+  /** Stops retrying deliveries (the simulator is stopping). */
+  stop(): void {
+    this.stopped = true;
+    this.retries.forEach(clearTimeout);
+    this.retries.clear();
   }
 
   /** A lifecycle event to a subscription's lifecycle URL; `subscriptionRemoved` removes it first. */

@@ -530,6 +530,7 @@ export async function startTenantSimulator(options: {
     ca: tls.cert,
     botFramework,
     stop: async () => {
+      subscriptions.stop();
       await botFramework.stop();
       await new Promise<void>((resolve) => {
         if (saveTimer) flush();

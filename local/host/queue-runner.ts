@@ -26,6 +26,12 @@ export interface QueueRunnerOptions {
 
 export interface RunningQueues {
   stop(): Promise<void>;
+  /**
+   * Stops as a killed worker would: no further polls, and nothing in flight is settled — whatever
+   * its handler did, its message is neither deleted nor retried, and reappears once its
+   * invisibility lapses (for another worker, or the same one started again).
+   */
+  kill(): void;
 }
 
 export async function startQueueRunner(options: QueueRunnerOptions): Promise<RunningQueues> {
@@ -37,6 +43,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
   const newBatchThreshold = batchSize / 2;
   const retryDelay = options.retryDelaySeconds ?? ((n: number) => Math.min(n, 5));
   let running = true;
+  let killed = false;
   const loops = await Promise.all(
     options.registrations.map(async (reg) => {
       const queue = options.clients.queue(reg.queueName);
@@ -73,8 +80,10 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
             });
             try {
               await reg.handler(parseMaybeJson(text), context);
+              if (killed) return;
               await queue.deleteMessage(m.messageId, m.popReceipt);
             } catch (err) {
+              if (killed) return;
               const code = toEsafetyError(err).code;
               if (m.dequeueCount >= maxDequeue) {
                 await poison.sendMessage(m.messageText);
@@ -125,6 +134,10 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Run
     async stop() {
       running = false;
       await Promise.all(loops.map((l) => l.done));
+    },
+    kill() {
+      running = false;
+      killed = true;
     },
   };
 }

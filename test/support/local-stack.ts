@@ -44,8 +44,10 @@ export interface LocalStack {
    * scales a Function App out: two workers then take messages from the same queues.
    */
   startSecondWorker(): Promise<void>;
-  /** Stops the queue runner, as a killed worker would stop. */
+  /** Stops the queue runner, finishing what it holds. */
   stopQueues(): Promise<void>;
+  /** Kills the queue runner mid-batch: what it held is left unsettled and reappears later. */
+  killQueues(): void;
   stop(): Promise<void>;
 }
 
@@ -59,18 +61,28 @@ export async function startStack(
     botTokens?: boolean;
     /** The tables and field key of an earlier stack: a restart of the same system. */
     storage?: { readonly tablePrefix: string; readonly fieldKey: string };
+    /** Storage reached another way than the global Azurite's string (through a proxy, say). */
+    connectionString?: string;
+    /** How long a message being processed stays invisible (default the runner's 30 s). */
+    visibilityTimeoutSeconds?: number;
   } = {},
 ): Promise<LocalStack> {
   const connector = await new RecordingConnector().start();
   const system = await startLocalSystem({
     root: repoRoot,
-    storage: { connectionString: testStorage() },
+    storage: { connectionString: options.connectionString ?? testStorage() },
     env: {
       ESAFETY_TABLE_PREFIX: options.storage?.tablePrefix ?? uniquePrefix(),
       ESAFETY_FIELD_KEY: options.storage?.fieldKey ?? randomBytes(32).toString('base64'),
     },
     queues: options.queues ?? false,
-    queueRunner: { pollMs: 50, retryDelaySeconds: () => 1 },
+    queueRunner: {
+      pollMs: 50,
+      retryDelaySeconds: () => 1,
+      ...(options.visibilityTimeoutSeconds !== undefined && {
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      }),
+    },
     // Two patient retries a second apart, so an outage still ends in the poison queue within a test.
     patientDelays: [1, 1],
     ...(options.botTokens && { botTokens: true }),
@@ -102,6 +114,7 @@ export async function startStack(
     startQueues: () => system.startQueues(),
     startSecondWorker: () => system.startWorker(),
     stopQueues: () => system.stopQueues(),
+    killQueues: () => system.killQueues(),
     async stop() {
       await system.stop();
       await connector.stop();
