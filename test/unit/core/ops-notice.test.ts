@@ -39,7 +39,7 @@ async function setUp() {
     log: silentLogger,
   } as unknown as OutboxWorkerDeps;
   const deliver = (view: NoticeView) =>
-    deliverOutboxMessage(deps, { kind: 'ops.notice', route: 'dsl', ...view } as OutboxMessage);
+    deliverOutboxMessage(deps, { kind: 'ops.notice', route: 'dsl', ...view });
   return { board, deliver };
 }
 
