@@ -241,6 +241,12 @@ const envSchema = z
 
 type Env = z.output<typeof envSchema>;
 
+/**
+ * Every setting the schema reads: the Bicep in infra/ may set only these and the Functions host's
+ * own settings (test/unit/infra/infra-config.test.ts keeps the two in step).
+ */
+export const settingNames: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 const identitySettings = [
   'ESAFETY_STORAGE__tableServiceUri',
   'ESAFETY_STORAGE__queueServiceUri',

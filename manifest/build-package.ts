@@ -1,10 +1,32 @@
 /**
- * `npm run manifest`: fills manifest.template.json from configuration, validates it offline against
- * the Teams manifest schema bundled in @microsoft/app-manifest, and zips the app package an IT admin
- * uploads in the Teams admin centre (manifest.json + the two icons).
+ * `npm run package`: the two things a deployment uploads, in `package/` (docs/deploy.md).
+ *
+ * - `esafety-teams-app.zip`, for the Teams admin centre: manifest.template.json filled in from
+ *   settings (the bot id, the Function App's host as the valid domain and in `webApplicationInfo`),
+ *   validated offline against the Teams manifest schema bundled in @microsoft/app-manifest, with the
+ *   colour (192×192) and outline (32×32, transparent) icons
+ *   (https://learn.microsoft.com/microsoftteams/platform/concepts/build-and-test/apps-package).
+ * - `esafety-functions.zip`, for the Function App: the built app, the policy packs, host.json,
+ *   package.json and the production dependencies installed from the lock file — what a zip deploy
+ *   runs as it is, with no build on the server
+ *   (https://learn.microsoft.com/azure/azure-functions/functions-deployment-technologies#zip-deploy).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { AppManifestUtils } from '@microsoft/app-manifest';
 import JSZip from 'jszip';
 import { z } from 'zod';
@@ -17,6 +39,10 @@ const folder = existsSync(join(__dirname, 'manifest.template.json'))
 
 const valuesSchema = z.object({
   ESAFETY_BOT_APP_ID: z.guid('the Azure Bot app id (a GUID)'),
+  ESAFETY_PUBLIC_URL: z.url({
+    protocol: /^https$/,
+    error: "the Function App's https URL (the deployment's functionAppUrl output)",
+  }),
   ESAFETY_TEAMS_APP_ID: z.guid().default('6c1f7f3e-5a1e-4e5a-9f7e-e5afe7e0a991'),
   ESAFETY_APP_VERSION: z
     .string()
@@ -40,6 +66,7 @@ export function buildManifest(env: Readonly<Record<string, string | undefined>>)
   const v = parsed.data;
   const values: Record<string, string> = {
     BOT_ID: v.ESAFETY_BOT_APP_ID,
+    BOT_DOMAIN: new URL(v.ESAFETY_PUBLIC_URL).host,
     TEAMS_APP_ID: v.ESAFETY_TEAMS_APP_ID,
     VERSION: v.ESAFETY_APP_VERSION,
     ORGANISATION: v.ESAFETY_ORGANISATION,
@@ -64,19 +91,74 @@ export async function validateManifest(manifest: Record<string, unknown>): Promi
   );
 }
 
-async function main(): Promise<void> {
-  const manifest = buildManifest(process.env);
+/** The repository (or unpacked app) root: the folder above `manifest/`. */
+const root = resolve(folder, '..');
+
+/** The Teams app package: manifest.json and the two icons. */
+export async function teamsAppZip(env: Readonly<Record<string, string | undefined>>): Promise<Buffer> {
+  const manifest = buildManifest(env);
   const problems = await validateManifest(manifest);
   if (problems.length > 0)
     fail('CONFIG_INVALID', `The manifest does not match the Teams schema:\n  ${problems.join('\n  ')}`);
   const zip = new JSZip();
   zip.file('manifest.json', JSON.stringify(manifest, null, 2));
   for (const icon of ['color.png', 'outline.png']) zip.file(icon, readFileSync(join(folder, icon)));
-  const out = join(resolve(folder, '..'), 'dist', 'appPackage');
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
+/** Built output the Function App runs: everything but the local system, tests and this packager. */
+const builtForAzure = (path: string) => !/^dist\/(test|local|manifest)(\/|$)/.test(path);
+
+/**
+ * The Function App's zip: production dependencies installed from the lock file into a scratch
+ * folder (`npm ci --omit=dev`, no install scripts), then the built app, policy packs, host.json and
+ * package.json beside them. Writes it to `file`; returns how many files it holds.
+ */
+export async function functionsZip(file: string): Promise<number> {
+  if (!existsSync(join(root, 'dist', 'functions', 'index.js')))
+    fail('CONFIG_INVALID', 'Build first: npm run build (dist/functions/index.js is missing).');
+  const scratch = mkdtempSync(join(tmpdir(), 'esafety-package-'));
+  try {
+    for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(root, f), join(scratch, f));
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: scratch,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const zip = new JSZip();
+    let files = 0;
+    const add = (base: string, path: string, keep: (p: string) => boolean = () => true) => {
+      const full = join(base, path);
+      if (!keep(path)) return;
+      if (statSync(full).isDirectory()) {
+        for (const entry of readdirSync(full)) add(base, join(path, entry), keep);
+        return;
+      }
+      zip.file(relative(base, full), readFileSync(full));
+      files++;
+    };
+    add(scratch, 'node_modules');
+    add(root, 'dist', builtForAzure);
+    add(root, 'policies');
+    for (const f of ['host.json', 'package.json']) add(root, f);
+    await pipeline(
+      zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE' }),
+      createWriteStream(file),
+    );
+    return files;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const out = join(root, 'package');
   mkdirSync(out, { recursive: true });
-  const file = join(out, 'esafety-for-teams.zip');
-  writeFileSync(file, await zip.generateAsync({ type: 'nodebuffer' }));
-  process.stdout.write(`Teams app package: ${file}\n`);
+  const app = join(out, 'esafety-teams-app.zip');
+  writeFileSync(app, await teamsAppZip(process.env));
+  process.stdout.write(`Teams app package:  ${relative(process.cwd(), app)}\n`);
+  const functions = join(out, 'esafety-functions.zip');
+  const files = await functionsZip(functions);
+  process.stdout.write(`Function App zip:   ${relative(process.cwd(), functions)} (${files} files)\n`);
 }
 
 if (require.main === module) {
