@@ -60,7 +60,11 @@ export async function allPages<T>(client: Client, path: string): Promise<T[]> {
   return items;
 }
 
-export function createGraphClient(settings: GraphSettings): Client {
+/**
+ * App-only access tokens for Graph from msal-node (client credentials; msal caches them until near
+ * expiry). `esafety doctor` reads the roles off one.
+ */
+export function graphTokens(settings: GraphSettings): () => Promise<string> {
   const authorityUrl = new URL(settings.authorityHost);
   const msal = new ConfidentialClientApplication({
     auth: {
@@ -72,12 +76,14 @@ export function createGraphClient(settings: GraphSettings): Client {
     system: settings.extraCa ? { networkClient: msalNetwork(settings.extraCa) } : {},
   });
   const scope = settings.scope ?? 'https://graph.microsoft.com/.default';
-  const authProvider: AuthenticationProvider = {
-    async getAccessToken() {
-      const result = await msal.acquireTokenByClientCredential({ scopes: [scope] });
-      return result?.accessToken ?? fail('UPSTREAM_UNAVAILABLE', 'No Microsoft Graph token was issued.');
-    },
+  return async () => {
+    const result = await msal.acquireTokenByClientCredential({ scopes: [scope] });
+    return result?.accessToken ?? fail('UPSTREAM_UNAVAILABLE', 'No Microsoft Graph token was issued.');
   };
+}
+
+export function createGraphClient(settings: GraphSettings): Client {
+  const authProvider: AuthenticationProvider = { getAccessToken: graphTokens(settings) };
   const middleware: Middleware[] = MiddlewareFactory.getDefaultMiddlewareChain(authProvider).map((m) =>
     m instanceof RetryHandler ? retryHandler(settings.maxRetries ?? 3) : m,
   );

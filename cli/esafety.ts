@@ -19,6 +19,7 @@
  *   esafety poison list|replay [--json]
  *   esafety sharing status [--json]
  *   esafety sharing sweep [--since <time>] [--json]
+ *   esafety doctor [--json]
  *
  * Locally, while `npm start` runs, the CLI finds Microsoft Graph (the tenant simulator) through
  * `<data dir>/local-runtime.json`, which `npm start` writes; in Azure it uses the app settings.
@@ -64,6 +65,7 @@ import { poisonedQueues } from '../functions/registrations';
 import { poisonState, replayPoison } from '../adapters/poison-queue';
 import { loadConfig } from '../functions/config';
 import { localDataDir, readLocalRuntimeFile } from '../functions/local-runtime-file';
+import { doctorLines, runDoctor, type DoctorCheck } from './doctor';
 import { formatTable, shortTime } from './table';
 
 export interface CliIo {
@@ -76,6 +78,8 @@ export interface CliIo {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   let app: App | undefined;
+  /** Locally, the tenant simulator's certificate (from npm start's runtime file). */
+  let graphCa: string | undefined;
   const getApp = () => {
     if (app) return app;
     const env = { ESAFETY_LOG_LEVEL: 'warn', ...io.env };
@@ -85,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       config.mode === 'local' && !config.graph
         ? readLocalRuntimeFile(localDataDir(config, io.cwd))
         : undefined;
+    graphCa = runtime?.graphCa;
     app = compose(loadConfig({ ...runtime?.env, ...env }), {
       root: io.cwd,
       ...(runtime && { graphCa: runtime.graphCa }),
@@ -626,6 +631,32 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       print(!!opts.json, reports, () =>
         reports.map((r) => `${r.queue}: ${r.replayed} replayed, ${r.kept} kept for an operator.`).join('\n'),
       );
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'Check this deployment (or the running local system) and say what to fix, one line each; exit 1 if anything needs fixing.',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      let checks: DoctorCheck[];
+      try {
+        checks = await runDoctor(getApp(), { ...(graphCa && { ca: graphCa }) });
+      } catch (err) {
+        // The app could not even be put together: the configuration or the policy pack.
+        const e = toEsafetyError(err);
+        checks = [
+          {
+            check: 'configuration',
+            ok: false,
+            detail: e.message.replace(/\n\s*/g, '; '),
+            fix: 'Set the settings named (local.settings.example.json documents each), or fix the policy pack',
+          },
+        ];
+      }
+      if (checks.some((c) => !c.ok)) exitCode = 1;
+      print(!!opts.json, checks, () => doctorLines(checks).join('\n'));
     });
 
   const sharingApp = () =>

@@ -41,6 +41,9 @@ param storageSku string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionDays int = 90
 
+@description('Set ESAFETY_FIELD_KEYS_PREVIOUS from Key Vault (fieldKeysPrevious): on while a field key rotation is under way.')
+param usePreviousFieldKeys bool = false
+
 @description('Azure Bot pricing tier.')
 @allowed([
   'F0'
@@ -98,6 +101,10 @@ param alwaysReadyHttpInstances int = 1
 @description('ESAFETY_FIELD_KEY: base64 of 32 random bytes (openssl rand -base64 32). Generate it once and keep it.')
 @secure()
 param fieldKey string = ''
+
+@description('ESAFETY_FIELD_KEYS_PREVIOUS: the earlier field keys, comma-separated, during a rotation (infra/README.md).')
+@secure()
+param fieldKeysPrevious string = ''
 
 @description('ESAFETY_GRAPH_CLIENT_SECRET: a client secret of the Graph app registration.')
 @secure()
@@ -177,6 +184,7 @@ module keyVault 'modules/key-vault.bicep' = {
     tags: allTags
     identityPrincipalId: identity.properties.principalId
     fieldKey: fieldKey
+    fieldKeysPrevious: fieldKeysPrevious
     graphClientSecret: graphClientSecret
     graphClientState: graphClientState
     graphNotificationCert: graphNotificationCert
@@ -203,6 +211,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsName: monitoring.outputs.appInsightsName
     fieldKeySecretUri: keyVault.outputs.fieldKeySecretUri
+    fieldKeysPreviousSecretUri: keyVault.outputs.fieldKeysPreviousSecretUri
     graphClientSecretUri: keyVault.outputs.graphClientSecretUri
     graphClientStateSecretUri: keyVault.outputs.graphClientStateSecretUri
     graphNotificationCertSecretUri: keyVault.outputs.graphNotificationCertSecretUri
@@ -213,6 +222,7 @@ module functionApp 'modules/function-app.bicep' = {
     policyPack: policyPack
     tablePrefix: tablePrefix
     logLevel: logLevel
+    usePreviousFieldKeys: usePreviousFieldKeys
     contentSafetyEndpoint: contentSafetyEndpoint
     contentSafetyAuth: contentSafetyAuth
     maximumInstanceCount: maximumInstanceCount

@@ -48,6 +48,8 @@ param appInsightsName string
 @description('Versionless Key Vault secret URIs (key-vault.bicep outputs).')
 param fieldKeySecretUri string
 
+param fieldKeysPreviousSecretUri string
+
 param graphClientSecretUri string
 
 param graphClientStateSecretUri string
@@ -72,10 +74,17 @@ param tablePrefix string
 
 param logLevel string
 
+@description('Whether ESAFETY_FIELD_KEYS_PREVIOUS is set (during a field key rotation).')
+param usePreviousFieldKeys bool
+
 @description('Azure AI Content Safety endpoint, https://<resource>.cognitiveservices.azure.com; empty = off.')
 param contentSafetyEndpoint string
 
 @description('How the app reaches Content Safety: its managed identity (preferred) or a key from Key Vault.')
+@allowed([
+  'identity'
+  'key'
+])
 param contentSafetyAuth string
 
 @minValue(1)
@@ -260,6 +269,14 @@ var esafetySettings = [
   }
 ]
 
+// During a field key rotation (docs/runbook.md): the earlier keys, still read.
+var previousFieldKeySettings = [
+  {
+    name: 'ESAFETY_FIELD_KEYS_PREVIOUS'
+    value: '@Microsoft.KeyVault(SecretUri=${fieldKeysPreviousSecretUri})'
+  }
+]
+
 // Content Safety (optional, docs/permissions.md): with an endpoint, one of these two.
 var contentSafetyByIdentity = [
   {
@@ -285,7 +302,7 @@ var contentSafetyByKey = [
 
 var contentSafetySettings = empty(contentSafetyEndpoint) ? [] : (contentSafetyAuth == 'key' ? contentSafetyByKey : contentSafetyByIdentity)
 
-var appSettings = concat(hostSettings, esafetySettings, contentSafetySettings)
+var appSettings = concat(hostSettings, esafetySettings, usePreviousFieldKeys ? previousFieldKeySettings : [], contentSafetySettings)
 
 // Its own resource (not siteConfig.appSettings) so ESAFETY_PUBLIC_URL can name the site's real host
 // name. Every deployment replaces the whole set: a setting added by hand in the portal is removed.

@@ -20,6 +20,10 @@ param identityPrincipalId string
 @secure()
 param fieldKey string = ''
 
+@description('ESAFETY_FIELD_KEYS_PREVIOUS: earlier field keys, comma-separated, still read during a rotation.')
+@secure()
+param fieldKeysPrevious string = ''
+
 @description('ESAFETY_GRAPH_CLIENT_SECRET: a client secret of the Graph app registration.')
 @secure()
 param graphClientSecret string = ''
@@ -45,6 +49,7 @@ var secretsUserRole = '4633458b-17de-408a-b874-0445c86b69e6'
 
 var secretNames = {
   fieldKey: 'esafety-field-key'
+  fieldKeysPrevious: 'esafety-field-keys-previous'
   graphClientSecret: 'graph-client-secret'
   graphClientState: 'graph-client-state'
   graphNotificationCert: 'graph-notification-cert'
@@ -92,6 +97,16 @@ resource fieldKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!em
   tags: tags
   properties: {
     value: fieldKey
+    contentType: 'text/plain'
+  }
+}
+
+resource fieldKeysPreviousSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(fieldKeysPrevious)) {
+  parent: vault
+  name: secretNames.fieldKeysPrevious
+  tags: tags
+  properties: {
+    value: fieldKeysPrevious
     contentType: 'text/plain'
   }
 }
@@ -153,6 +168,7 @@ output name string = vault.name
 // Built from the vault URI (which ends with '/'), so they exist whether or not this deployment wrote
 // the secret.
 output fieldKeySecretUri string = '${vault.properties.vaultUri}secrets/${secretNames.fieldKey}'
+output fieldKeysPreviousSecretUri string = '${vault.properties.vaultUri}secrets/${secretNames.fieldKeysPrevious}'
 output graphClientSecretUri string = '${vault.properties.vaultUri}secrets/${secretNames.graphClientSecret}'
 output graphClientStateSecretUri string = '${vault.properties.vaultUri}secrets/${secretNames.graphClientState}'
 output graphNotificationCertSecretUri string = '${vault.properties.vaultUri}secrets/${secretNames.graphNotificationCert}'

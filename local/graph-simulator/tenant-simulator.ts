@@ -472,12 +472,15 @@ export async function startTenantSimulator(options: {
       roles: bot
         ? []
         : [
+            // What docs/permissions.md asks an admin to consent to (esafety doctor reads them).
             'GroupMember.Read.All',
             'Chat.Read.All',
             'ChannelMessage.Read.All',
             'ChatMember.Read.All',
+            'ChannelMember.Read.All',
             'Files.ReadWrite.All',
             'AuditLogsQuery-SharePoint.Read.All',
+            'AuditLogsQuery-OneDrive.Read.All',
           ],
     })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
