@@ -2,6 +2,7 @@
  * The composition root: configuration → adapters → core use cases. The Azure Functions entry point,
  * the local dev host and the admin CLI all build the app here, so they run the same wiring.
  */
+import { telemetry } from './telemetry';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
@@ -134,6 +135,7 @@ export function compose(config: AppConfig, overrides: ComposeOverrides = {}): Ap
     clock,
     log,
     onChange: async (state, event) => {
+      if (event.type === 'opened') telemetry.caseOpened(state.source, state.route);
       for (const message of followUps(state, event)) await outbox.send(message);
     },
   });

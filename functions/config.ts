@@ -153,6 +153,15 @@ const envSchema = z
     ESAFETY_CONTENT_SAFETY_KEY: z.string().regex(/^\S+$/, 'the resource key, with no spaces').optional(),
     ESAFETY_CONTENT_SAFETY_CLIENT_ID: z.guid("a user-assigned managed identity's client id").optional(),
     ESAFETY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    // The platform's own name for it (Function Apps set it for Application Insights): telemetry is
+    // on only when it is set (functions/telemetry.ts).
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z
+      .string()
+      .regex(
+        /(^|;)InstrumentationKey=[0-9a-f-]{36}(;|$)/i,
+        'an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=https://…)',
+      )
+      .optional(),
     ESAFETY_LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   })
   .superRefine((env, ctx) => {
@@ -429,6 +438,8 @@ export interface AppConfig {
    */
   readonly contentSafety?: ContentSafetySettings;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Application Insights, when telemetry is on (functions/telemetry.ts). */
+  readonly telemetry?: { readonly connectionString: string };
   /** The local system's data folder (`npm start`), where the admin CLI finds local-runtime.json. */
   readonly local: { readonly dataDir: string };
 }
@@ -449,7 +460,9 @@ export function queueName(
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
   // Empty strings (as in a copied local.settings.json) mean "not set".
   const present = Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => k.startsWith('ESAFETY_') && v !== ''),
+    Object.entries(env).filter(
+      ([k, v]) => (k.startsWith('ESAFETY_') || k === 'APPLICATIONINSIGHTS_CONNECTION_STRING') && v !== '',
+    ),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
@@ -536,6 +549,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
       }),
     }),
     logLevel: e.ESAFETY_LOG_LEVEL,
+    ...(e.APPLICATIONINSIGHTS_CONNECTION_STRING !== undefined && {
+      telemetry: Object.freeze({ connectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING }),
+    }),
     local: Object.freeze({ dataDir: e.ESAFETY_LOCAL_DATA_DIR }),
   });
 }

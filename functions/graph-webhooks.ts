@@ -12,6 +12,7 @@
  *   Graph drops endpoints slower than ~3 s, so nothing else happens here: decryption and
  *   detection run from the queue. If the queue cannot take an item, answer 503 so Graph retries.
  */
+import { telemetry } from './telemetry';
 import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
@@ -61,7 +62,7 @@ function webhook<
   schema: z.ZodType<{ value: T[]; validationTokens?: string[] | undefined }>,
   toMessages: (items: T[]) => GraphQueueMessage[],
 ) {
-  return httpFunction(async (req: HttpRequest): Promise<HttpResponseInit> => {
+  const handle = async (req: HttpRequest): Promise<HttpResponseInit> => {
     const log = functionLog;
     // The handshake comes first, whatever else is configured. URLSearchParams has already
     // percent-decoded the token; Graph expects it back decoded.
@@ -148,7 +149,14 @@ function webhook<
       },
       'notifications queued',
     );
+    telemetry.notificationsReceived(accepted.length);
     return { status: 202 };
+  };
+  return httpFunction(async (req: HttpRequest): Promise<HttpResponseInit> => {
+    const started = performance.now();
+    const res = await handle(req);
+    telemetry.webhookAnswered(performance.now() - started, res.status ?? 200);
+    return res;
   });
 }
 

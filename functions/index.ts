@@ -2,6 +2,8 @@
  * Azure Functions entry point (package.json `main`): builds the app from the Function App's
  * settings and registers every function. Thin by design: see registrations.ts.
  */
+// First: telemetry has to be started before what it instruments is loaded.
+import './telemetry-start';
 import { app as functionsApp } from '@azure/functions';
 import { compose } from './composition-root';
 import { loadConfig, queueTriggerConnection } from './config';

@@ -21,6 +21,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { fail, failedPaths, toEsafetyError, type EsafetyError } from '../core/errors';
 import { withLogContext, type Logger } from '../core/logger';
+import { telemetry } from './telemetry';
 
 /** host.json `extensions.queues.maxDequeueCount`; the local queue runner uses the same. */
 export const maxDequeueCount = 5;
@@ -49,11 +50,23 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
   return async (message: unknown, ctx: InvocationContext): Promise<void> => {
     const dequeueCount = Number(ctx.triggerMetadata?.['dequeueCount'] ?? 0);
     const log = options.log.child({ dequeueCount });
+    const insertion = ctx.triggerMetadata?.['insertionTime'];
+    const queuedAt =
+      insertion instanceof Date
+        ? insertion.getTime()
+        : typeof insertion === 'string'
+          ? Date.parse(insertion)
+          : Number.NaN;
+    const fn = ctx.functionName;
     // Every line of the invocation, however deep, carries its id (core/logger.ts log context).
-    return withLogContext({ invocationId: ctx.invocationId }, () => run(message, log, dequeueCount));
+    return withLogContext({ invocationId: ctx.invocationId }, async () => {
+      if (await run(message, log, dequeueCount, fn))
+        telemetry.processed(fn, Number.isNaN(queuedAt) ? undefined : Date.now() - queuedAt);
+    });
   };
 
-  async function run(message: unknown, log: Logger, dequeueCount: number): Promise<void> {
+  /** True when the handler did the work (not dropped, not set to wait); throws to retry. */
+  async function run(message: unknown, log: Logger, dequeueCount: number, fn: string): Promise<boolean> {
     const raw = typeof message === 'string' ? json(message) : message;
     try {
       const parsed = options.schema.safeParse(raw);
@@ -68,6 +81,7 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
         fail('QUEUE_MESSAGE_MALFORMED', 'The queue message is not one this function takes.');
       }
       await options.handle(parsed.data, log);
+      return true;
     } catch (err) {
       const e = toEsafetyError(err);
       if (e.kind === 'user') {
@@ -79,7 +93,8 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
           },
           `message dropped: ${e.message}`,
         );
-        return;
+        telemetry.dropped(fn, typeof e.details['reason'] === 'string' ? e.details['reason'] : e.code);
+        return false;
       }
       const patience = patienceOf(raw);
       const delay = (options.delays ?? patientDelays)[patience];
@@ -94,11 +109,13 @@ export function queueTrigger<T>(options: QueueTriggerOptions<T>) {
             { event: 'queue.waiting', code: e.code, patience: patience + 1, delaySeconds: delay },
             'a dependency failed: the message waits and tries again',
           );
-          return;
+          telemetry.waiting(fn);
+          return false;
         }
       }
       if (dequeueCount >= maxDequeueCount) {
         log.error({ event: 'queue.lastTryFailed', code: e.code }, 'last try failed: the message is poisoned');
+        telemetry.poisoned(fn);
         await Promise.resolve()
           .then(() => options.onLastTry?.(e, log))
           .catch((noticeErr: unknown) =>

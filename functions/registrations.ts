@@ -32,6 +32,7 @@ import { graphLifecycleHandler, graphNotifyHandler } from './graph-webhooks';
 import type { Monitoring } from './composition-root';
 import type { Logger } from '../core/logger';
 import { timerFunction } from './invocation';
+import { telemetry } from './telemetry';
 import { reconcileSubscriptions } from '../core/monitoring/subscriptions';
 
 /**
@@ -49,12 +50,14 @@ export function subscriptionTimer(
     schedule: '0 */30 * * * *',
     runOnStartup,
     handler: timerFunction(async () => {
-      await reconcileSubscriptions(
+      const report = await reconcileSubscriptions(
         monitoring.subscriptions,
         monitoring.plan,
         monitoring.clock,
         log.child({ component: 'subscriptions' }),
       );
+      telemetry.subscriptionsRenewed('created', report.created.length);
+      telemetry.subscriptionsRenewed('renewed', report.renewed.length);
     }),
   };
 }

@@ -4,6 +4,8 @@
  * and one Agents Playground per sample person (local-system.ts wires them).
  * Ctrl-C stops everything cleanly; data persists under `.local/` between runs.
  */
+// First: telemetry, when APPLICATIONINSIGHTS_CONNECTION_STRING is set (off otherwise).
+import '../functions/telemetry-start';
 import { resolve } from 'node:path';
 import { createLogger } from '../adapters/pino-logger';
 import { toEsafetyError } from '../core/errors';
