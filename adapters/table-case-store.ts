@@ -36,6 +36,7 @@ import type { FieldCipher } from './field-cipher';
 import type { StorageTables } from './storage-clients';
 import { eventRow, headRow, maxEventsPerWrite, TableEventLog } from './table-event-log';
 import { statusOf, storageFailure, tablesOnce } from './table-errors';
+import { listRows } from './table-rows';
 
 export interface TableCaseStoreOptions extends StorageTables {
   readonly cipher: FieldCipher;
@@ -281,6 +282,35 @@ export class TableCaseStore implements CaseStore {
     }
     this.log.info({ cases: keep.size, event: 'index.rebuilt' }, 'indexes rebuilt from events');
     return ids.length;
+  }
+
+  async repairIndexes(): Promise<number> {
+    await this.ensureTables();
+    const heads = await listRows(this.cases, 'read case heads', {
+      filter: odata`RowKey eq ${headRow}`,
+      select: ['PartitionKey', 'version'],
+    });
+    const indexed = new Map<string, unknown>();
+    try {
+      for await (const row of this.index.listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${indexPartition}`, select: ['RowKey', 'version'] },
+      }))
+        indexed.set(String(row.rowKey), row['version']);
+    } catch (err) {
+      return storageFailure(err, 'read case index');
+    }
+    let repaired = 0;
+    for (const head of heads) {
+      const id = String(head['partitionKey']);
+      if (indexed.get(id) === head['version']) continue;
+      const state = fold(await this.events(id));
+      if (!state) continue;
+      await this.updateIndexes(state);
+      repaired++;
+    }
+    if (repaired > 0)
+      this.log.warn({ cases: repaired, event: 'index.repaired' }, 'index rows missing or behind, repaired');
+    return repaired;
   }
 
   /**

@@ -164,7 +164,8 @@ export async function runDoctor(app: App, options: { readonly ca?: string } = {}
   const bot = config.bot;
   if (bot.appId === undefined)
     checks.push([
-      bot.anonymous
+      // Locally npm start runs the bot anonymous (ESAFETY_MODE=local, set explicitly there).
+      bot.anonymous || config.mode === 'local'
         ? ok('bot identity', 'none: anonymous, local mode only (the Agents Playground)')
         : bad('bot identity', 'no bot app id', 'Set ESAFETY_BOT_APP_ID (the Azure Bot app id)'),
     ]);

@@ -286,12 +286,15 @@ export function registrations(
             });
         }),
       },
-      // Every five minutes: re-queue any case card that is missing or behind its case.
+      // Every five minutes: repair the case index, then re-queue any card missing or behind its case.
       {
         name: 'casePostSweep',
         schedule: '0 */5 * * * *',
         handler: timerFunction(async () => {
           const sweepLog = log.child({ component: 'case-post-sweep' });
+          // A case written without its index row (a worker stopped in between) is invisible to the
+          // sweep and to `cases list` until its row is back: repaired first.
+          await app.store.repairIndexes();
           const queued = await sweepCasePosts({ ...app, log: sweepLog });
           // Anything found here is a follow-up that was lost after a change: worth an operator's look.
           if (queued > 0)

@@ -71,6 +71,12 @@ export interface CaseStore {
   /** Drops and rebuilds the index tables from the stored cases; returns how many cases were indexed. */
   rebuildIndexes(): Promise<number>;
   /**
+   * Indexes again every case whose index row is missing or behind its head (a worker stopped
+   * between writing a case and its index): cheap enough for a timer, unlike `rebuildIndexes`.
+   * Returns how many cases it indexed.
+   */
+  repairIndexes(): Promise<number>;
+  /**
    * Deletes a case for good — its head, its events and its index rows — after writing `record` to
    * the purge log. Safe to repeat: a purge cut short is finished by the next one.
    */

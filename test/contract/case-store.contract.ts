@@ -65,6 +65,8 @@ const note = (text: string): CaseEventBody => ({ type: 'noteAdded', data: {}, na
 export function describeCaseStoreContract(
   name: string,
   makeStore: () => Promise<CaseStore> | CaseStore,
+  /** Loses a case's index row, as a worker stopped between writing the case and its index would. */
+  loseIndexRow: (store: CaseStore, caseId: string) => Promise<void>,
 ): void {
   describe(`CaseStore contract: ${name}`, () => {
     let store: CaseStore;
@@ -241,6 +243,22 @@ export function describeCaseStoreContract(
       const before = await store.list({ status: 'all' });
       expect(await store.rebuildIndexes()).toBe((await store.allCaseIds()).length);
       expect(await store.list({ status: 'all' })).toEqual(expect.arrayContaining(before));
+    });
+
+    it('repairs the index row of a case written without one, and leaves a sound index alone', async () => {
+      const kept = newCase();
+      const lost = newCase();
+      await store.create(kept.state, [kept.event]);
+      await store.create(lost.state, [lost.event]);
+      await store.repairIndexes();
+      expect(await store.repairIndexes()).toBe(0);
+
+      await loseIndexRow(store, lost.state.id);
+      const ids = async () => (await store.list({ status: 'all' })).map((s) => s.id);
+      expect(await ids()).not.toContain(lost.state.id);
+      expect(await store.repairIndexes()).toBe(1);
+      expect(await ids()).toEqual(expect.arrayContaining([kept.state.id, lost.state.id]));
+      expect(await store.repairIndexes()).toBe(0);
     });
   });
 }

@@ -31,7 +31,18 @@ function tableStore(prefix = uniquePrefix(), key = fieldKey()) {
   return { store, cases, raw };
 }
 
-describeCaseStoreContract('Azure Table Storage (Azurite)', () => tableStore().store);
+const stores = new WeakMap<object, ReturnType<typeof tableStore>>();
+describeCaseStoreContract(
+  'Azure Table Storage (Azurite)',
+  () => {
+    const made = tableStore();
+    stores.set(made.store, made);
+    return made.store;
+  },
+  async (store, caseId) => {
+    await stores.get(store)?.raw('caseindex').deleteEntity('case', caseId);
+  },
+);
 
 describe('TableCaseStore on Azurite', () => {
   it('stores no narrative text in clear: descriptions, names and notes are ciphertext', async () => {

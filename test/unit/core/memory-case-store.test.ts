@@ -4,7 +4,11 @@ import { describeCaseStoreContract } from '../../contract/case-store.contract';
 import { defaultPack, report, staff, steppingClock } from '../../support/fixtures';
 import { MemoryCaseStore } from '../../support/memory-case-store';
 
-describeCaseStoreContract('in-memory fake', () => new MemoryCaseStore());
+describeCaseStoreContract(
+  'in-memory fake',
+  () => new MemoryCaseStore(),
+  (store, caseId) => (store as MemoryCaseStore).loseIndexRow(caseId),
+);
 
 describe('MemoryCaseStore index recovery', () => {
   it('finds a case again after its index entry is lost and the indexes are rebuilt', async () => {
