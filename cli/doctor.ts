@@ -46,7 +46,17 @@ export async function runDoctor(app: App, options: { readonly ca?: string } = {}
       return Array.isArray(result) ? result : [result];
     } catch (err) {
       const e = toEsafetyError(err);
-      return [bad(check, `${e.code}: ${e.message.split('\n')[0] ?? ''}`, fix)];
+      // Storage not answering fails most checks: they then point at the storage line, not their own fix.
+      const storageDown =
+        check !== 'storage' &&
+        (e.code.startsWith('STORAGE_') || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT/.test(e.message));
+      return [
+        bad(
+          check,
+          `${e.code}: ${e.message.split('\n')[0] ?? ''}`,
+          storageDown ? 'Storage is not answering: see the storage line' : fix,
+        ),
+      ];
     } finally {
       clearTimeout(timer);
     }

@@ -464,6 +464,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
       ([k, v]) => (k.startsWith('ESAFETY_') || k === 'APPLICATIONINSIGHTS_CONNECTION_STRING') && v !== '',
     ),
   );
+  // App Service leaves a Key Vault reference it cannot resolve as its literal text: say so, rather
+  // than that the text is not a key (https://learn.microsoft.com/azure/app-service/app-service-key-vault-references).
+  const unresolved = Object.entries(present)
+    .filter(([, v]) => typeof v === 'string' && v.trim().startsWith('@Microsoft.KeyVault('))
+    .map(([k]) => k);
+  if (unresolved.length > 0)
+    return fail(
+      'CONFIG_INVALID',
+      `Configuration is invalid:\n  ${unresolved
+        .map(
+          (k) =>
+            `${k}: is a Key Vault reference the platform could not resolve: check the secret exists and the Function App's Key Vault reference identity has the Key Vault Secrets User role`,
+        )
+        .join('\n  ')}`,
+      { variables: unresolved.join(',') },
+    );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);

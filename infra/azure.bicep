@@ -114,11 +114,11 @@ param graphClientSecret string = ''
 @secure()
 param graphClientState string = ''
 
-@description('ESAFETY_GRAPH_NOTIFICATION_CERT: base64 of the notification certificate PEM (base64 -w0 cert.pem).')
+@description('ESAFETY_GRAPH_NOTIFICATION_CERT: base64 of the notification certificate PEM (base64 < cert.pem | tr -d "\\n").')
 @secure()
 param graphNotificationCert string = ''
 
-@description('ESAFETY_GRAPH_NOTIFICATION_KEY: base64 of its private key PEM (base64 -w0 key.pem).')
+@description('ESAFETY_GRAPH_NOTIFICATION_KEY: base64 of its private key PEM (base64 < key.pem | tr -d "\\n").')
 @secure()
 param graphNotificationKey string = ''
 

@@ -160,6 +160,13 @@ describe('configuration', () => {
     });
   });
 
+  it('names a Key Vault reference the platform left unresolved, instead of calling it malformed', () => {
+    const reference = '@Microsoft.KeyVault(SecretUri=https://kv-esafety.vault.azure.net/secrets/field-key)';
+    expect(problem({ ...validAzure, ESAFETY_FIELD_KEY: reference })).toMatch(
+      /ESAFETY_FIELD_KEY: is a Key Vault reference the platform could not resolve/,
+    );
+  });
+
   describe("the local run with the bot's token check on", () => {
     const local = {
       ESAFETY_MODE: 'local',
