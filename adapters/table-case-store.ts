@@ -299,14 +299,24 @@ export class TableCaseStore implements CaseStore {
     } catch (err) {
       return storageFailure(err, 'read case index');
     }
+    // Read after the index: a purge logs a case before it deletes the case's index rows.
+    const purged = new Set((await this.purgeLog()).map((p) => p.caseId));
     let repaired = 0;
     for (const head of heads) {
       const id = String(head['partitionKey']);
-      if (indexed.get(id) === head['version']) continue;
-      const state = fold(await this.events(id));
-      if (!state) continue;
-      await this.updateIndexes(state);
-      repaired++;
+      if (indexed.get(id) === head['version'] || purged.has(id)) continue;
+      try {
+        const state = fold(await this.events(id));
+        if (!state) continue;
+        await this.updateIndexes(state);
+        repaired++;
+      } catch (err) {
+        // One case that cannot be read is reported, never a reason to leave the others unrepaired.
+        this.log.error(
+          { caseId: id, status: statusOf(err), event: 'index.repairFailed' },
+          'case not re-indexed',
+        );
+      }
     }
     if (repaired > 0)
       this.log.warn({ cases: repaired, event: 'index.repaired' }, 'index rows missing or behind, repaired');
@@ -339,6 +349,11 @@ export class TableCaseStore implements CaseStore {
         await this.cases.submitTransaction(tx.actions);
       }
       await this.cases.deleteEntity(caseId, headRow).catch(ignoreMissing);
+      // Once more, last: an index repair that read the events just before they went may have
+      // written the rows back (repairIndexes checks the purge log too).
+      await this.index.deleteEntity(indexPartition, caseId).catch(ignoreMissing);
+      if (head?.state.subjectId !== undefined)
+        await this.subjects.deleteEntity(head.state.subjectId, caseId).catch(ignoreMissing);
     } catch (err) {
       storageFailure(err, 'purge case');
     }

@@ -30,7 +30,7 @@ import {
   type ConnectorFactory,
   type UserTokenClient,
 } from 'botframework-connector';
-import { toEsafetyError } from '../core/errors';
+import { fail, toEsafetyError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 export interface BotSettings {
@@ -44,8 +44,11 @@ export interface BotSettings {
 /** How long an inbound request may wait for the channel's signing keys before it is answered 503. */
 export const keyFetchDeadlineMs = 4_000;
 
-/** The error text a request that waited too long for the keys ends with (bot-messages.ts maps it). */
-export const keyFetchTimedOut = 'The Bot Framework signing keys could not be fetched in time.';
+/**
+ * The error text a request ends with when the channel's signing keys could not be had — too slow,
+ * unreachable, or answered with an error (bot-messages.ts answers 503: the channel may retry).
+ */
+export const keysUnavailable = 'The Bot Framework signing keys could not be fetched.';
 
 export function createBotAdapter(
   settings: BotSettings,
@@ -134,7 +137,7 @@ const invalidTokenErrors = new Set(['JsonWebTokenError', 'NotBeforeError', 'Toke
 
 /**
  * The same authentication, but a request whose check is still waiting after `deadlineMs` (the
- * signing keys not fetched) fails with `keyFetchTimedOut`; the check then finishing late changes
+ * signing keys not fetched) fails with `keysUnavailable`; the check then finishing late changes
  * nothing, since the turn runs only on this promise. A token whose signature does not verify is a
  * 401 like any other refused token (botbuilder lets jsonwebtoken's error through, which would be a 500).
  */
@@ -142,12 +145,16 @@ function withDeadline(inner: BotFrameworkAuthentication, deadlineMs: number): Bo
   const deadline = <T>(work: Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(keyFetchTimedOut)), deadlineMs);
+      timer = setTimeout(() => reject(new Error(keysUnavailable)), deadlineMs);
     });
     const checked = work.catch((err: unknown) => {
       if (err instanceof Error && invalidTokenErrors.has(err.name))
         throw new AuthenticationError(`Unauthorized. ${err.message}`, StatusCodes.UNAUTHORIZED);
-      throw err;
+      // A refusal stays a refusal (401). Anything else here is fetching the keys failing (botbuilder
+      // reports a key server's error as an AuthenticationError with status 500, which would be a
+      // 401): the caller should try again, not be told it is not authenticated.
+      if (err instanceof AuthenticationError && err.statusCode < 500) throw err;
+      return fail('UPSTREAM_UNAVAILABLE', keysUnavailable, {}, err);
     });
     return Promise.race([checked, late]).finally(() => clearTimeout(timer));
   };

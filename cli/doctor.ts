@@ -30,7 +30,14 @@ const checkDeadlineMs = 20_000;
 const ok = (check: string, detail: string): DoctorCheck => ({ check, ok: true, detail });
 const bad = (check: string, detail: string, fix: string): DoctorCheck => ({ check, ok: false, detail, fix });
 
-export async function runDoctor(app: App, options: { readonly ca?: string } = {}): Promise<DoctorCheck[]> {
+export async function runDoctor(
+  app: App,
+  options: {
+    readonly ca?: string;
+    /** Running on the Function App (a managed identity endpoint is there to ask). */
+    readonly onAzure?: boolean;
+  } = {},
+): Promise<DoctorCheck[]> {
   const { config, pack } = app;
   const run = async (check: string, fix: string, probe: () => Promise<DoctorCheck | DoctorCheck[]>) => {
     let timer: NodeJS.Timeout | undefined;
@@ -132,12 +139,13 @@ export async function runDoctor(app: App, options: { readonly ca?: string } = {}
           const token = await graphTokens({ ...graph, ...(options.ca && { extraCa: options.ca }) })();
           const claims = decodeJwt(token);
           const roles = new Set(Array.isArray(claims['roles']) ? (claims['roles'] as string[]) : []);
-          const missing = requiredGraphPermissions(pack).filter((p) => !roles.has(p.role));
+          const needs = requiredGraphPermissions(pack);
+          const missing = needs.filter((p) => !p.anyOf.some((role) => roles.has(role)));
           return missing.length === 0
-            ? ok('graph token', `issued, with the ${roles.size} application permissions monitoring needs`)
+            ? ok('graph token', `issued, with the application permissions monitoring needs (${needs.length})`)
             : bad(
                 'graph token',
-                `issued, but without ${missing.map((m) => `${m.role} (${m.for})`).join(', ')}`,
+                `issued, but without ${missing.map((m) => `${m.anyOf[0] ?? ''} (${m.for})`).join(', ')}`,
                 'Add these application permissions to the app registration and grant admin consent (docs/deploy.md)',
               );
         },
@@ -178,6 +186,14 @@ export async function runDoctor(app: App, options: { readonly ca?: string } = {}
       bot.anonymous || config.mode === 'local'
         ? ok('bot identity', 'none: anonymous, local mode only (the Agents Playground)')
         : bad('bot identity', 'no bot app id', 'Set ESAFETY_BOT_APP_ID (the Azure Bot app id)'),
+    ]);
+  else if (bot.appType === 'UserAssignedMSI' && !options.onAzure)
+    // Only the Function App can get its managed identity's token; from an admin's shell, say so.
+    checks.push([
+      ok(
+        'bot identity',
+        `${bot.appId} (UserAssignedMSI): its token can only be had on the Function App; check the Azure Bot's msaAppId is this id (az bot show)`,
+      ),
     ]);
   else {
     const appId = bot.appId;

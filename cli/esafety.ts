@@ -642,7 +642,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (opts: { json?: boolean }) => {
       let checks: DoctorCheck[];
       try {
-        checks = await runDoctor(getApp(), { ...(graphCa && { ca: graphCa }) });
+        checks = await runDoctor(getApp(), {
+          ...(graphCa && { ca: graphCa }),
+          // App Service sets IDENTITY_ENDPOINT where a managed identity can be asked for tokens.
+          onAzure: io.env['IDENTITY_ENDPOINT'] !== undefined,
+        });
       } catch (err) {
         // The app could not even be put together: the configuration or the policy pack.
         const e = toEsafetyError(err);

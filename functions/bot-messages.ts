@@ -8,7 +8,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ActivityHandler, CloudAdapter } from 'botbuilder';
 import { activitySchema } from '../bot/activity';
-import { keyFetchTimedOut } from '../bot/bot-adapter';
+import { keysUnavailable } from '../bot/bot-adapter';
 import { turnLogKey } from '../bot/turn';
 import { EsafetyError, failedPaths } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -87,8 +87,8 @@ export function botMessagesHandler(adapter: CloudAdapter | undefined, bot: Activ
     if (response.status >= 500) {
       // CloudAdapter writes the internal error into the body: the caller gets fixed wording instead,
       // and a 503 when only the channel's signing keys were not fetched in time (worth a retry).
-      const keysLate = response.body === keyFetchTimedOut;
-      if (keysLate) invocationLog.warn({ event: 'bot.keysLate' }, 'signing keys not fetched in time');
+      const keysLate = response.body === keysUnavailable;
+      if (keysLate) invocationLog.warn({ event: 'bot.keysLate' }, 'signing keys could not be fetched');
       return problemResponse(
         new EsafetyError(keysLate ? 'UPSTREAM_UNAVAILABLE' : 'UNEXPECTED', 'bot turn failed'),
       );

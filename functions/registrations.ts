@@ -13,6 +13,7 @@ import type {
 import { createBotAdapter } from '../bot/bot-adapter';
 import { BotConnectorSender, type TeamsSenderDeps } from '../bot/teams-sender';
 import { EsafetyBot } from '../bot/esafety-bot';
+import { toEsafetyError } from '../core/errors';
 import { noticeOperators } from '../core/outbox/ops-notice';
 import { sweepCasePosts } from '../core/outbox/sweep';
 import { purgeExpiredCases } from '../core/cases/retention-purge';
@@ -264,10 +265,13 @@ export function registrations(
           const kept = reports.reduce((n, r) => n + r.kept, 0);
           if (replayed + kept > 0)
             log.warn({ replayed, kept, event: 'poison.replayed' }, 'poisoned messages replayed');
-          // The DSL channel's notice follows: still waiting (and how many), or nothing waits now.
+          // The DSL channel's notice follows: still waiting (and how many), or — whoever replayed
+          // them, this timer or an operator — nothing waits now and an open notice is cleared.
           const notifications = reports.find((r) => r.queue === notificationQueue.queue);
           const [left] = await poisonState(clients, [notificationQueue]);
           const route = app.pack.routing.default;
+          const notice = await app.conversations.cardPost(`notice:${route}`);
+          const open = (notice?.record.version ?? 0) > 0;
           if (left && left.waiting > 0)
             await app.outbox.send({
               kind: 'ops.notice',
@@ -276,12 +280,12 @@ export function registrations(
               count: left.waiting,
               ...(left.oldest && { at: left.oldest }),
             });
-          else if (notifications && notifications.replayed > 0)
+          else if (open)
             await app.outbox.send({
               kind: 'ops.notice',
               route,
               notice: 'signalsReplayed',
-              count: notifications.replayed,
+              count: notifications?.replayed || notice?.record.version || 1,
               at: app.clock.now().toISOString(),
             });
         }),
@@ -294,7 +298,14 @@ export function registrations(
           const sweepLog = log.child({ component: 'case-post-sweep' });
           // A case written without its index row (a worker stopped in between) is invisible to the
           // sweep and to `cases list` until its row is back: repaired first.
-          await app.store.repairIndexes();
+          await app.store
+            .repairIndexes()
+            .catch((err: unknown) =>
+              sweepLog.error(
+                { code: toEsafetyError(err).code, event: 'index.repairFailed' },
+                'index repair failed; the sweep runs on the index as it is',
+              ),
+            );
           const queued = await sweepCasePosts({ ...app, log: sweepLog });
           // Anything found here is a follow-up that was lost after a change: worth an operator's look.
           if (queued > 0)

@@ -44,9 +44,9 @@ export function opsNoticeCard(view: NoticeView): AdaptiveCard {
   const n = view.count ?? 1;
   const notifications = n === 1 ? 'notification' : 'notifications';
   if (view.notice === 'signalsReplayed')
-    return messageCard('Monitoring notifications processed: nothing is waiting', [
-      `The Microsoft Teams ${notifications} that could not be processed ${n === 1 ? 'has' : 'have'} been tried again${view.at ? ` (${ukTime(view.at)})` : ''}.`,
-      'Any case they held is now in this channel as usual. Nothing more is needed.',
+    return messageCard('Monitoring notifications replayed: nothing is waiting', [
+      `The Microsoft Teams ${notifications} that could not be processed ${n === 1 ? 'has' : 'have'} been put back for processing now that the service answers${view.at ? ` (${ukTime(view.at)})` : ''}.`,
+      'Any case they hold appears in this channel as usual, within minutes. If one fails again, a new card says so.',
     ]);
   return messageCard(
     'Monitoring notifications are waiting',

@@ -202,6 +202,9 @@ export function describeCaseStoreContract(
       expect(await store.allCaseIds()).not.toContain(opening.state.id);
       await store.purge(opening.state.id, record);
       expect((await store.purgeLog()).filter((r) => r.caseId === opening.state.id)).toEqual([record]);
+      // The index repair never brings a purged case back.
+      await store.repairIndexes();
+      expect((await store.list({ status: 'all' })).map((c) => c.id)).not.toContain(opening.state.id);
     });
 
     it('finds a case by its reference', async () => {

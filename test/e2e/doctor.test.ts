@@ -16,12 +16,20 @@ import { startStack, type LocalStack } from '../support/local-stack';
 const stacks: LocalStack[] = [];
 afterAll(() => Promise.all(stacks.map((s) => s.stop())));
 
-async function stackWith(routes: boolean): Promise<LocalStack> {
-  const stack = await startStack({ routes });
-  stacks.push(stack);
-  const timer = stack.regs.timers.find((t) => t.name === 'graphSubscriptions');
-  await timer?.handler(new InvocationContext({ functionName: 'graphSubscriptions' }));
-  return stack;
+/** One stack with the routes registered and one without, each started once. */
+const started = new Map<boolean, Promise<LocalStack>>();
+function stackWith(routes: boolean): Promise<LocalStack> {
+  const existing = started.get(routes);
+  if (existing) return existing;
+  const made = (async () => {
+    const stack = await startStack({ routes });
+    stacks.push(stack);
+    const timer = stack.regs.timers.find((t) => t.name === 'graphSubscriptions');
+    await timer?.handler(new InvocationContext({ functionName: 'graphSubscriptions' }));
+    return stack;
+  })();
+  started.set(routes, made);
+  return made;
 }
 
 /** The CLI beside the stack (it finds the simulator through npm start's runtime file), with `env` on top. */

@@ -12,7 +12,7 @@ import type { GraphQueueMessage } from '../../../core/monitoring/graph-notificat
 import type { Monitoring } from '../../../functions/composition-root';
 import { graphNotifyHandler } from '../../../functions/graph-webhooks';
 import { queueTrigger } from '../../../functions/queue-trigger';
-import { metricAttributes, resetTelemetryForTests } from '../../../functions/telemetry';
+import { metricAttributes, resetTelemetryForTests, telemetry } from '../../../functions/telemetry';
 import { RecordingLogger } from '../../support/recording-logger';
 
 class TestReader extends MetricReader {
@@ -128,6 +128,18 @@ describe('telemetry', () => {
   it('puts only the allowed attribute keys on any metric', async () => {
     const handler = graphNotifyHandler(monitoring, new RecordingLogger());
     await handler(notification('Lee said something'), new InvocationContext({ functionName: 'graphNotify' }));
+    const queued = queueTrigger({
+      schema: z.object({ text: z.string() }),
+      log: new RecordingLogger(),
+      handle: () => fail('INPUT_INVALID', 'Lee said something', { reason: 'forged' }),
+    });
+    await queued(
+      { text: 'Lee said something' },
+      new InvocationContext({ functionName: 'graphNotifications' }),
+    );
+    telemetry.caseOpened('chatSignal', 'dsl');
+    telemetry.subscriptionsRenewed('renewed', 2);
+    expect((await points()).size).toBeGreaterThanOrEqual(5);
     const keys = [...(await points()).values()].flat().flatMap((d) => Object.keys(d.attributes));
     expect(keys.every((k) => (metricAttributes as readonly string[]).includes(k))).toBe(true);
     const values = JSON.stringify([...(await points()).values()].flat().map((d) => d.attributes));
