@@ -276,7 +276,9 @@ export function registrations(
             await app.outbox.send({
               kind: 'ops.notice',
               route,
-              notice: 'signalPoisoned',
+              // Graph answered and the replay ran: what is still there was kept, for a person.
+              notice:
+                notifications && !notifications.waitingForDependency ? 'signalsStuck' : 'signalPoisoned',
               count: left.waiting,
               ...(left.oldest && { at: left.oldest }),
             });

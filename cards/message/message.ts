@@ -48,6 +48,15 @@ export function opsNoticeCard(view: NoticeView): AdaptiveCard {
       `The Microsoft Teams ${notifications} that could not be processed ${n === 1 ? 'has' : 'have'} been put back for processing now that the service answers${view.at ? ` (${ukTime(view.at)})` : ''}.`,
       'Any case they hold appears in this channel as usual, within minutes. If one fails again, a new card says so.',
     ]);
+  if (view.notice === 'signalsStuck')
+    return messageCard(
+      'Monitoring notifications need IT',
+      [
+        `${n} Microsoft Teams ${notifications} could not be processed${view.at ? ` (the oldest since ${ukTime(view.at)})` : ''}, even after being tried again over several hours. They may hold safeguarding signals.`,
+        'They will not be tried again on their own: ask IT to follow the runbook (docs/runbook.md, "Outages and poisoned messages") today.',
+      ],
+      { tone: 'attention' },
+    );
   return messageCard(
     'Monitoring notifications are waiting',
     [

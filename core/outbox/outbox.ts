@@ -11,10 +11,11 @@ import type { CaseState } from '../cases/case-state';
 import type { AssessmentEvent, AssessmentState } from '../assessments/assessment';
 
 /**
- * `signalPoisoned`: monitoring notifications could not be processed and wait in the poison queue;
- * `signalsReplayed`: they have been replayed and nothing waits (the notice's card then says so).
+ * `signalPoisoned`: monitoring notifications could not be processed and wait in the poison queue,
+ * to be replayed automatically; `signalsStuck`: what waits will not be replayed again (tried too
+ * often, or unreadable) and needs a person; `signalsReplayed`: nothing waits (the card says so).
  */
-export const opsNoticeKinds = ['signalPoisoned', 'signalsReplayed'] as const;
+export const opsNoticeKinds = ['signalPoisoned', 'signalsStuck', 'signalsReplayed'] as const;
 export type OpsNotice = (typeof opsNoticeKinds)[number];
 
 /** What a requester is told about their risk assessment. */

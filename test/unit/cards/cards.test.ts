@@ -103,6 +103,10 @@ async function everyCard(): Promise<[string, AdaptiveCard][]> {
       opsNoticeCard({ notice: 'signalPoisoned', count: 3, at: '2026-12-03T09:00:00.000Z' }),
     ],
     [
+      'operator notice, needs IT',
+      opsNoticeCard({ notice: 'signalsStuck', count: 2, at: '2026-12-03T09:00:00.000Z' }),
+    ],
+    [
       'operator notice, cleared',
       opsNoticeCard({ notice: 'signalsReplayed', count: 3, at: '2026-12-03T09:15:00.000Z' }),
     ],

@@ -8,6 +8,7 @@ import { silentLogger } from '../../../core/logger';
 import { noticeOperators } from '../../../core/outbox/ops-notice';
 import type { NoticeView, OutboxMessage } from '../../../core/outbox/outbox';
 import { deliverOutboxMessage, type OutboxWorkerDeps } from '../../../core/outbox/outbox-worker';
+import { opsNoticeCard } from '../../../cards/message/message';
 import { defaultPack, steppingClock } from '../../support/fixtures';
 import { MemoryConversationStore } from '../../support/memory-conversation-store';
 import { MemorySignalLedger } from '../../support/memory-signal-ledger';
@@ -64,6 +65,17 @@ describe('the operator notice card', () => {
     expect(board.threads).toEqual(['n1', 'n2']);
     expect(board.cards.get('n1')?.notice).toBe('signalsReplayed');
     expect(board.cards.get('n2')?.notice).toBe('signalPoisoned');
+  });
+
+  it('turns the same card into "needs IT" when what waits will not be replayed again', async () => {
+    const { board, deliver } = await setUp();
+    await deliver({ notice: 'signalPoisoned', count: 2 });
+    await deliver({ notice: 'signalsStuck', count: 2 });
+    expect(board.threads).toEqual(['n1']);
+    expect(board.cards.get('n1')?.notice).toBe('signalsStuck');
+    const text = JSON.stringify(opsNoticeCard(board.cards.get('n1')!));
+    expect(text).toContain('Monitoring notifications need IT');
+    expect(text).not.toContain('tried again automatically');
   });
 
   it('posts nothing when there is nothing to clear', async () => {
