@@ -11,19 +11,10 @@ import { localBotApp } from '../../local/graph-simulator/tenant-simulator';
 import { botFrameworkIssuer } from '../../local/graph-simulator/simulated-bot-framework';
 import { shownText } from '../support/card-text';
 import { startStack, type LocalStack } from '../support/local-stack';
-import { cardAction, message, type TeamsUser } from '../support/teams-activities';
+import { cardAction, groomingReport, message, type TeamsUser } from '../support/teams-activities';
 import { waitFor } from '../support/wait-for';
 
 const sam: TeamsUser = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Sam Staff' };
-const goodReport = {
-  subjectType: 'learner',
-  subjectName: 'Lee Learner',
-  under18: 'yes',
-  category: 'contact',
-  subcategory: 'grooming',
-  description: 'Lee showed me messages from an adult asking to keep their chats secret.',
-  immediateRisk: 'false',
-};
 const refused = { error: 'NOT_AUTHENTICATED', message: 'The request is not authenticated.' };
 
 let stack: LocalStack;
@@ -97,7 +88,7 @@ describe('the bot with Bot Framework token validation on', () => {
 
   it('opens a case from a signed report and posts its card to the DSL channel with its own token', async () => {
     const res = await stack.post(
-      cardAction(sam, stack.connector.url, 'incident.submit', goodReport),
+      cardAction(sam, stack.connector.url, 'incident.submit', groomingReport),
       bearer(await channelToken()),
     );
     expect(res.status).toBe(200);
@@ -126,7 +117,7 @@ describe('the bot with Bot Framework token validation on', () => {
     const before = (await stack.app.store.allCaseIds()).length;
     for (const activity of [
       message(sam, stack.connector.url, 'report'),
-      cardAction(sam, stack.connector.url, 'incident.submit', goodReport),
+      cardAction(sam, stack.connector.url, 'incident.submit', groomingReport),
     ]) {
       const res = await stack.post(activity, headers);
       expect(res.status).toBe(401);

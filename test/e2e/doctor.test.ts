@@ -3,15 +3,9 @@
  * check passes on a system that works, and a broken one (storage unreachable, a route with no
  * channel) exits 1 with a line naming the fix — the other checks still reported.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
-import { runCli } from '../../cli/esafety';
 import type { DoctorCheck } from '../../cli/doctor';
-import { writeLocalRuntimeFile } from '../../functions/local-runtime-file';
-import { repoRoot } from '../support/fixtures';
-import { startStack, type LocalStack } from '../support/local-stack';
+import { localCli, startStack, type LocalStack } from '../support/local-stack';
 
 const stacks: LocalStack[] = [];
 afterAll(() => Promise.all(stacks.map((s) => s.stop())));
@@ -32,19 +26,10 @@ function stackWith(routes: boolean): Promise<LocalStack> {
   return made;
 }
 
-/** The CLI beside the stack (it finds the simulator through npm start's runtime file), with `env` on top. */
+/** `esafety doctor --json` beside the stack, with `env` on top of its settings. */
 async function doctor(stack: LocalStack, env: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'esafety-doctor-'));
-  const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
-  writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
-  const out: string[] = [];
-  const code = await runCli(['doctor', '--json'], {
-    out: (s) => out.push(s),
-    err: (s) => out.push(s),
-    env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent', ...env },
-    cwd: repoRoot,
-  });
-  return { code, checks: JSON.parse(out.join('\n')) as DoctorCheck[] };
+  const { code, out } = await localCli(stack, env)('doctor', '--json');
+  return { code, checks: JSON.parse(out) as DoctorCheck[] };
 }
 
 describe('esafety doctor', () => {

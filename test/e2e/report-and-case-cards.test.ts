@@ -13,6 +13,7 @@ import {
   message,
   messageExtension,
   type TeamsUser,
+  groomingReport,
 } from '../support/teams-activities';
 
 const sam: TeamsUser = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Sam Staff' };
@@ -20,16 +21,6 @@ const dana: TeamsUser = { aadObjectId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', n
 const devi: TeamsUser = { aadObjectId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', name: 'Devi Deputy' };
 const harper: TeamsUser = { aadObjectId: '33333333-3333-4333-8333-333333333333', name: 'Harper HR' };
 const tariq: TeamsUser = { aadObjectId: '55555555-5555-4555-8555-555555555555', name: 'Tariq Tutor' };
-
-const goodReport = {
-  subjectType: 'learner',
-  subjectName: 'Lee Learner',
-  under18: 'yes',
-  category: 'contact',
-  subcategory: 'grooming',
-  description: 'Lee showed me messages from an adult asking to keep their chats secret.',
-  immediateRisk: 'false',
-};
 
 let stack: LocalStack;
 let app: App;
@@ -61,7 +52,7 @@ const textOf = (card: unknown) => `${shownText(card)}\n${JSON.stringify(card)}`;
 const referenceIn = (card: unknown) => /ES-\d{4}-\d{4}/.exec(textOf(card))?.[0] ?? '';
 
 async function newCase() {
-  const receipt = await report(sam, goodReport);
+  const receipt = await report(sam, groomingReport);
   const reference = referenceIn(receipt);
   const state = await app.cases.resolve(reference);
   return { reference, caseId: state.id };
@@ -78,7 +69,7 @@ describe('reporting a concern in personal chat', () => {
   });
 
   it('opens a case on submit and returns a receipt with the reference and what happens next', async () => {
-    const receipt = await report(sam, goodReport);
+    const receipt = await report(sam, groomingReport);
     expect(textOf(receipt)).toMatch(/Concern received: ES-\d{4}-\d{4}/);
     expect(textOf(receipt)).toContain('What happens next');
     const state = await app.cases.resolve(referenceIn(receipt));
@@ -95,7 +86,7 @@ describe('reporting a concern in personal chat', () => {
     ['an unknown category', { subcategory: 'not-a-category' }, 'not a category in the policy'],
   ])('returns the form with %s named on its field, and opens no case', async (_what, change, problem) => {
     const before = (await app.cases.list({ status: 'all' })).length;
-    const card = await report(sam, { ...goodReport, ...change });
+    const card = await report(sam, { ...groomingReport, ...change });
     expect(textOf(card)).toContain(problem);
     expect(textOf(card)).toContain('Report an e-safety concern');
     expect(textOf(card)).toContain('Lee Learner'); // what was typed is kept
@@ -104,7 +95,7 @@ describe('reporting a concern in personal chat', () => {
 
   it('sends a concern about a member of staff to the staff route, for HR and the DSL, never the learners’ DSL route', async () => {
     const receipt = await report(sam, {
-      ...goodReport,
+      ...groomingReport,
       subjectType: 'staff',
       category: 'conduct',
       subcategory: 'inappropriate-staff-contact',
@@ -230,7 +221,7 @@ describe('report this message', () => {
     const res = await post(
       messageExtension(sam, connector.url, 'composeExtension/submitAction', {
         commandId: 'reportMessage',
-        data: { ...goodReport, verb: 'incident.submit', messageId: '1700000000001' },
+        data: { ...groomingReport, verb: 'incident.submit', messageId: '1700000000001' },
       }),
     );
     expect(textOf(res.body.task.value.card.content)).toMatch(/Concern received: ES-\d{4}-\d{4}/);
@@ -254,7 +245,7 @@ describe('bad requests', () => {
 
 describe('the subject’s part and sanctions', () => {
   const imageReport = {
-    ...goodReport,
+    ...groomingReport,
     subcategory: 'youth-produced-sexual-imagery',
     description: 'Lee was sent a nude image of another learner and came to tell me.',
   };
@@ -298,7 +289,7 @@ describe('holding a record', () => {
 describe('text from people in the DSL channel', () => {
   it('shows a report’s link syntax as text: the only link a DSL can click is one the product built', async () => {
     const receipt = await report(sam, {
-      ...goodReport,
+      ...groomingReport,
       subjectName: '[Lee](https://evil.example/a)',
       description: 'He wrote: [click here to see the photos](https://evil.example/login) www.evil.example',
     });

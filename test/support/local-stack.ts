@@ -126,7 +126,11 @@ export async function startStack(
  * The admin CLI as someone runs it beside `npm start`: it finds the stack through the runtime file
  * the local system leaves (Graph settings left out of its own environment, as in a fresh shell).
  */
-export function localCli(stack: LocalStack): (...args: string[]) => Promise<{ code: number; out: string }> {
+export function localCli(
+  stack: LocalStack,
+  /** Settings on top of the stack's (a storage string that cannot be reached, say). */
+  env: Record<string, string> = {},
+): (...args: string[]) => Promise<{ code: number; out: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'esafety-cli-'));
   const { ESAFETY_GRAPH_TENANT_ID: _found, ...rest } = stack.env;
   writeLocalRuntimeFile(dataDir, { env: stack.env, graphCa: stack.simulator.ca });
@@ -135,7 +139,7 @@ export function localCli(stack: LocalStack): (...args: string[]) => Promise<{ co
     const code = await runCli(args, {
       out: (s) => out.push(s),
       err: (s) => out.push(s),
-      env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent' },
+      env: { ...rest, ESAFETY_LOCAL_DATA_DIR: dataDir, ESAFETY_LOG_LEVEL: 'silent', ...env },
       cwd: repoRoot,
     });
     return { code, out: out.join('\n') };

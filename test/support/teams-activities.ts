@@ -3,6 +3,17 @@ import { randomUUID } from 'node:crypto';
 
 export const tenantId = '5a1e0000-0000-4000-8000-00000000c011';
 
+/** A complete report form as a member of staff submits it: grooming of an under-18 learner. */
+export const groomingReport = {
+  subjectType: 'learner',
+  subjectName: 'Lee Learner',
+  under18: 'yes',
+  category: 'contact',
+  subcategory: 'grooming',
+  description: 'Lee showed me messages from an adult asking to keep their chats secret.',
+  immediateRisk: 'false',
+};
+
 export interface TeamsUser {
   readonly aadObjectId: string;
   readonly name: string;
